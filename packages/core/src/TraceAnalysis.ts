@@ -1,0 +1,76 @@
+/**
+ * The guide's `analyze_trace`: totals, slowest nodes and most used tools of one trace. Deeper analysis (percentiles,
+ * critical path, comparisons) lives in the analysis plugins.
+ */
+import * as Schema from "effect/Schema"
+import type { WorkflowTrace } from "./WorkflowTrace.ts"
+
+/** How many entries `slowestNodes` and `mostUsedTools` hold. */
+export const TOP_N = 5
+
+/** The analysis of one trace; encodes to the guide's keys (`total_duration_seconds`, `slowest_nodes`, ...). */
+export const TraceAnalysis = Schema.Struct({
+  traceId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("trace_id")),
+  workflowName: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("workflow_name")),
+  totalDurationSeconds: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("total_duration_seconds")),
+  totalNodes: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("total_nodes")),
+  successfulNodes: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("successful_nodes")),
+  failedNodes: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("failed_nodes")),
+  totalToolCalls: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("total_tool_calls")),
+  slowestNodes: Schema.propertySignature(
+    Schema.Array(Schema.Struct({
+      nodeId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("node_id")),
+      duration: Schema.Number
+    }))
+  ).pipe(Schema.fromKey("slowest_nodes")),
+  mostUsedTools: Schema.propertySignature(
+    Schema.Array(Schema.Struct({ tool: Schema.String, calls: Schema.Number }))
+  ).pipe(Schema.fromKey("most_used_tools")),
+  errorCount: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("error_count"))
+})
+
+/** The analysis of one trace. */
+export interface TraceAnalysis extends Schema.Schema.Type<typeof TraceAnalysis> {}
+
+/** Encodes an analysis with the guide's keys. */
+export const encode = Schema.encodeSync(TraceAnalysis)
+
+/**
+ * Analyzes a trace. Ties keep trace order (the slowest of equal nodes is the earlier one; tools with equal counts
+ * appear in order of first use). `errorCount` counts failed nodes plus failed tool calls.
+ */
+export const analyze = (trace: WorkflowTrace): TraceAnalysis => {
+  let successfulNodes = 0
+  let totalToolCalls = 0
+  let errorCount = 0
+  const toolCounts = new Map<string, number>()
+  for (const node of trace.nodes) {
+    if (node.success) successfulNodes++
+    else errorCount++
+    for (const call of node.toolCalls) {
+      totalToolCalls++
+      if (!call.success) errorCount++
+      toolCounts.set(call.toolName, (toolCounts.get(call.toolName) ?? 0) + 1)
+    }
+  }
+  const slowestNodes = trace.nodes
+    .map((node, index) => ({ nodeId: node.nodeId, duration: node.durationSeconds, index }))
+    .sort((a, b) => b.duration - a.duration || a.index - b.index)
+    .slice(0, TOP_N)
+    .map(({ duration, nodeId }) => ({ nodeId, duration }))
+  const mostUsedTools = Array.from(toolCounts, ([tool, calls]) => ({ tool, calls }))
+    .sort((a, b) => b.calls - a.calls) // stable: ties stay in order of first use
+    .slice(0, TOP_N)
+  return {
+    traceId: trace.traceId,
+    workflowName: trace.workflowName,
+    totalDurationSeconds: trace.durationSeconds,
+    totalNodes: trace.nodes.length,
+    successfulNodes,
+    failedNodes: trace.nodes.length - successfulNodes,
+    totalToolCalls,
+    slowestNodes,
+    mostUsedTools,
+    errorCount
+  }
+}

@@ -1,0 +1,684 @@
+/**
+ * The workflow tracer: the guide's `WorkflowTracer` as an Effect service. It records nodes, tool calls and execution
+ * events of a run, hands finished traces to the `TraceStore`, and answers history, export and analysis questions.
+ *
+ * The current trace and the current node are fiber-local (FiberRefs): a tool call is attached to the node open in the
+ * fiber that made it, so nodes running concurrently on different fibers can never be mixed up. Outside the fiber that
+ * started a trace (for instance when each call is run with its own `Effect.runPromise`), the most recently started
+ * open trace is used, which matches the guide's single-threaded imperative usage.
+ *
+ * All timestamps come from Effect's `Clock` (unix seconds as floats), so `TestClock` drives them in tests.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { ExecutionEvent } from "./ExecutionEvent.ts"
+import { ExecutionEventType } from "./ExecutionEvent.ts"
+import type { ExportError } from "./Exporter.ts"
+import { ExporterRegistry, type UnknownFormatError } from "./ExporterRegistry.ts"
+import { type ActiveTrace, type OpenNode, snapshot } from "./internal/activeTrace.ts"
+import { emptyObject, type JsonObject } from "./Json.ts"
+import * as TraceAnalysis from "./TraceAnalysis.ts"
+import { type TraceHandler, TraceHandlers, type TraceRef } from "./TraceHandler.ts"
+import * as TraceId from "./TraceId.ts"
+import { makeMemory, notFound, type TraceQuery, TraceStore, type TraceStoreError } from "./TraceStore.ts"
+import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "./WorkflowTrace.ts"
+
+/** Why a tracer call could not be honoured. */
+export const TracerErrorReason = Schema.Literal("NoActiveTrace", "NoOpenNode", "NoTrace")
+
+/** A tracer call was made out of order (a node without a trace, `endNode` without `startNode`, ...). */
+export class TracerError extends Schema.TaggedError<TracerError>()("TracerError", {
+  reason: TracerErrorReason,
+  description: Schema.String
+}) {
+  override get message(): string {
+    return this.description
+  }
+}
+
+/** Options of `startTrace`. */
+export interface StartTraceOptions {
+  readonly workflowName: string
+  readonly inputs?: JsonObject
+  readonly metadata?: JsonObject
+  /** A caller-chosen id (validated); a UUID v4 when absent. */
+  readonly traceId?: string
+  /** The trace of the workflow that started this one, for sub-workflows. */
+  readonly parentTraceId?: string | null
+  /** A W3C `traceparent` (or the guide's free-form `trace_parent`) this run continues. */
+  readonly traceParent?: string | null
+}
+
+/** Options of `startNode` and `withNode`. */
+export interface StartNodeOptions {
+  readonly nodeId: string
+  readonly nodeType: string
+  readonly inputs?: JsonObject
+  readonly metadata?: JsonObject
+}
+
+/** Options of `endNode`. A node succeeds unless `success: false` or an `error` is given. */
+export interface EndNodeOptions {
+  readonly outputs?: JsonObject
+  readonly success?: boolean
+  readonly error?: string | null
+  readonly metadata?: JsonObject
+}
+
+/** Options of `traceToolCall` (the guide's `trace_tool_call`): a tool call that already happened. */
+export interface TraceToolCallOptions {
+  readonly toolName: string
+  readonly inputs?: JsonObject
+  readonly outputs?: JsonObject
+  readonly durationSeconds?: number
+  readonly success?: boolean
+  readonly error?: string | null
+  /** When it started (unix seconds); now minus the duration when absent. */
+  readonly timestamp?: number
+}
+
+/** Options of `traceNode` (the guide's `trace_node`): a node execution that already happened. */
+export interface TraceNodeOptions {
+  readonly nodeId: string
+  readonly nodeType: string
+  readonly inputs?: JsonObject
+  readonly outputs?: JsonObject
+  readonly durationSeconds?: number
+  readonly toolCalls?: ReadonlyArray<TraceToolCallOptions>
+  readonly success?: boolean
+  readonly error?: string | null
+  readonly metadata?: JsonObject
+  /** When it started (unix seconds); now minus the duration when absent. */
+  readonly timestamp?: number
+}
+
+/** Options of `endTrace`. The status defaults to `failed` when any node failed, else `succeeded`. */
+export interface EndTraceOptions {
+  readonly outputs?: JsonObject
+  readonly status?: Exclude<TraceStatus, "running">
+  readonly error?: string | null
+}
+
+/** Options of a free-form event (`recordEvent`). */
+export interface RecordEventOptions {
+  readonly nodeId?: string
+  readonly toolName?: string
+  readonly status?: string
+  readonly durationSeconds?: number
+  readonly error?: string
+  readonly data?: JsonObject
+}
+
+/** The tracer service. */
+export interface WorkflowTracerService {
+  /** Whether tool calls are attached to the node open in the calling fiber (the guide's `auto_tool_calls`). */
+  readonly autoToolCalls: boolean
+  /** Starts a trace and makes it the current trace of the calling fiber. */
+  readonly startTrace: (options: StartTraceOptions) => Effect.Effect<TraceRef>
+  /** Opens a node in the current trace and makes it the calling fiber's current node. */
+  readonly startNode: (options: StartNodeOptions) => Effect.Effect<void, TracerError>
+  /** Closes the calling fiber's current node and returns its record. */
+  readonly endNode: (options?: EndNodeOptions) => Effect.Effect<NodeTraceRecord, TracerError>
+  /**
+   * Runs an effect as a node: the node is current inside it (so its tool calls attach to it), succeeds with the
+   * outputs `toOutputs` makes of the result, and fails with the error of a failure, defect or interruption.
+   */
+  readonly withNode: <A, E, R>(
+    options: StartNodeOptions,
+    effect: Effect.Effect<A, E, R>,
+    toOutputs?: (value: A) => EndNodeOptions
+  ) => Effect.Effect<A, E | TracerError, R>
+  /** Records a node execution that already happened (the guide's `trace_node`). */
+  readonly traceNode: (options: TraceNodeOptions) => Effect.Effect<NodeTraceRecord, TracerError>
+  /** Records a tool call that already happened (the guide's `trace_tool_call`). */
+  readonly traceToolCall: (options: TraceToolCallOptions) => Effect.Effect<ToolCallRecord, TracerError>
+  /**
+   * Runs a tool as a traced tool call: emits `tool_call_started`, times it, records its outputs or error, emits
+   * `tool_call_completed` or `tool_call_failed`. `describeError` turns a failure into the recorded error text.
+   */
+  readonly withToolCall: <E, R>(
+    toolName: string,
+    inputs: JsonObject,
+    effect: Effect.Effect<JsonObject, E, R>,
+    describeError?: (error: E) => string
+  ) => Effect.Effect<JsonObject, E | TracerError, R>
+  /** Records a free-form execution event in the current trace. */
+  readonly recordEvent: (
+    eventType: ExecutionEventType,
+    options?: RecordEventOptions
+  ) => Effect.Effect<void, TracerError>
+  /**
+   * Ends the current trace, closes nodes still open (as failed), saves it to the store and returns it. When saving
+   * fails the error says so, and the ended trace is still available from `getTrace`.
+   */
+  readonly endTrace: (options?: EndTraceOptions) => Effect.Effect<WorkflowTrace, TracerError | TraceStoreError>
+  /** The current trace as it stands (status `running`), or the last ended one. */
+  readonly getTrace: Effect.Effect<WorkflowTrace, TracerError>
+  /** A stored trace by id. */
+  readonly getTraceById: (traceId: string) => Effect.Effect<WorkflowTrace, TraceStoreError>
+  /** Stored traces, oldest first (the guide's `get_trace_history`). */
+  readonly getTraceHistory: (query?: TraceQuery) => Effect.Effect<ReadonlyArray<WorkflowTrace>, TraceStoreError>
+  /** A trace in an export format, as bytes. */
+  readonly exportTrace: (
+    trace: WorkflowTrace,
+    format: string
+  ) => Stream.Stream<Uint8Array, ExportError | UnknownFormatError, ExporterRegistry>
+  /** The guide's `analyze_trace`. */
+  readonly analyzeTrace: (trace: WorkflowTrace) => TraceAnalysis.TraceAnalysis
+}
+
+/** The tracer service tag. */
+export class WorkflowTracer extends Context.Tag("@victor/core/WorkflowTracer")<WorkflowTracer, WorkflowTracerService>() {}
+
+/** Options of the tracer layers. */
+export interface TracerOptions {
+  /** Attach tool calls to the node open in the calling fiber; default true. */
+  readonly autoToolCalls?: boolean
+}
+
+const currentTrace = globalValue(
+  "@victor/core/WorkflowTracer/currentTrace",
+  () => FiberRef.unsafeMake<ActiveTrace | undefined>(undefined)
+)
+const currentNode = globalValue(
+  "@victor/core/WorkflowTracer/currentNode",
+  () => FiberRef.unsafeMake<OpenNode | undefined>(undefined)
+)
+
+const noActiveTrace = new TracerError({
+  reason: "NoActiveTrace",
+  description: "no active trace: call startTrace first"
+})
+const noOpenNode = new TracerError({
+  reason: "NoOpenNode",
+  description: "no open node in this fiber: call startNode first"
+})
+
+/** Turns any failure into the one-line error text stored in a record. */
+export const describeCause = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.isInterruptedOnly(cause)) return "cancelled"
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") return describeUnknown(failure.value)
+  const defect = Cause.dieOption(cause)
+  if (defect._tag === "Some") return describeUnknown(defect.value)
+  return Cause.pretty(cause).split("\n")[0] ?? "failed"
+}
+
+const describeUnknown = (value: unknown): string => {
+  if (value instanceof Error) return value.message || value.name
+  if (typeof value === "string") return value
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** Builds a tracer over the `TraceStore` in context. */
+export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerService, never, TraceStore> =>
+  Effect.gen(function*() {
+    const store = yield* TraceStore
+    const clock = yield* Effect.clock
+    const handlers = yield* TraceHandlers
+    const autoToolCalls = options.autoToolCalls ?? true
+    const now = (): number => Number(clock.unsafeCurrentTimeNanos()) / 1e9
+
+    // The guide's imperative style: outside the starting fiber, the newest open trace is the current one.
+    const openTraces: Array<ActiveTrace> = []
+    let lastEnded: WorkflowTrace | undefined
+
+    const traceOf = (fiberTrace: ActiveTrace | undefined, node: OpenNode | undefined): ActiveTrace | undefined =>
+      node !== undefined && !node.trace.ended
+        ? node.trace
+        : fiberTrace !== undefined && !fiberTrace.ended
+        ? fiberTrace
+        : openTraces[openTraces.length - 1]
+
+    const refOf = (trace: ActiveTrace): TraceRef => ({ traceId: trace.traceId, workflowName: trace.workflowName })
+
+    // Hooks run only when handlers are installed, so the hot path pays nothing for them otherwise.
+    const runHooks = (call: (handler: TraceHandler) => Effect.Effect<void> | undefined): Effect.Effect<void> =>
+      Effect.forEach(handlers, (handler) => {
+        const effect = call(handler)
+        return effect === undefined ? Effect.void : effect.pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.logWarning(`trace handler "${handler.name}" failed; the run goes on`, cause)
+          )
+        )
+      }, { discard: true })
+
+    // Runs `onEvent` for the event just pushed by a synchronous step (node starts).
+    const lastEventHooks = (trace: ActiveTrace): Effect.Effect<void> => {
+      const event = trace.events[trace.events.length - 1]!
+      return runHooks((h) => h.onEvent?.(event, refOf(trace)))
+    }
+
+    const emit = (trace: ActiveTrace, event: ExecutionEvent): Effect.Effect<void> => {
+      trace.events.push(event)
+      return handlers.length === 0 ? Effect.void : runHooks((h) => h.onEvent?.(event, refOf(trace)))
+    }
+
+    const closeNode = (node: OpenNode, end: EndNodeOptions): NodeTraceRecord => {
+      const endTime = now()
+      const error = end.error ?? null
+      const success = end.success ?? error === null
+      const record: NodeTraceRecord = {
+        nodeId: node.nodeId,
+        nodeType: node.nodeType,
+        timestamp: node.startTime,
+        durationSeconds: endTime - node.startTime,
+        success,
+        error: success ? error : error ?? "failed",
+        inputs: node.inputs,
+        outputs: end.outputs ?? emptyObject,
+        toolCalls: node.toolCalls,
+        metadata: end.metadata === undefined ? node.metadata : { ...node.metadata, ...end.metadata }
+      }
+      const trace = node.trace
+      trace.openNodes.delete(node)
+      trace.nodes.push(record)
+      const event: ExecutionEvent = success
+        ? {
+          eventType: ExecutionEventType.NODE_COMPLETED,
+          timestamp: endTime,
+          nodeId: node.nodeId,
+          status: "success",
+          durationSeconds: record.durationSeconds
+        }
+        : {
+          eventType: ExecutionEventType.NODE_FAILED,
+          timestamp: endTime,
+          nodeId: node.nodeId,
+          status: "failed",
+          durationSeconds: record.durationSeconds,
+          error: record.error ?? "failed"
+        }
+      trace.events.push(event)
+      return record
+    }
+
+    const nodeHooks = (trace: ActiveTrace, record: NodeTraceRecord): Effect.Effect<void> =>
+      handlers.length === 0
+        ? Effect.void
+        : runHooks((h) => {
+          const events = trace.events
+          const last = events[events.length - 1]!
+          const onEvent = h.onEvent?.(last, refOf(trace))
+          const onNode = h.onNodeComplete?.(record, refOf(trace))
+          return onEvent === undefined ? onNode : onNode === undefined ? onEvent : Effect.zipRight(onEvent, onNode)
+        })
+
+    const openNode = (trace: ActiveTrace, parent: OpenNode | undefined, options: StartNodeOptions): OpenNode => {
+      const node: OpenNode = {
+        trace,
+        nodeId: options.nodeId,
+        nodeType: options.nodeType,
+        startTime: now(),
+        inputs: options.inputs ?? emptyObject,
+        metadata: options.metadata ?? emptyObject,
+        toolCalls: [],
+        parent
+      }
+      trace.openNodes.add(node)
+      trace.events.push({ eventType: ExecutionEventType.NODE_STARTED, timestamp: node.startTime, nodeId: node.nodeId })
+      return node
+    }
+
+    const makeToolCall = (options: TraceToolCallOptions, endTime: number): ToolCallRecord => {
+      const duration = options.durationSeconds ?? 0
+      const error = options.error ?? null
+      const success = options.success ?? error === null
+      return {
+        toolName: options.toolName,
+        inputs: options.inputs ?? emptyObject,
+        outputs: options.outputs ?? emptyObject,
+        durationSeconds: duration,
+        success,
+        error: success ? error : error ?? "failed",
+        timestamp: options.timestamp ?? endTime - duration
+      }
+    }
+
+    const toolEvent = (record: ToolCallRecord, nodeId: string | undefined, endTime: number): ExecutionEvent => {
+      const base = record.success
+        ? {
+          eventType: ExecutionEventType.TOOL_CALL_COMPLETED,
+          timestamp: endTime,
+          toolName: record.toolName,
+          status: "success",
+          durationSeconds: record.durationSeconds
+        }
+        : {
+          eventType: ExecutionEventType.TOOL_CALL_FAILED,
+          timestamp: endTime,
+          toolName: record.toolName,
+          status: "failed",
+          durationSeconds: record.durationSeconds,
+          error: record.error ?? "failed"
+        }
+      return nodeId === undefined ? base : { ...base, nodeId }
+    }
+
+    // Attaches a finished tool call to the fiber's node (or the trace's pending list) and emits its event.
+    const recordToolCall = (
+      trace: ActiveTrace,
+      node: OpenNode | undefined,
+      record: ToolCallRecord,
+      endTime: number
+    ): Effect.Effect<ToolCallRecord> => {
+      const owner = autoToolCalls && node !== undefined && node.trace === trace ? node : undefined
+      if (owner !== undefined) owner.toolCalls.push(record)
+      else if (autoToolCalls) trace.pendingToolCalls.push(record)
+      const event = toolEvent(record, owner?.nodeId, endTime)
+      trace.events.push(event)
+      if (handlers.length === 0) return Effect.succeed(record)
+      return Effect.as(
+        runHooks((h) => {
+          const onEvent = h.onEvent?.(event, refOf(trace))
+          const onTool = h.onToolCall?.(record, owner?.nodeId, refOf(trace))
+          return onEvent === undefined ? onTool : onTool === undefined ? onEvent : Effect.zipRight(onEvent, onTool)
+        }),
+        record
+      )
+    }
+
+    const endNodeIn = (node: OpenNode, options: EndNodeOptions): Effect.Effect<NodeTraceRecord> => {
+      const record = closeNode(node, options)
+      return handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(node.trace, record), record)
+    }
+
+    const service: WorkflowTracerService = {
+      autoToolCalls,
+
+      startTrace: (options) =>
+        Effect.flatMap(
+          options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId),
+          (traceId) => {
+            const trace: ActiveTrace = {
+              traceId,
+              workflowName: options.workflowName,
+              startTime: now(),
+              inputs: options.inputs ?? emptyObject,
+              metadata: options.metadata ?? emptyObject,
+              parentTraceId: options.parentTraceId ?? null,
+              traceParent: options.traceParent ?? null,
+              nodes: [],
+              events: [],
+              openNodes: new Set(),
+              pendingToolCalls: [],
+              ended: false
+            }
+            openTraces.push(trace)
+            return FiberRef.set(currentTrace, trace).pipe(
+              Effect.zipRight(FiberRef.set(currentNode, undefined)),
+              Effect.zipRight(
+                emit(trace, { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime })
+              ),
+              Effect.as(refOf(trace))
+            )
+          }
+        ),
+
+      startNode: (options) =>
+        Effect.withFiberRuntime((fiber) => {
+          const parent = fiber.getFiberRef(currentNode)
+          const trace = traceOf(fiber.getFiberRef(currentTrace), parent)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const node = openNode(trace, parent !== undefined && parent.trace === trace ? parent : undefined, options)
+          const set = FiberRef.set(currentNode, node)
+          return handlers.length === 0 ? set : Effect.zipRight(set, lastEventHooks(trace))
+        }),
+
+      endNode: (options = {}) =>
+        Effect.withFiberRuntime((fiber) => {
+          const node = fiber.getFiberRef(currentNode)
+          if (node === undefined || node.trace.ended) return Effect.fail(noOpenNode)
+          return Effect.zipLeft(endNodeIn(node, options), FiberRef.set(currentNode, node.parent))
+        }),
+
+      withNode: (options, effect, toOutputs) =>
+        Effect.withFiberRuntime((fiber) => {
+          const parent = fiber.getFiberRef(currentNode)
+          const trace = traceOf(fiber.getFiberRef(currentTrace), parent)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const node = openNode(trace, parent !== undefined && parent.trace === trace ? parent : undefined, options)
+          const run = Effect.locally(effect, currentNode, node)
+          return (handlers.length === 0 ? run : Effect.zipRight(lastEventHooks(trace), run)).pipe(
+            Effect.onExit((exit) =>
+              Exit.isSuccess(exit)
+                ? endNodeIn(node, toOutputs === undefined ? {} : toOutputs(exit.value))
+                : endNodeIn(node, { success: false, error: describeCause(exit.cause) })
+            )
+          )
+        }),
+
+      traceNode: (options) =>
+        Effect.withFiberRuntime((fiber) => {
+          const parent = fiber.getFiberRef(currentNode)
+          const trace = traceOf(fiber.getFiberRef(currentTrace), parent)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const endTime = now()
+          const duration = options.durationSeconds ?? 0
+          const explicit = (options.toolCalls ?? []).map((call) => makeToolCall(call, endTime))
+          const toolCalls = autoToolCalls && trace.pendingToolCalls.length > 0
+            ? [...trace.pendingToolCalls, ...explicit]
+            : explicit
+          if (autoToolCalls) trace.pendingToolCalls = []
+          const node: OpenNode = {
+            trace,
+            nodeId: options.nodeId,
+            nodeType: options.nodeType,
+            startTime: options.timestamp ?? endTime - duration,
+            inputs: options.inputs ?? emptyObject,
+            metadata: options.metadata ?? emptyObject,
+            toolCalls,
+            parent: undefined
+          }
+          trace.events.push({
+            eventType: ExecutionEventType.NODE_STARTED,
+            timestamp: node.startTime,
+            nodeId: node.nodeId
+          })
+          for (const call of explicit) trace.events.push(toolEvent(call, node.nodeId, call.timestamp + call.durationSeconds))
+          const end: EndNodeOptions = {
+            ...(options.outputs === undefined ? {} : { outputs: options.outputs }),
+            ...(options.success === undefined ? {} : { success: options.success }),
+            ...(options.error === undefined ? {} : { error: options.error })
+          }
+          // A record of the past keeps its own duration rather than the time since `startTime` was computed.
+          const record = { ...closeNode(node, end), durationSeconds: duration }
+          trace.nodes[trace.nodes.length - 1] = record
+          return handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(trace, record), record)
+        }),
+
+      traceToolCall: (options) =>
+        Effect.withFiberRuntime((fiber) => {
+          const node = fiber.getFiberRef(currentNode)
+          const trace = traceOf(fiber.getFiberRef(currentTrace), node)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const endTime = now()
+          return recordToolCall(trace, node, makeToolCall(options, endTime), endTime)
+        }),
+
+      withToolCall: <E, R>(
+        toolName: string,
+        inputs: JsonObject,
+        effect: Effect.Effect<JsonObject, E, R>,
+        describeError?: (error: E) => string
+      ) =>
+        Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
+          const node = fiber.getFiberRef(currentNode)
+          const trace = traceOf(fiber.getFiberRef(currentTrace), node)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const start = now()
+          const nodeId = autoToolCalls && node !== undefined && node.trace === trace ? node.nodeId : undefined
+          const started: ExecutionEvent = nodeId === undefined
+            ? { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName }
+            : { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName, nodeId }
+          return emit(trace, started).pipe(
+            Effect.zipRight(effect),
+            Effect.onExit((exit) => {
+              const endTime = now()
+              const failure = Exit.isSuccess(exit) ? null : exit.cause
+              const expected = failure === null ? undefined : Cause.failureOption(failure)
+              const error = failure === null
+                ? null
+                : describeError !== undefined && expected !== undefined && expected._tag === "Some"
+                ? describeError(expected.value)
+                : describeCause(failure)
+              const record = makeToolCall({
+                toolName,
+                inputs,
+                outputs: Exit.isSuccess(exit) ? exit.value : emptyObject,
+                durationSeconds: endTime - start,
+                timestamp: start,
+                success: failure === null,
+                error
+              }, endTime)
+              return recordToolCall(trace, node, record, endTime)
+            })
+          )
+        }),
+
+      recordEvent: (eventType, options = {}) =>
+        Effect.withFiberRuntime((fiber) => {
+          const node = fiber.getFiberRef(currentNode)
+          const trace = traceOf(fiber.getFiberRef(currentTrace), node)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          return emit(trace, { eventType, timestamp: now(), ...options })
+        }),
+
+      endTrace: (options = {}) =>
+        Effect.withFiberRuntime((fiber) => {
+          const trace = traceOf(fiber.getFiberRef(currentTrace), fiber.getFiberRef(currentNode))
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const closing = options.status === "cancelled" ? "cancelled" : "trace ended before the node finished"
+          for (const node of Array.from(trace.openNodes).reverse()) closeNode(node, { success: false, error: closing })
+          const endTime = now()
+          const status = options.status ?? (trace.nodes.some((n) => !n.success) ? "failed" : "succeeded")
+          const error = options.error ?? null
+          const eventType = status === "succeeded"
+            ? ExecutionEventType.WORKFLOW_COMPLETED
+            : status === "cancelled"
+            ? ExecutionEventType.WORKFLOW_CANCELLED
+            : ExecutionEventType.WORKFLOW_FAILED
+          trace.ended = true
+          openTraces.splice(openTraces.indexOf(trace), 1)
+          return emit(trace, {
+            eventType,
+            timestamp: endTime,
+            status,
+            durationSeconds: endTime - trace.startTime,
+            ...(error === null ? {} : { error })
+          }).pipe(
+            Effect.zipRight(Effect.sync(() => {
+              lastEnded = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
+              return lastEnded
+            })),
+            Effect.tap(() => fiber.getFiberRef(currentTrace) === trace ? FiberRef.set(currentTrace, undefined) : Effect.void),
+            Effect.tap(() => FiberRef.set(currentNode, undefined)),
+            Effect.tap((ended) => store.save(ended))
+          )
+        }),
+
+      getTrace: Effect.withFiberRuntime((fiber) => {
+        const trace = traceOf(fiber.getFiberRef(currentTrace), fiber.getFiberRef(currentNode))
+        if (trace !== undefined) {
+          return Effect.succeed(snapshot(trace, { status: "running", endTime: null, outputs: emptyObject, error: null }))
+        }
+        return lastEnded === undefined
+          ? Effect.fail(new TracerError({ reason: "NoTrace", description: "no trace has been started" }))
+          : Effect.succeed(lastEnded)
+      }),
+
+      getTraceById: (traceId) => store.get(traceId),
+
+      getTraceHistory: (query) =>
+        Effect.flatMap(store.list(query), (summaries) => Effect.forEach(summaries, (s) => store.get(s.traceId))),
+
+      exportTrace: (trace, format) =>
+        Stream.unwrap(Effect.map(Effect.flatMap(ExporterRegistry, (registry) => registry.get(format)), (exporter) =>
+          exporter.export(trace))),
+
+      analyzeTrace: TraceAnalysis.analyze
+    }
+    return service
+  })
+
+/** The tracer over the `TraceStore` in context, with tool calls attached to their nodes. */
+export const layer = (options: TracerOptions = {}): Layer.Layer<WorkflowTracer, never, TraceStore> =>
+  Layer.effect(WorkflowTracer, make(options))
+
+/** A tracer over a fresh in-memory store: for tests and programs that keep traces only in memory. */
+export const layerMemory = (options: TracerOptions = {}): Layer.Layer<WorkflowTracer | TraceStore> =>
+  Layer.provideMerge(layer(options), Layer.effect(TraceStore, makeMemory))
+
+const noopNode = (options: { readonly nodeId?: string; readonly nodeType?: string }): NodeTraceRecord => ({
+  nodeId: options.nodeId ?? "",
+  nodeType: options.nodeType ?? "",
+  timestamp: 0,
+  durationSeconds: 0,
+  success: true,
+  error: null,
+  inputs: emptyObject,
+  outputs: emptyObject,
+  toolCalls: [],
+  metadata: emptyObject
+})
+
+const noopTrace: WorkflowTrace = {
+  schemaVersion: 1,
+  traceId: "noop",
+  workflowName: "",
+  status: "succeeded",
+  startTime: 0,
+  endTime: 0,
+  durationSeconds: 0,
+  error: null,
+  inputs: emptyObject,
+  outputs: emptyObject,
+  metadata: emptyObject,
+  parentTraceId: null,
+  traceParent: null,
+  nodes: [],
+  events: []
+}
+
+/**
+ * A tracer that records nothing and stores nothing: for running workflows with tracing switched off. Tool calls and
+ * nodes still run; `getTrace` and `endTrace` return an empty trace.
+ */
+export const layerNoop: Layer.Layer<WorkflowTracer> = Layer.succeed(WorkflowTracer, {
+  autoToolCalls: false,
+  startTrace: (options) => Effect.succeed({ traceId: options.traceId ?? "noop", workflowName: options.workflowName }),
+  startNode: () => Effect.void,
+  endNode: () => Effect.succeed(noopNode({})),
+  withNode: (_options, effect) => effect,
+  traceNode: (options) => Effect.succeed(noopNode(options)),
+  traceToolCall: (options) =>
+    Effect.succeed({
+      toolName: options.toolName,
+      inputs: emptyObject,
+      outputs: emptyObject,
+      durationSeconds: 0,
+      success: true,
+      error: null,
+      timestamp: 0
+    }),
+  withToolCall: (_name, _inputs, effect) => effect,
+  recordEvent: () => Effect.void,
+  endTrace: () => Effect.succeed(noopTrace),
+  getTrace: Effect.succeed(noopTrace),
+  getTraceById: (traceId) => Effect.fail(notFound(traceId)),
+  getTraceHistory: () => Effect.succeed([]),
+  exportTrace: () => Stream.empty,
+  analyzeTrace: TraceAnalysis.analyze
+})

@@ -1,0 +1,258 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as TraceHandler from "@victor/core/TraceHandler"
+import * as TraceStore from "@victor/core/TraceStore"
+import * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as TestClock from "effect/TestClock"
+
+const T0 = 1_700_000_000
+const setTime = (seconds: number) => TestClock.setTime(seconds * 1000)
+
+describe("WorkflowTracer", () => {
+  it.effect("records the guide's basic usage with Clock timings and stores the trace", () =>
+    Effect.gen(function*() {
+      yield* setTime(T0)
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      const ref = yield* tracer.startTrace({
+        workflowName: "my_workflow",
+        inputs: { task: "fix bug" },
+        metadata: { env: "production" }
+      })
+      yield* tracer.startNode({ nodeId: "agent_1", nodeType: "agent", inputs: { task: "fix bug" } })
+      yield* TestClock.adjust(Duration.millis(500))
+      yield* tracer.traceToolCall({
+        toolName: "read_file",
+        inputs: { path: "file.py" },
+        outputs: { content: "def main(): ..." },
+        durationSeconds: 0.5
+      })
+      yield* TestClock.adjust(Duration.seconds(2))
+      const node = yield* tracer.endNode({ outputs: { analysis: "complete" } })
+      yield* TestClock.adjust(Duration.seconds(8))
+      const trace = yield* tracer.endTrace({ outputs: { result: "success" } })
+
+      expect(trace).toMatchObject({
+        traceId: ref.traceId,
+        workflowName: "my_workflow",
+        status: "succeeded",
+        startTime: T0,
+        endTime: T0 + 10.5,
+        durationSeconds: 10.5,
+        inputs: { task: "fix bug" },
+        outputs: { result: "success" },
+        metadata: { env: "production" }
+      })
+      expect(node).toMatchObject({ nodeId: "agent_1", timestamp: T0, durationSeconds: 2.5, success: true, error: null })
+      expect(trace.nodes).toEqual([node])
+      expect(node.toolCalls).toEqual([{
+        toolName: "read_file",
+        inputs: { path: "file.py" },
+        outputs: { content: "def main(): ..." },
+        durationSeconds: 0.5,
+        success: true,
+        error: null,
+        timestamp: T0
+      }])
+      expect(trace.events.map((e) => e.eventType)).toEqual([
+        "workflow_started",
+        "node_started",
+        "tool_call_completed",
+        "node_completed",
+        "workflow_completed"
+      ])
+      expect(yield* tracer.getTraceById(ref.traceId)).toEqual(trace)
+      expect(yield* tracer.getTraceHistory()).toEqual([trace])
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+  it.effect("attaches tool calls of concurrent nodes to the node of their own fiber", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "parallel" })
+      const branch = (id: string) =>
+        tracer.withNode(
+          { nodeId: id, nodeType: "compute" },
+          Effect.gen(function*() {
+            for (let i = 0; i < 3; i++) {
+              yield* Effect.sleep(Duration.millis(10))
+              yield* tracer.traceToolCall({ toolName: `${id}-tool`, inputs: { i } })
+            }
+          })
+        )
+      const fibers = yield* Effect.forEach(["a", "b", "c"], (id) => Effect.fork(branch(id)))
+      yield* TestClock.adjust(Duration.millis(100))
+      yield* Fiber.joinAll(fibers)
+      const trace = yield* tracer.endTrace()
+      expect(trace.nodes.map((n) => n.nodeId).sort()).toEqual(["a", "b", "c"])
+      for (const node of trace.nodes) {
+        expect(node.toolCalls.map((c) => c.toolName)).toEqual([1, 2, 3].map(() => `${node.nodeId}-tool`))
+        expect(node.toolCalls.map((c) => c.inputs)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }])
+      }
+      const [a, b] = trace.nodes
+      expect(a!.timestamp).toBeLessThan(b!.timestamp + b!.durationSeconds)
+      expect(b!.timestamp).toBeLessThan(a!.timestamp + a!.durationSeconds)
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+  it.effect("withNode records failures, tool-call errors and fails the trace", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "failing" })
+      const exit = yield* Effect.exit(tracer.withNode(
+        { nodeId: "build", nodeType: "compute" },
+        tracer.withToolCall("shell", { command: "false" }, Effect.fail("exit code 1"))
+      ))
+      expect(exit._tag).toBe("Failure")
+      const trace = yield* tracer.endTrace()
+      expect(trace.status).toBe("failed")
+      expect(trace.nodes[0]).toMatchObject({ nodeId: "build", success: false, error: "exit code 1" })
+      expect(trace.nodes[0]!.toolCalls[0]).toMatchObject({
+        toolName: "shell",
+        success: false,
+        error: "exit code 1",
+        inputs: { command: "false" }
+      })
+      expect(WorkflowTrace.getEventsByType(trace, "node_failed").map((e) => e.nodeId)).toEqual(["build"])
+      expect(WorkflowTrace.getEventsByNode(trace, "build").map((e) => e.eventType)).toEqual([
+        "node_started",
+        "tool_call_started",
+        "tool_call_failed",
+        "node_failed"
+      ])
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+  it.effect("traceNode takes pending tool calls (the guide's imperative style) and its own duration", () =>
+    Effect.gen(function*() {
+      yield* setTime(T0)
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "imperative" })
+      yield* tracer.traceToolCall({ toolName: "read_file", durationSeconds: 0.5 })
+      yield* TestClock.adjust(Duration.seconds(3))
+      const node = yield* tracer.traceNode({
+        nodeId: "agent_1",
+        nodeType: "agent",
+        durationSeconds: 2.5,
+        toolCalls: [{ toolName: "write_file", durationSeconds: 1, success: false, error: "disk full" }],
+        success: false,
+        error: "disk full"
+      })
+      expect(node).toMatchObject({ timestamp: T0 + 0.5, durationSeconds: 2.5, success: false, error: "disk full" })
+      expect(node.toolCalls.map((c) => [c.toolName, c.success])).toEqual([["read_file", true], ["write_file", false]])
+      const analysis = tracer.analyzeTrace(yield* tracer.endTrace())
+      expect(analysis).toMatchObject({ totalNodes: 1, failedNodes: 1, totalToolCalls: 2, errorCount: 2 })
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+  it.effect("endTrace closes open nodes, and calls out of order fail with a TracerError", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      expect((yield* Effect.flip(tracer.startNode({ nodeId: "x", nodeType: "compute" }))).reason).toBe(
+        "NoActiveTrace"
+      )
+      yield* tracer.startTrace({ workflowName: "cancelled" })
+      expect((yield* Effect.flip(tracer.endNode())).reason).toBe("NoOpenNode")
+      yield* tracer.startNode({ nodeId: "slow", nodeType: "compute" })
+      const trace = yield* tracer.endTrace({ status: "cancelled" })
+      expect(trace.status).toBe("cancelled")
+      expect(trace.nodes[0]).toMatchObject({ nodeId: "slow", success: false, error: "cancelled" })
+      expect(trace.events.at(-1)?.eventType).toBe("workflow_cancelled")
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+  it.effect("calls every installed trace handler, and a failing handler does not break the run", () => {
+    const seen: Array<string> = []
+    const handlers = TraceHandler.layer(
+      TraceHandler.make("broken", { onNodeComplete: () => Effect.die("boom") }),
+      TraceHandler.make("recorder", {
+        onEvent: (event) => Effect.sync(() => void seen.push(event.eventType)),
+        onNodeComplete: (node) => Effect.sync(() => void seen.push(`node:${node.nodeId}`)),
+        onToolCall: (call, nodeId) => Effect.sync(() => void seen.push(`tool:${call.toolName}@${nodeId}`))
+      })
+    )
+    return Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "hooks" })
+      yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, tracer.traceToolCall({ toolName: "ls" }))
+      yield* tracer.endTrace()
+      expect(seen).toEqual([
+        "workflow_started",
+        "node_started",
+        "tool_call_completed",
+        "tool:ls@n",
+        "node_completed",
+        "node:n",
+        "workflow_completed"
+      ])
+    }).pipe(Effect.provide(Layer.provide(WorkflowTracer.layerMemory(), handlers)))
+  })
+
+  it.effect("encodes to the guide's JSON keys and decodes back", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "wire" })
+      yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, tracer.traceToolCall({ toolName: "ls" }))
+      const trace = yield* tracer.endTrace()
+      const json = WorkflowTrace.encode(trace)
+      for (const key of ["trace_id", "workflow_name", "start_time", "end_time", "duration_seconds", "inputs",
+        "outputs", "metadata", "nodes"]) expect(json).toHaveProperty(key)
+      expect(Object.keys(json.nodes![0]!)).toEqual(expect.arrayContaining([
+        "node_id", "node_type", "timestamp", "duration_seconds", "success", "error", "inputs", "outputs", "tool_calls"
+      ]))
+      expect(json.nodes![0]!.tool_calls![0]).toMatchObject({ tool_name: "ls", success: true, error: null })
+      expect(yield* WorkflowTrace.decodeUnknown(JSON.parse(JSON.stringify(json)))).toEqual(trace)
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+  it.effect("decodes the guide's example trace, which lacks Victor-TS fields", () =>
+    Effect.gen(function*() {
+      const trace = yield* WorkflowTrace.decodeUnknown({
+        trace_id: "abc-123-def",
+        workflow_name: "my_workflow",
+        start_time: 1640995200.0,
+        end_time: 1640995210.5,
+        duration_seconds: 10.5,
+        inputs: { task: "fix bug" },
+        outputs: { result: "success" },
+        metadata: {},
+        nodes: [{
+          node_id: "node_1",
+          node_type: "agent",
+          timestamp: 1640995200.0,
+          duration_seconds: 2.5,
+          success: true,
+          error: null,
+          inputs: {},
+          outputs: {},
+          tool_calls: [{ tool_name: "read_file", duration_seconds: 0.5, success: true, error: null }]
+        }]
+      })
+      expect(trace.status).toBe("succeeded")
+      expect(trace.nodes[0]!.toolCalls[0]).toMatchObject({ toolName: "read_file", inputs: {}, outputs: {} })
+      const bad = yield* Effect.flip(WorkflowTrace.decodeUnknown({ trace_id: 1, workflow_name: "x", start_time: 0 }))
+      expect(bad.message).toContain("trace_id")
+    }))
+
+  it.effect("the noop tracer runs the work and stores nothing", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "off" })
+      const out = yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, Effect.succeed(42))
+      expect(out).toBe(42)
+      expect((yield* tracer.endTrace()).nodes).toEqual([])
+    }).pipe(Effect.provide(WorkflowTracer.layerNoop)))
+})
+
+describe("TraceStore.applyQuery", () => {
+  it("keeps the most recent when limited", () => {
+    const summaries = [3, 1, 2].map((t) => ({
+      traceId: `t${t}`,
+      workflowName: "w",
+      status: "succeeded" as const,
+      startTime: t,
+      endTime: t,
+      durationSeconds: 0,
+      nodeCount: 0,
+      failedNodeCount: 0
+    }))
+    expect(TraceStore.applyQuery(summaries, { limit: 2 }).map((s) => s.traceId)).toEqual(["t2", "t3"])
+  })
+})

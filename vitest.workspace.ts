@@ -1,0 +1,8 @@
+// The one list of test projects. vitest.config.ts reads it (Vitest 3.2 deprecates loading this file by itself).
+export default [
+  "packages/core",
+  "packages/workflow",
+  "packages/store-fs",
+  "packages/cli",
+  "plugins/exporter-json"
+]
