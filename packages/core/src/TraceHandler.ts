@@ -1,10 +1,11 @@
 /**
  * Custom trace handlers (the guide's "Custom Trace Handlers"): plugins called as a trace is recorded, instead of
  * subclassing the tracer. Any number can be installed; each is called in order, and a handler that fails or dies is
- * logged and never breaks the run it observes.
+ * logged and never breaks the run it observes. A trace uses the handlers in context when it starts, so a caller can
+ * observe one run by providing extra handlers around it (`provideMore`).
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { ExecutionEvent } from "./ExecutionEvent.ts"
 import type { NodeTraceRecord, ToolCallRecord } from "./WorkflowTrace.ts"
@@ -37,3 +38,8 @@ export class TraceHandlers extends Context.Reference<TraceHandlers>()("@victor/c
 /** Installs these handlers (replacing any installed before). */
 export const layer = (...handlers: ReadonlyArray<TraceHandler>): Layer.Layer<never> =>
   Layer.succeed(TraceHandlers, handlers)
+
+/** Runs an effect with these handlers added to those already installed (for observing one run). */
+export const provideMore = (...more: ReadonlyArray<TraceHandler>) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(TraceHandlers, (installed) => Effect.provideService(effect, TraceHandlers, [...installed, ...more]))

@@ -227,7 +227,6 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
   Effect.gen(function*() {
     const store = yield* TraceStore
     const clock = yield* Effect.clock
-    const handlers = yield* TraceHandlers
     const autoToolCalls = options.autoToolCalls ?? true
     const now = (): number => Number(clock.unsafeCurrentTimeNanos()) / 1e9
 
@@ -245,8 +244,11 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
     const refOf = (trace: ActiveTrace): TraceRef => ({ traceId: trace.traceId, workflowName: trace.workflowName })
 
     // Hooks run only when handlers are installed, so the hot path pays nothing for them otherwise.
-    const runHooks = (call: (handler: TraceHandler) => Effect.Effect<void> | undefined): Effect.Effect<void> =>
-      Effect.forEach(handlers, (handler) => {
+    const runHooks = (
+      trace: ActiveTrace,
+      call: (handler: TraceHandler) => Effect.Effect<void> | undefined
+    ): Effect.Effect<void> =>
+      Effect.forEach(trace.handlers, (handler) => {
         const effect = call(handler)
         return effect === undefined ? Effect.void : effect.pipe(
           Effect.catchAllCause((cause) =>
@@ -258,12 +260,12 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
     // Runs `onEvent` for the event just pushed by a synchronous step (node starts).
     const lastEventHooks = (trace: ActiveTrace): Effect.Effect<void> => {
       const event = trace.events[trace.events.length - 1]!
-      return runHooks((h) => h.onEvent?.(event, refOf(trace)))
+      return runHooks(trace, (h) => h.onEvent?.(event, refOf(trace)))
     }
 
     const emit = (trace: ActiveTrace, event: ExecutionEvent): Effect.Effect<void> => {
       trace.events.push(event)
-      return handlers.length === 0 ? Effect.void : runHooks((h) => h.onEvent?.(event, refOf(trace)))
+      return trace.handlers.length === 0 ? Effect.void : runHooks(trace, (h) => h.onEvent?.(event, refOf(trace)))
     }
 
     const closeNode = (node: OpenNode, end: EndNodeOptions): NodeTraceRecord => {
@@ -306,9 +308,9 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
     }
 
     const nodeHooks = (trace: ActiveTrace, record: NodeTraceRecord): Effect.Effect<void> =>
-      handlers.length === 0
+      trace.handlers.length === 0
         ? Effect.void
-        : runHooks((h) => {
+        : runHooks(trace, (h) => {
           const events = trace.events
           const last = events[events.length - 1]!
           const onEvent = h.onEvent?.(last, refOf(trace))
@@ -379,9 +381,9 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       else if (autoToolCalls) trace.pendingToolCalls.push(record)
       const event = toolEvent(record, owner?.nodeId, endTime)
       trace.events.push(event)
-      if (handlers.length === 0) return Effect.succeed(record)
+      if (trace.handlers.length === 0) return Effect.succeed(record)
       return Effect.as(
-        runHooks((h) => {
+        runHooks(trace, (h) => {
           const onEvent = h.onEvent?.(event, refOf(trace))
           const onTool = h.onToolCall?.(record, owner?.nodeId, refOf(trace))
           return onEvent === undefined ? onTool : onTool === undefined ? onEvent : Effect.zipRight(onEvent, onTool)
@@ -392,7 +394,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
     const endNodeIn = (node: OpenNode, options: EndNodeOptions): Effect.Effect<NodeTraceRecord> => {
       const record = closeNode(node, options)
-      return handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(node.trace, record), record)
+      return node.trace.handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(node.trace, record), record)
     }
 
     const service: WorkflowTracerService = {
@@ -400,8 +402,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
       startTrace: (options) =>
         Effect.flatMap(
-          options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId),
-          (traceId) => {
+          Effect.zip(options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId), TraceHandlers),
+          ([traceId, handlers]) => {
             const trace: ActiveTrace = {
               traceId,
               workflowName: options.workflowName,
@@ -414,6 +416,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
               events: [],
               openNodes: new Set(),
               pendingToolCalls: [],
+              handlers,
               ended: false
             }
             openTraces.push(trace)
@@ -434,7 +437,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           if (trace === undefined) return Effect.fail(noActiveTrace)
           const node = openNode(trace, parent !== undefined && parent.trace === trace ? parent : undefined, options)
           const set = FiberRef.set(currentNode, node)
-          return handlers.length === 0 ? set : Effect.zipRight(set, lastEventHooks(trace))
+          return trace.handlers.length === 0 ? set : Effect.zipRight(set, lastEventHooks(trace))
         }),
 
       endNode: (options = {}) =>
@@ -451,7 +454,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           if (trace === undefined) return Effect.fail(noActiveTrace)
           const node = openNode(trace, parent !== undefined && parent.trace === trace ? parent : undefined, options)
           const run = Effect.locally(effect, currentNode, node)
-          return (handlers.length === 0 ? run : Effect.zipRight(lastEventHooks(trace), run)).pipe(
+          return (trace.handlers.length === 0 ? run : Effect.zipRight(lastEventHooks(trace), run)).pipe(
             Effect.onExit((exit) =>
               Exit.isSuccess(exit)
                 ? endNodeIn(node, toOutputs === undefined ? {} : toOutputs(exit.value))
@@ -496,7 +499,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           // A record of the past keeps its own duration rather than the time since `startTime` was computed.
           const record = { ...closeNode(node, end), durationSeconds: duration }
           trace.nodes[trace.nodes.length - 1] = record
-          return handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(trace, record), record)
+          return trace.handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(trace, record), record)
         }),
 
       traceToolCall: (options) =>

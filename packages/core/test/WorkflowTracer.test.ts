@@ -183,8 +183,25 @@ describe("WorkflowTracer", () => {
         "node:n",
         "workflow_completed"
       ])
-    }).pipe(Effect.provide(Layer.provide(WorkflowTracer.layerMemory(), handlers)))
+    }).pipe(Effect.provide(Layer.merge(WorkflowTracer.layerMemory(), handlers)))
   })
+
+  it.effect("provideMore observes only the run it wraps", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      const seen: Array<string> = []
+      const watcher = TraceHandler.make("watcher", {
+        onEvent: (event, trace) => Effect.sync(() => void seen.push(`${trace.workflowName}:${event.eventType}`))
+      })
+      const run = (name: string) =>
+        Effect.gen(function*() {
+          yield* tracer.startTrace({ workflowName: name })
+          yield* tracer.endTrace()
+        })
+      yield* run("watched").pipe(TraceHandler.provideMore(watcher))
+      yield* run("unwatched")
+      expect(seen).toEqual(["watched:workflow_started", "watched:workflow_completed"])
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
   it.effect("encodes to the guide's JSON keys and decodes back", () =>
     Effect.gen(function*() {

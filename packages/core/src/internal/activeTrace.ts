@@ -4,6 +4,7 @@
  */
 import type { ExecutionEvent } from "../ExecutionEvent.ts"
 import type { JsonObject } from "../Json.ts"
+import type { TraceHandler } from "../TraceHandler.ts"
 import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "../WorkflowTrace.ts"
 import { SCHEMA_VERSION } from "../WorkflowTrace.ts"
 
@@ -22,6 +23,8 @@ export interface ActiveTrace {
   readonly openNodes: Set<OpenNode>
   /** Tool calls recorded outside any node; attached to the next `traceNode` (the guide's imperative style). */
   pendingToolCalls: Array<ToolCallRecord>
+  /** The trace handlers in context when the trace started; they observe this trace only. */
+  readonly handlers: ReadonlyArray<TraceHandler>
   ended: boolean
 }
 
