@@ -1,0 +1,93 @@
+/**
+ * The `victor` command tree. Each command's help explains every option with an example.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+
+/** The version printed by `victor --version`. */
+export const VERSION = "0.1.0"
+
+const file = Args.text({ name: "workflow.yaml" }).pipe(
+  Args.withDescription("The workflow file (YAML) to run, e.g. examples/workflows/code_review.yaml")
+)
+
+const output = Options.text("output").pipe(
+  Options.withAlias("o"),
+  Options.optional,
+  Options.withDescription(
+    "Also write the trace to this file (missing directories are created). The format follows the extension " +
+      "unless --format is given. Example: -o trace.json"
+  )
+)
+
+const format = Options.text("format").pipe(
+  Options.optional,
+  Options.withDescription(
+    "Export format for --output: json (default). Example: --format json"
+  )
+)
+
+const context = Options.text("context").pipe(
+  Options.optional,
+  Options.withDescription(
+    `Initial workflow state as a JSON object; nodes read it as $ctx.key or {key}. Example: --context '{"task": "fix bug"}'`
+  )
+)
+
+const workflow = Options.text("workflow").pipe(
+  Options.optional,
+  Options.withDescription(
+    "Which workflow to run when the file defines several (under `workflows:`). Example: --workflow review"
+  )
+)
+
+const traceDir = Options.text("trace-dir").pipe(
+  Options.optional,
+  Options.withDescription(
+    "Where traces are stored: defaults to $VICTOR_TRACE_DIR, else ~/.victor/workflow_traces. Example: --trace-dir ./traces"
+  )
+)
+
+const trace = Command.make(
+  "trace",
+  { file, output, format, context, workflow, traceDir },
+  (options) =>
+    // Imported when the command runs, so that `--help` never loads the workflow engine.
+    Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
+      command.run({
+      file: options.file,
+      output: Option.getOrUndefined(options.output),
+      format: Option.getOrUndefined(options.format),
+      context: Option.getOrUndefined(options.context),
+      workflow: Option.getOrUndefined(options.workflow),
+        traceDir: Option.getOrUndefined(options.traceDir)
+      }))
+).pipe(
+  Command.withDescription(
+    "Run a workflow with execution tracing: every node and tool call with inputs, outputs, timing and errors. " +
+      "Prints a summary, stores the trace in the trace directory, and with --output also writes an export. " +
+      "Exit code: 0 when the workflow succeeded, 1 when a node failed, 2 for bad input (nothing ran). " +
+      "Examples: victor workflow trace examples/workflows/code_review.yaml -o trace.json ; " +
+      `victor workflow trace review.yaml --context '{"review_id": "PR-123"}'`
+  )
+)
+
+const workflowCommand = Command.make("workflow").pipe(
+  Command.withDescription("Work with workflow files. Example: victor workflow trace my_workflow.yaml -o trace.json"),
+  Command.withSubcommands([trace])
+)
+
+/** The root command. */
+export const victor = Command.make("victor").pipe(
+  Command.withDescription(
+    "Victor traces workflow executions: run a YAML workflow and see every node and tool call, with timings, " +
+      "errors and exports. Start with: victor workflow trace --help"
+  ),
+  Command.withSubcommands([workflowCommand])
+)
+
+/** Runs the CLI on `process.argv`-style arguments. */
+export const run = Command.run(victor, { name: "victor", version: VERSION })

@@ -1,0 +1,31 @@
+/**
+ * Errors the CLI reports to the user as one line, with the exit code that says what kind of failure it was:
+ * 2 for bad input or usage (nothing ran), 1 for a workflow that ran and failed.
+ */
+import * as Schema from "effect/Schema"
+
+/** Exit codes of `victor`. */
+export const ExitCode = {
+  /** The workflow ran and succeeded. */
+  Success: 0,
+  /** The workflow ran and a node failed (or the run was cancelled). */
+  WorkflowFailed: 1,
+  /** Bad input: a missing or malformed file, an invalid option value. Nothing ran. */
+  Usage: 2,
+  /** Victor itself failed unexpectedly. */
+  Internal: 70
+} as const
+
+/** Bad input or usage; the message names the file, the place and the fix. */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
+  description: Schema.String
+}) {
+  override get message(): string {
+    return this.description
+  }
+}
+
+/** The workflow ran and failed; the summary was already printed. */
+export class WorkflowFailed extends Schema.TaggedError<WorkflowFailed>()("WorkflowFailed", {
+  status: Schema.String
+}) {}

@@ -1,0 +1,68 @@
+/**
+ * The terminal summary of a finished run (the guide's "View Trace Summary"): workflow, trace id, status, duration,
+ * node counts, failed nodes with their errors, slowest nodes and most used tools.
+ */
+import * as TraceAnalysis from "@victor/core/TraceAnalysis"
+import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
+
+/** Formats seconds for people: `12ms`, `1.24s`, `2m 03s`. */
+export const formatDuration = (seconds: number): string => {
+  if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)}ms`
+  if (seconds < 60) return `${seconds.toFixed(2)}s`
+  const minutes = Math.floor(seconds / 60)
+  return `${minutes}m ${String(Math.round(seconds - minutes * 60)).padStart(2, "0")}s`
+}
+
+const statusLabel: Record<WorkflowTrace["status"], string> = {
+  running: "running",
+  succeeded: "✓ succeeded",
+  failed: "✗ failed",
+  cancelled: "✗ cancelled",
+  incomplete: "! incomplete"
+}
+
+const oneLine = (text: string, max = 160): string => {
+  const flat = text.replace(/\s+/g, " ").trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** The summary as lines of text (no colours: it must read the same in a terminal, a pipe and a CI log). */
+export const render = (trace: WorkflowTrace, extra: ReadonlyArray<readonly [string, string]> = []): string => {
+  const analysis = TraceAnalysis.analyze(trace)
+  const rows: Array<readonly [string, string]> = [
+    ["Workflow", trace.workflowName],
+    ["Status", statusLabel[trace.status]],
+    ["Trace ID", trace.traceId],
+    ["Duration", formatDuration(trace.durationSeconds)],
+    [
+      "Nodes",
+      `${analysis.totalNodes} run: ${analysis.successfulNodes} succeeded, ${analysis.failedNodes} failed`
+    ],
+    ["Tool calls", String(analysis.totalToolCalls)],
+    ...extra
+  ]
+  const width = Math.max(...rows.map(([label]) => label.length))
+  const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`)
+  if (trace.error !== null) lines.push(`${"Error".padEnd(width)}  ${oneLine(trace.error)}`)
+
+  const failed = trace.nodes.filter((node) => !node.success)
+  if (failed.length > 0) {
+    lines.push("", "Failed nodes:")
+    for (const node of failed) lines.push(`  ${node.nodeId} (${node.nodeType}): ${oneLine(node.error ?? "failed")}`)
+  }
+  if (analysis.slowestNodes.length > 0) {
+    const idWidth = Math.max(...analysis.slowestNodes.map((n) => n.nodeId.length))
+    lines.push("", "Slowest nodes:")
+    for (const node of analysis.slowestNodes) {
+      lines.push(`  ${node.nodeId.padEnd(idWidth)}  ${formatDuration(node.duration).padStart(8)}`)
+    }
+  }
+  if (analysis.mostUsedTools.length > 0) {
+    const toolWidth = Math.max(...analysis.mostUsedTools.map((t) => t.tool.length))
+    lines.push("", "Most used tools:")
+    for (const tool of analysis.mostUsedTools) {
+      lines.push(`  ${tool.tool.padEnd(toolWidth)}  ${tool.calls} call${tool.calls === 1 ? "" : "s"}`)
+    }
+  }
+  return lines.join("\n")
+}

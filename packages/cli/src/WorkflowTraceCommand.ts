@@ -1,0 +1,86 @@
+/**
+ * `victor workflow trace <file>`: load a workflow, run it with tracing, store the trace, print the summary, and
+ * write an export when `--output` is given. Input is checked before anything runs.
+ */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import * as ExporterRegistry from "@victor/core/ExporterRegistry"
+import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
+import * as ToolRegistry from "@victor/workflow/ToolRegistry"
+import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
+import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as BundledExporters from "./BundledExporters.ts"
+import { UsageError, WorkflowFailed } from "./CliError.ts"
+import * as ExportWriter from "./ExportWriter.ts"
+import * as Settings from "./Settings.ts"
+import * as Summary from "./Summary.ts"
+import * as TraceOptions from "./TraceOptions.ts"
+
+/** The option values of `workflow trace`. */
+export interface TraceCommandOptions {
+  readonly file: string
+  readonly output: string | undefined
+  readonly format: string | undefined
+  readonly context: string | undefined
+  readonly workflow: string | undefined
+  readonly traceDir: string | undefined
+}
+
+const formatBytes = (bytes: number): string =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`
+
+/** Runs the command; fails with `UsageError` for bad input and `WorkflowFailed` when the run did not succeed. */
+export const run = (
+  options: TraceCommandOptions
+): Effect.Effect<
+  void,
+  UsageError | WorkflowFailed,
+  FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
+> =>
+  Effect.gen(function*() {
+    const context = yield* TraceOptions.parseContext(options.context)
+    const registry = yield* ExporterRegistry.ExporterRegistry
+    const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
+    const workflow = yield* WorkflowLoader.loadFile(options.file, {
+      ...(options.workflow === undefined ? {} : { workflow: options.workflow })
+    }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))
+    for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
+
+    const traceDirectory = Settings.traceDirectory(options.traceDir)
+    const runLayer = Layer.merge(
+      WorkflowTracer.layer().pipe(Layer.provide(FileSystemTraceStore.layer({ directory: traceDirectory }))),
+      ToolRegistry.layerBuiltin
+    )
+    const result = yield* WorkflowExecutor.execute(workflow, { context }).pipe(Effect.provide(runLayer))
+    const trace = result.trace
+
+    const extra: Array<readonly [string, string]> = []
+    extra.push(["Stored in", result.saveError === null ? traceDirectory : "not stored (see the error below)"])
+    let exportError: UsageError | undefined
+    if (options.output !== undefined) {
+      const written = yield* Effect.either(ExportWriter.write(options.output, exporter.export(trace)))
+      if (written._tag === "Right") {
+        extra.push(["Output", `${options.output} (${exporter.name}, ${formatBytes(written.right)})`])
+      } else {
+        exportError = written.left instanceof UsageError
+          ? written.left
+          : new UsageError({ description: written.left.message })
+      }
+    }
+    yield* Console.log(Summary.render(trace, extra))
+    const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
+    if (exportError !== undefined) {
+      if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
+      return yield* exportError
+    }
+    if (trace.status !== "succeeded") {
+      if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
+      return yield* new WorkflowFailed({ status: trace.status })
+    }
+    if (storeProblem !== undefined) return yield* new UsageError({ description: storeProblem })
+  }).pipe(Effect.provide(BundledExporters.layer))

@@ -1,0 +1,48 @@
+/**
+ * The `victor` executable: runs the command tree with Node's platform layers, prints any error as one line on
+ * stderr (no stack traces), and exits with the code that says what happened (see `CliError.ExitCode`).
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Cli from "./Cli.ts"
+import { ExitCode } from "./CliError.ts"
+
+const isValidationError = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && "_tag" in error &&
+  ["BadArgument", "CommandMismatch", "CorrectedFlag", "HelpRequested", "InvalidArgument", "InvalidValue",
+    "MissingValue", "MissingFlag", "MultipleValuesDetected", "MissingSubcommand", "NoBuiltInMatch",
+    "UnclusteredFlag"].includes(String(error._tag))
+
+const program: Effect.Effect<number, never, NodeContext.NodeContext> = Cli.run(process.argv).pipe(
+  Effect.as(ExitCode.Success as number),
+  Effect.catchAll((error): Effect.Effect<number> => {
+    if (typeof error === "object" && error !== null && "_tag" in error) {
+      if (error._tag === "WorkflowFailed") return Effect.succeed(ExitCode.WorkflowFailed)
+      if (error._tag === "UsageError") return Effect.as(Console.error(`victor: ${error.message}`), ExitCode.Usage)
+      // @effect/cli has already printed what was wrong with the arguments.
+      if (isValidationError(error)) return Effect.succeed(ExitCode.Usage)
+    }
+    return Effect.as(Console.error(`victor: ${String(error)}`), ExitCode.Internal)
+  }),
+  Effect.catchAllDefect((defect) =>
+    Effect.as(
+      Console.error(
+        `victor: internal error: ${defect instanceof Error ? defect.message : String(defect)}` +
+          (process.env["VICTOR_DEBUG"] ? `\n${Cause.pretty(Cause.die(defect))}` : " (set VICTOR_DEBUG=1 for details)")
+      ),
+      ExitCode.Internal
+    )
+  )
+)
+
+NodeRuntime.runMain(program.pipe(Effect.provide(NodeContext.layer)), {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    // Interrupted by SIGINT/SIGTERM: 130 like a shell; otherwise the code the program computed.
+    onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : Exit.isInterrupted(exit) ? 130 : ExitCode.Internal)
+  }
+})

@@ -1,0 +1,52 @@
+// Runs the real `victor` binary in a subprocess with a private HOME and trace directory.
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readdirSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export const repoRoot = join(import.meta.dirname, "..", "..", "..", "..")
+export const victorBin = join(repoRoot, "packages", "cli", "bin", "victor.mjs")
+export const example = (name: string) => join(repoRoot, "examples", "workflows", name)
+
+export interface VictorRun {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** A fresh sandbox: a temp HOME and the trace directory victor should use by default inside it. */
+export const sandbox = () => {
+  const home = mkdtempSync(join(tmpdir(), "victor-cli-"))
+  return { home, traceDir: join(home, ".victor", "workflow_traces") }
+}
+
+export const runVictor = (
+  args: ReadonlyArray<string>,
+  options: { readonly home: string; readonly cwd?: string; readonly env?: Record<string, string> }
+): VictorRun => {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("VICTOR_")) env[key] = value
+  }
+  const result = spawnSync(process.execPath, [victorBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...env, HOME: options.home, NO_COLOR: "1", ...options.env },
+    encoding: "utf8",
+    timeout: 60_000
+  })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** Removes ANSI colour codes (@effect/cli colours help even when piped). */
+export const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
+
+/** Files in a directory, or none when it does not exist. */
+export const listFiles = (dir: string): Array<string> => {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+export const modeOf = (path: string) => statSync(path).mode & 0o777

@@ -1,0 +1,82 @@
+/**
+ * The expression language of conditions and transforms: a small, safe evaluator over workflow state (plain data).
+ *
+ * Grammar, loosest binding first: `or` / `||`, `and` / `&&`, `not` / `!`, comparisons (`== != < <= > >=`, `in`,
+ * `not in`; chains like `0 < x <= 9` work as in Python), `+ -`, `* / %`, unary `-`, then names, dotted paths
+ * (`a.b.0`, `$ctx.key`; `$ctx` alone is the whole state), indexing (`a["odd-key"]`), numbers, strings ('..' or ".."),
+ * `true false null` (also `True False None`), list literals and the functions `len str int float bool lower upper
+ * contains startswith endswith`.
+ *
+ * Safety: there is no `eval` or `Function`; names read only own keys of plain objects and indices of arrays, so
+ * `__proto__`, `constructor` and the like are just missing keys, and nothing but the listed functions can be called.
+ * An unknown top-level name is an error (a typo never silently reads as null); a missing nested field is `null`.
+ * `and` / `or` return the deciding operand as in Python, and truthiness is Python's.
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import type { JsonObject } from "@victor/core/Json"
+import * as internal from "./internal/expression.ts"
+import * as plainData from "./internal/plainData.ts"
+
+/** Why an expression failed: it does not parse, or it does not evaluate against this state. */
+export const ExpressionErrorReason = Schema.Literal("Syntax", "Evaluation")
+
+/** An expression failed to parse or evaluate; the message names the expression and the position. */
+export class ExpressionError extends Schema.TaggedError<ExpressionError>()("ExpressionError", {
+  reason: ExpressionErrorReason,
+  expression: Schema.String,
+  position: Schema.optional(Schema.Number),
+  description: Schema.String
+}) {
+  override get message(): string {
+    const where = this.position === undefined ? "" : ` at position ${this.position}`
+    const what = this.reason === "Syntax" ? "invalid expression" : "cannot evaluate"
+    return `${what} ${JSON.stringify(this.expression)}: ${this.description}${where}`
+  }
+}
+
+/** A parsed expression, ready to be evaluated any number of times. */
+export interface Expression {
+  readonly source: string
+  /** @internal */
+  readonly ast: internal.Ast
+}
+
+/** The names of the functions expressions may call. */
+export const functionNames: ReadonlyArray<string> = Object.keys(internal.functionArity)
+
+const toError = (reason: "Syntax" | "Evaluation", expression: string, problem: internal.Problem) =>
+  new ExpressionError({
+    reason,
+    expression,
+    description: problem.description,
+    ...(problem.position === undefined ? {} : { position: problem.position })
+  })
+
+/** Parses an expression; errors name the expression and the 1-based position. */
+export const parse = (source: string): Either.Either<Expression, ExpressionError> =>
+  Either.match(internal.parse(source), {
+    onLeft: (problem) => Either.left(toError("Syntax", source, problem)),
+    onRight: (ast) => Either.right({ source, ast })
+  })
+
+/** Evaluates a parsed expression against state. */
+export const evaluate = (expression: Expression, state: JsonObject): Either.Either<unknown, ExpressionError> =>
+  Either.mapLeft(
+    internal.evaluate(expression.ast, state as Record<string, unknown>),
+    (problem) => toError("Evaluation", expression.source, problem)
+  )
+
+/** Parses and evaluates in one step. */
+export const evaluateString = (source: string, state: JsonObject): Either.Either<unknown, ExpressionError> =>
+  Either.flatMap(parse(source), (expression) => evaluate(expression, state))
+
+/** The bare name an expression consists of (`approved`), if that is all it is. */
+export const bareName = (expression: Expression): string | undefined =>
+  expression.ast._tag === "Name" && expression.ast.name !== "$ctx" ? expression.ast.name : undefined
+
+/** The text a value is matched by (condition branches): strings as they are, anything else as JSON (`true`, `3`). */
+export const toText: (value: unknown) => string = plainData.toText
+
+/** Python's truthiness: `null`, `false`, `0`, `""`, `[]` and `{}` are false. */
+export const isTruthy: (value: unknown) => boolean = plainData.isTruthy

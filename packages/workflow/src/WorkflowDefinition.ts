@@ -1,0 +1,187 @@
+/**
+ * Workflow definitions: the Schema of a Victor-style workflow as written in YAML (snake_case keys), and the resolved
+ * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
+ * through `make`, which applies the same defaults.
+ *
+ * Node kinds executed today: `compute`, `condition` and `transform`. The other kinds Victor knows (`agent`,
+ * `parallel`, `hitl`, `team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never
+ * skipped.
+ */
+import * as Schema from "effect/Schema"
+import { JsonObject } from "@victor/core/Json"
+
+/** Every node type Victor's YAML knows. */
+export const knownNodeTypes = [
+  "agent",
+  "compute",
+  "condition",
+  "parallel",
+  "transform",
+  "hitl",
+  "team",
+  "workflow"
+] as const
+
+/** The node types this package executes. */
+export const supportedNodeTypes = ["compute", "condition", "transform"] as const
+
+/** The node type a node without `type:` has (Victor's default). */
+export const defaultNodeType = "agent"
+
+/** A list that may also be written as one string (`next: review`). */
+const StringList = Schema.transform(
+  Schema.Union(Schema.String, Schema.Array(Schema.String)),
+  Schema.Array(Schema.String),
+  { strict: true, decode: (value) => (typeof value === "string" ? [value] : value), encode: (value) => value }
+)
+
+/** A duration in seconds. */
+const Seconds = Schema.Number.pipe(
+  Schema.positive({ message: () => "must be a positive number of seconds" })
+).annotations({ identifier: "Seconds" })
+
+const NodeId = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+
+const commonFields = {
+  id: NodeId,
+  name: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  next: Schema.optionalWith(StringList, { default: () => [] }),
+  output: Schema.optional(NodeId),
+  inputMapping: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
+    default: () => ({})
+  }).pipe(Schema.fromKey("input_mapping")),
+  timeout: Schema.optional(Seconds),
+  constraints: Schema.optionalWith(JsonObject, { default: () => ({}) })
+}
+
+/** A `compute` node: runs a registered handler, or tools in order, without a model. */
+export const ComputeNode = Schema.Struct({
+  type: Schema.Literal("compute"),
+  ...commonFields,
+  handler: Schema.optional(Schema.String),
+  tools: Schema.optionalWith(StringList, { default: () => [] }),
+  inputs: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  failFast: Schema.optionalWith(Schema.Boolean, { default: () => true }).pipe(Schema.fromKey("fail_fast"))
+}).annotations({ identifier: "ComputeNode" })
+
+/** A `compute` node. */
+export interface ComputeNode extends Schema.Schema.Type<typeof ComputeNode> {}
+
+/** A `condition` node: evaluates an expression (or a registered condition) and follows the matching branch. */
+export const ConditionNode = Schema.Struct({
+  type: Schema.Literal("condition"),
+  ...commonFields,
+  condition: Schema.String,
+  branches: Schema.optionalWith(Schema.Record({ key: Schema.String, value: NodeId }), { default: () => ({}) })
+}).annotations({ identifier: "ConditionNode" })
+
+/** A `condition` node. */
+export interface ConditionNode extends Schema.Schema.Type<typeof ConditionNode> {}
+
+/** A `transform` node: `key = expression` lines evaluated against state and merged into it. */
+export const TransformNode = Schema.Struct({
+  type: Schema.Literal("transform"),
+  ...commonFields,
+  transform: StringList
+}).annotations({ identifier: "TransformNode" })
+
+/** A `transform` node. */
+export interface TransformNode extends Schema.Schema.Type<typeof TransformNode> {}
+
+/** Any executable node. */
+export const Node = Schema.Union(ComputeNode, ConditionNode, TransformNode)
+
+/** Any executable node. */
+export type Node = ComputeNode | ConditionNode | TransformNode
+
+const settingsFields = {
+  timeout: Schema.optional(Seconds),
+  defaultNodeTimeout: Schema.optional(Seconds).pipe(Schema.fromKey("default_node_timeout")),
+  maxIterations: Schema.optional(
+    Schema.Int.pipe(Schema.positive({ message: () => "must be a positive whole number" }))
+  ).pipe(Schema.fromKey("max_iterations")),
+  maxRetries: Schema.optional(
+    Schema.Int.pipe(Schema.nonNegative({ message: () => "must be zero or a positive whole number" }))
+  ).pipe(Schema.fromKey("max_retries"))
+}
+
+/** Workflow settings as written, at the top of a workflow or under `execution:`. */
+export const ExecutionSpec = Schema.Struct(settingsFields).annotations({ identifier: "ExecutionSpec" })
+
+/** One workflow as written in YAML. */
+export const WorkflowSpec = Schema.Struct({
+  name: Schema.optional(Schema.String),
+  description: Schema.optionalWith(Schema.String, { default: () => "" }),
+  metadata: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  startNode: Schema.optional(NodeId).pipe(Schema.fromKey("start_node")),
+  ...settingsFields,
+  execution: Schema.optional(ExecutionSpec),
+  nodes: Schema.Array(Node).pipe(Schema.minItems(1, { message: () => "must be a non-empty list of nodes" }))
+}).annotations({ identifier: "WorkflowSpec" })
+
+/** One workflow as written in YAML (decoded). */
+export interface WorkflowSpec extends Schema.Schema.Type<typeof WorkflowSpec> {}
+
+/** The resolved settings of a run. */
+export interface Settings {
+  /** Whole-run limit in seconds. */
+  readonly timeout: number | undefined
+  /** Limit in seconds for nodes without their own `timeout`. */
+  readonly defaultNodeTimeout: number | undefined
+  /** Most node visits in one run (loops count every visit). */
+  readonly maxIterations: number
+  /** How many times a failed node is run again before the run fails. */
+  readonly maxRetries: number
+}
+
+/** Where a definition came from, for messages that point into the file. */
+export interface Source {
+  readonly path: string
+  /** The line of each node's entry, by node id. */
+  readonly nodeLines: Readonly<Record<string, number>>
+}
+
+/** A workflow ready to run. */
+export interface WorkflowDefinition {
+  readonly name: string
+  readonly description: string
+  readonly metadata: JsonObject
+  /** The first node to run: `start_node`, or the first node of the list. */
+  readonly startNode: string
+  readonly settings: Settings
+  readonly nodes: ReadonlyArray<Node>
+  /** Things that load but are probably not what the author meant (e.g. `next` with several targets). */
+  readonly warnings: ReadonlyArray<string>
+  readonly source?: Source
+}
+
+/** The default of `max_iterations`. */
+export const defaultMaxIterations = 25
+
+/** Resolves a decoded spec: settings under `execution:` win over the same settings at the top level. */
+export const make = (
+  name: string,
+  spec: WorkflowSpec,
+  extra: { readonly warnings?: ReadonlyArray<string>; readonly source?: Source } = {}
+): WorkflowDefinition => ({
+  name,
+  description: spec.description,
+  metadata: spec.metadata,
+  startNode: spec.startNode ?? spec.nodes[0]?.id ?? "",
+  settings: {
+    timeout: spec.execution?.timeout ?? spec.timeout,
+    defaultNodeTimeout: spec.execution?.defaultNodeTimeout ?? spec.defaultNodeTimeout,
+    maxIterations: spec.execution?.maxIterations ?? spec.maxIterations ?? defaultMaxIterations,
+    maxRetries: spec.execution?.maxRetries ?? spec.maxRetries ?? 0
+  },
+  nodes: spec.nodes,
+  warnings: extra.warnings ?? [],
+  ...(extra.source === undefined ? {} : { source: extra.source })
+})
+
+/** The state key a node's output is stored under: `output`, or the node id. */
+export const outputKey = (node: Node): string => node.output ?? node.id
+
+/** A node's display name: `name`, or the node id. */
+export const nodeName = (node: Node): string => node.name ?? node.id

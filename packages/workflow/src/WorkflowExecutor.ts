@@ -1,0 +1,454 @@
+/**
+ * Runs workflow definitions with tracing: every node through `WorkflowTracer.withNode`, every tool through
+ * `withToolCall`, and the run through `startTrace` / `endTrace`, so the stored trace is the record of the run.
+ *
+ * Semantics (Victor's, with the guide's intent where Victor was silent):
+ * - State starts as the context. A node's output is stored under its `output` key (default: its id). A transform
+ *   merges its assignments into state instead; a condition stores nothing (its value is in the trace).
+ * - Order: a node follows its first `next`; without `next` it continues with the next node of the list; the last
+ *   ends the run. A condition follows the branch whose key equals its value as text (`true:` matches `true`), else
+ *   `default`; no match and no default fails the node with an error naming the value.
+ * - compute: `inputs` (and `input_mapping`, which reads state keys) are resolved with `Template.resolve`. With one
+ *   tool it gets the inputs; with several, keys named after a tool hold that tool's own inputs (merged over the
+ *   shared keys), otherwise every tool gets the same inputs. The output is an object keyed by tool name. A failing
+ *   tool fails the node under `fail_fast` (the default); otherwise its entry is `{ error }` and the node goes on.
+ * - A failed node ends the run as failed, after `max_retries` further attempts. `max_iterations` bounds node visits
+ *   (loops count every visit); `timeout` bounds the run and `default_node_timeout` / a node's `timeout` each node.
+ * - An interrupted run ends its trace as `cancelled`, so it is stored like any other.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { type ExecutionEvent, ExecutionEventType } from "@victor/core/ExecutionEvent"
+import type { JsonObject } from "@victor/core/Json"
+import * as TraceHandler from "@victor/core/TraceHandler"
+import type { TraceStoreError } from "@victor/core/TraceStore"
+import type { TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
+import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as Expression from "./Expression.ts"
+import * as Assignments from "./internal/assignments.ts"
+import { successor } from "./internal/graph.ts"
+import { isPlainObject, lookup } from "./internal/plainData.ts"
+import * as Template from "./Template.ts"
+import * as ToolRegistry from "./ToolRegistry.ts"
+import * as WorkflowDefinition from "./WorkflowDefinition.ts"
+import { WorkflowLoadError } from "./WorkflowLoader.ts"
+
+/** Options of `execute` and `executeStream`. */
+export interface ExecuteOptions {
+  /** The initial state, recorded as the trace's inputs. */
+  readonly context?: JsonObject
+  /** Added to the workflow's own metadata in the trace. */
+  readonly metadata?: JsonObject
+  /** A caller-chosen trace id (validated by the store). */
+  readonly traceId?: string
+}
+
+/** How a run ended. `saveError` is set when the trace could not be stored; the trace is still returned. */
+export interface ExecutionResult {
+  readonly trace: WorkflowTrace
+  readonly state: JsonObject
+  readonly status: TraceStatus
+  readonly error: string | null
+  readonly saveError: TraceStoreError | null
+}
+
+/** A node failed; `final` failures (the workflow timeout) are not retried. */
+class NodeFailure extends Data.TaggedError("NodeFailure")<{ readonly message: string; readonly final?: boolean }> {}
+
+/** The run cannot go on. */
+class RunFailure extends Data.TaggedError("RunFailure")<{ readonly message: string }> {}
+
+/** What a node did: its recorded outputs, what it adds to state, and where the run goes next. */
+interface Outcome {
+  readonly outputs: JsonObject
+  readonly updates: JsonObject
+  readonly next: string | undefined
+}
+
+/** A node ready to run: what is recorded as its inputs, and the work. */
+interface Prepared {
+  readonly inputs: JsonObject
+  readonly body: Effect.Effect<Outcome, NodeFailure>
+}
+
+/**
+ * Checks a workflow against the registry: every tool and handler a compute node names must be registered. Errors
+ * point at the node's line when the definition came from a file.
+ */
+export const validate = (
+  workflow: WorkflowDefinition.WorkflowDefinition
+): Effect.Effect<void, WorkflowLoadError, ToolRegistry.ToolRegistry> =>
+  Effect.flatMap(ToolRegistry.ToolRegistry, (registry) => {
+    for (const node of workflow.nodes) {
+      if (node.type !== "compute") continue
+      const unknownTool = node.tools.find((tool) => !registry.tools.has(tool))
+      const problem = node.handler !== undefined && !registry.handlers.has(node.handler)
+        ? {
+          description: `node '${node.id}' uses handler '${node.handler}', which is not registered`,
+          hint: `registered handlers: ${ToolRegistry.listNames(registry.handlers.keys())}`
+        }
+        : unknownTool !== undefined
+        ? {
+          description: `node '${node.id}' uses unknown tool '${unknownTool}'`,
+          hint: `known tools: ${ToolRegistry.listNames(registry.tools.keys())}`
+        }
+        : undefined
+      if (problem === undefined) continue
+      const line = workflow.source?.nodeLines[node.id]
+      return Effect.fail(
+        new WorkflowLoadError({
+          reason: "Invalid",
+          path: workflow.source?.path ?? workflow.name,
+          ...(line === undefined ? {} : { line }),
+          nodeId: node.id,
+          ...problem
+        })
+      )
+    }
+    return Effect.void
+  })
+
+/** Reads `input_mapping` (`param: state_key` or `param: $ctx.key`) and resolves `inputs` over it. */
+const resolveInputs = (
+  node: WorkflowDefinition.ComputeNode,
+  state: JsonObject
+): Either.Either<JsonObject, string> => {
+  const mapped: Record<string, unknown> = {}
+  for (const [param, key] of Object.entries(node.inputMapping)) {
+    const path = key.replace(/^\$ctx\./, "")
+    const value = lookup(state, path)
+    if (Option.isNone(value)) {
+      return Either.left(`input_mapping '${param}' reads '${path}', which is not in the workflow state`)
+    }
+    mapped[param] = value.value
+  }
+  return Either.map(
+    Either.mapLeft(Template.resolveObject(node.inputs, state), (error) => error.message),
+    (inputs) => ({ ...mapped, ...inputs })
+  )
+}
+
+const failed = (inputs: JsonObject, message: string): Prepared => ({
+  inputs,
+  body: Effect.fail(new NodeFailure({ message }))
+})
+
+const prepareCompute = (
+  node: WorkflowDefinition.ComputeNode,
+  index: number,
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  state: JsonObject,
+  tracer: WorkflowTracer.WorkflowTracerService,
+  registry: ToolRegistry.ToolRegistryService
+): Prepared => {
+  const resolved = resolveInputs(node, state)
+  if (Either.isLeft(resolved)) return failed(node.inputs, resolved.left)
+  const inputs = resolved.right
+  const next = successor(workflow.nodes, index)
+  const key = WorkflowDefinition.outputKey(node)
+
+  if (node.handler !== undefined) {
+    const name = node.handler
+    const handler = registry.handlers.get(name)
+    if (handler === undefined) {
+      return failed({ handler: name, inputs }, `handler '${name}' is not registered`)
+    }
+    return {
+      inputs: { handler: name, inputs },
+      body: Effect.suspend(() => handler(inputs, { ...state })).pipe(
+        Effect.mapError((error) => new NodeFailure({ message: `handler '${name}': ${error.message}` })),
+        Effect.catchAllDefect((defect) =>
+          Effect.fail(
+            new NodeFailure({
+              message: `handler '${name}' crashed: ${WorkflowTracer.describeCause(Cause.die(defect))}`
+            })
+          )
+        ),
+        Effect.map((value) => ({
+          outputs: isPlainObject(value) ? value : { result: value },
+          updates: { [key]: value },
+          next
+        }))
+      )
+    }
+  }
+
+  // Keys named after a tool hold that tool's own inputs; the other keys are shared by every tool.
+  const perTool = node.tools.length > 1 && node.tools.some((tool) => Object.hasOwn(inputs, tool))
+  const shared = perTool
+    ? Object.fromEntries(Object.entries(inputs).filter(([name]) => !node.tools.includes(name)))
+    : inputs
+  const calls: Array<readonly [string, JsonObject]> = []
+  for (const tool of node.tools) {
+    const own = perTool ? inputs[tool] : undefined
+    if (own !== undefined && !isPlainObject(own)) {
+      return failed(inputs, `inputs.${tool} must be a mapping of the ${tool} tool's inputs`)
+    }
+    calls.push([tool, own === undefined ? shared : { ...shared, ...own }])
+  }
+  return {
+    inputs: Object.fromEntries(calls),
+    body: Effect.gen(function*() {
+      const outputs: Record<string, unknown> = {}
+      for (const [name, toolInputs] of calls) {
+        const tool = yield* registry.get(name).pipe(
+          Effect.mapError((error) => new NodeFailure({ message: error.message }))
+        )
+        const result = yield* Effect.either(
+          tracer.withToolCall(name, toolInputs, tool.run(toolInputs), (error) => error.message)
+        )
+        if (Either.isRight(result)) {
+          outputs[name] = result.right
+        } else if (node.failFast) {
+          return yield* new NodeFailure({ message: `${name}: ${result.left.message}` })
+        } else {
+          outputs[name] = { error: result.left.message }
+        }
+      }
+      return { outputs, updates: { [key]: outputs }, next }
+    })
+  }
+}
+
+const prepareCondition = (
+  node: WorkflowDefinition.ConditionNode,
+  state: JsonObject,
+  registry: ToolRegistry.ToolRegistryService
+): Prepared => {
+  const parsed = Expression.parse(node.condition)
+  if (Either.isLeft(parsed)) return failed({ expression: node.condition }, parsed.left.message)
+  const name = Expression.bareName(parsed.right)
+  const named = name === undefined ? undefined : registry.conditions.get(name)
+  // A registered condition wins over a state key of the same name.
+  const evaluated: Either.Either<unknown, string> = named !== undefined
+    ? Either.try({
+      try: () => named({ ...state }),
+      catch: (error) => `condition '${name}' failed: ${error instanceof Error ? error.message : String(error)}`
+    })
+    : Either.mapLeft(
+      Expression.evaluate(parsed.right, state),
+      (error) =>
+        name === undefined
+          ? error.message
+          : `${error.message}, and no registered condition is named '${name}' (registered: ${
+            ToolRegistry.listNames(registry.conditions.keys())
+          })`
+    )
+  if (Either.isLeft(evaluated)) return failed({ expression: node.condition }, evaluated.left)
+  const value = evaluated.right
+  const text = Expression.toText(value)
+  const branch = Object.hasOwn(node.branches, text)
+    ? text
+    : Object.hasOwn(node.branches, "default")
+    ? "default"
+    : undefined
+  const inputs = { expression: node.condition, value }
+  if (branch === undefined) {
+    return failed(
+      inputs,
+      `condition ${JSON.stringify(node.condition)} evaluated to ${JSON.stringify(text)}, which matches no branch ` +
+        `(branches: ${Object.keys(node.branches).join(", ")}) and there is no 'default' branch`
+    )
+  }
+  const next = node.branches[branch]!
+  return { inputs, body: Effect.succeed({ outputs: { value, branch, next }, updates: {}, next }) }
+}
+
+const prepareTransform = (
+  node: WorkflowDefinition.TransformNode,
+  index: number,
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  state: JsonObject
+): Prepared => {
+  const inputs = { expressions: Assignments.lines(node.transform).map((line) => line.text) }
+  const parsed = Assignments.parse(node.transform)
+  if (Either.isLeft(parsed)) return failed(inputs, parsed.left.description)
+  // Each line sees the assignments above it; state changes only when every line succeeded.
+  const scratch: Record<string, unknown> = { ...state }
+  const assigned: Record<string, unknown> = {}
+  for (const { key, expression } of parsed.right) {
+    const value = Expression.evaluate(expression, scratch)
+    if (Either.isLeft(value)) return failed(inputs, `${key}: ${value.left.message}`)
+    scratch[key] = value.right
+    assigned[key] = value.right
+  }
+  const updates = node.output === undefined ? assigned : { ...assigned, [node.output]: assigned }
+  return {
+    inputs,
+    body: Effect.succeed({ outputs: assigned, updates, next: successor(workflow.nodes, index) })
+  }
+}
+
+/** Runs a workflow, traced; never fails: a failed, timed-out or cancelled run is a result with that status. */
+export const execute = (
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  options: ExecuteOptions = {}
+): Effect.Effect<ExecutionResult, never, WorkflowTracer.WorkflowTracer | ToolRegistry.ToolRegistry> =>
+  Effect.gen(function*() {
+    const tracer = yield* WorkflowTracer.WorkflowTracer
+    const registry = yield* ToolRegistry.ToolRegistry
+    const context = options.context ?? {}
+    const state: Record<string, unknown> = { ...context }
+    const { maxIterations, maxRetries, timeout, defaultNodeTimeout } = workflow.settings
+    const indexOf = new Map(workflow.nodes.map((node, index) => [node.id, index]))
+
+    const runNode = (index: number, iteration: number, attempt: number, deadline: number | undefined) =>
+      Effect.gen(function*() {
+        const node = workflow.nodes[index]!
+        const now = yield* Clock.currentTimeMillis
+        const remaining = deadline === undefined ? undefined : (deadline - now) / 1000
+        const workflowTimeout = `workflow '${workflow.name}' timed out after ${timeout ?? 0}s`
+        if (remaining !== undefined && remaining <= 0) {
+          return yield* new NodeFailure({ message: workflowTimeout, final: true })
+        }
+        const nodeTimeout = node.timeout ?? defaultNodeTimeout
+        const limit = remaining !== undefined && (nodeTimeout === undefined || remaining < nodeTimeout)
+          ? { seconds: remaining, failure: new NodeFailure({ message: workflowTimeout, final: true }) }
+          : nodeTimeout === undefined
+          ? undefined
+          : {
+            seconds: nodeTimeout,
+            failure: new NodeFailure({ message: `node '${node.id}' timed out after ${nodeTimeout}s` })
+          }
+        const prepared = node.type === "compute"
+          ? prepareCompute(node, index, workflow, state, tracer, registry)
+          : node.type === "condition"
+          ? prepareCondition(node, state, registry)
+          : prepareTransform(node, index, workflow, state)
+        const body = limit === undefined ? prepared.body : prepared.body.pipe(
+          Effect.timeoutFail({ duration: Duration.seconds(limit.seconds), onTimeout: () => limit.failure })
+        )
+        const metadata = { ...(iteration > 1 ? { iteration } : {}), ...(attempt > 1 ? { attempt } : {}) }
+        const outcome = yield* tracer.withNode(
+          {
+            nodeId: node.id,
+            nodeType: node.type,
+            inputs: prepared.inputs,
+            ...(Object.keys(metadata).length === 0 ? {} : { metadata })
+          },
+          body,
+          (result) => ({ outputs: result.outputs })
+        ).pipe(
+          Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message })))
+        )
+        Object.assign(state, outcome.updates)
+        return outcome.next
+      })
+
+    const runWithRetries = (index: number, iteration: number, deadline: number | undefined) =>
+      Effect.gen(function*() {
+        const node = workflow.nodes[index]!
+        for (let attempt = 1;; attempt++) {
+          const result = yield* Effect.either(runNode(index, iteration, attempt, deadline))
+          if (Either.isRight(result)) return result.right
+          if (attempt > maxRetries || result.left.final === true) {
+            return yield* new RunFailure({ message: `node '${node.id}' failed: ${result.left.message}` })
+          }
+          yield* tracer.recordEvent(ExecutionEventType.RETRY_ATTEMPT, {
+            nodeId: node.id,
+            error: result.left.message,
+            data: { attempt: attempt + 1, max_retries: maxRetries }
+          }).pipe(Effect.ignore)
+        }
+      })
+
+    const run = Effect.gen(function*() {
+      yield* validate(workflow).pipe(Effect.mapError((error) => new RunFailure({ message: error.message })))
+      const started = yield* Clock.currentTimeMillis
+      const deadline = timeout === undefined ? undefined : started + timeout * 1000
+      const visitsOf = new Map<string, number>()
+      let visits = 0
+      let current: string | undefined = workflow.startNode
+      while (current !== undefined) {
+        const index = indexOf.get(current)
+        if (index === undefined) {
+          return yield* new RunFailure({ message: `no node '${current}' in workflow '${workflow.name}'` })
+        }
+        if (visits === maxIterations) {
+          return yield* new RunFailure({
+            message: `workflow '${workflow.name}' reached max_iterations (${maxIterations}) before finishing: ` +
+              `node '${current}' would be visit ${maxIterations + 1}; raise max_iterations or check the loop's ` +
+              "exit condition"
+          })
+        }
+        visits++
+        const iteration: number = (visitsOf.get(current) ?? 0) + 1
+        visitsOf.set(current, iteration)
+        current = yield* runWithRetries(index, iteration, deadline)
+      }
+    }).pipe(
+      Effect.tapError((failure) =>
+        tracer.recordEvent(ExecutionEventType.ERROR_OCCURRED, { error: failure.message }).pipe(Effect.ignore)
+      )
+    )
+
+    // The trace is ended on every path, interruption included, so every run is stored.
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        yield* tracer.startTrace({
+          workflowName: workflow.name,
+          inputs: context,
+          metadata: { ...workflow.metadata, ...options.metadata },
+          ...(options.traceId === undefined ? {} : { traceId: options.traceId })
+        })
+        const exit = yield* Effect.exit(restore(run))
+        const [status, error]: readonly [Exclude<TraceStatus, "running">, string | null] = Exit.isSuccess(exit)
+          ? ["succeeded", null]
+          : Cause.isInterruptedOnly(exit.cause)
+          ? ["cancelled", "cancelled"]
+          : [
+            "failed",
+            Option.match(Cause.failureOption(exit.cause), {
+              onNone: () => WorkflowTracer.describeCause(exit.cause),
+              onSome: (failure) => failure.message
+            })
+          ]
+        const finalState: JsonObject = { ...state }
+        const ended = yield* tracer.endTrace({ outputs: finalState, status, error }).pipe(
+          Effect.map((trace) => ({ trace, saveError: null })),
+          Effect.catchTag("TraceStoreError", (saveError) =>
+            Effect.map(tracer.getTrace, (trace) => ({ trace, saveError }))),
+          Effect.orDie
+        )
+        return { trace: ended.trace, state: finalState, status, error, saveError: ended.saveError }
+      })
+    )
+  })
+
+const endEvents: ReadonlySet<string> = new Set([
+  ExecutionEventType.WORKFLOW_COMPLETED,
+  ExecutionEventType.WORKFLOW_FAILED,
+  ExecutionEventType.WORKFLOW_CANCELLED
+])
+
+/**
+ * Runs a workflow and streams its execution events as they happen, ending after the run's completed, failed or
+ * cancelled event. The run belongs to the stream: stopping the stream early cancels the run (its trace is stored as
+ * `cancelled`).
+ */
+export const executeStream = (
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  options: ExecuteOptions = {}
+): Stream.Stream<ExecutionEvent, never, WorkflowTracer.WorkflowTracer | ToolRegistry.ToolRegistry> =>
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const mailbox = yield* Mailbox.make<ExecutionEvent>()
+      const handler = TraceHandler.make("@victor/workflow/executeStream", {
+        onEvent: (event) => Effect.asVoid(mailbox.offer(event))
+      })
+      yield* execute(workflow, options).pipe(
+        TraceHandler.provideMore(handler),
+        Effect.ensuring(mailbox.end),
+        Effect.forkScoped
+      )
+      return Mailbox.toStream(mailbox).pipe(Stream.takeUntil((event) => endEvents.has(event.eventType)))
+    })
+  )

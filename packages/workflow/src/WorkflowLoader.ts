@@ -1,0 +1,343 @@
+/**
+ * Loads workflow files: YAML parse (errors name line and column), `$env.NAME` / `${NAME:-default}` interpolation of
+ * string values (read through Effect `Config`, so the current `ConfigProvider` decides), Schema decoding (errors name
+ * the field and its line), then graph validation (missing targets, duplicate ids, conditions without branches, ...).
+ *
+ * A file holds `workflows: { <name>: {...} }` (one or many; pick one with `options.workflow`, which a file with one
+ * workflow does not need) or a single workflow at the top level, named by its `name:` key or the file's base name.
+ * Every error is a `WorkflowLoadError` whose message reads `path:line:column: what is wrong; how to fix it`.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+import * as YAML from "yaml"
+import * as graph from "./internal/graph.ts"
+import * as yamlDocument from "./internal/yamlDocument.ts"
+import * as WorkflowDefinition from "./WorkflowDefinition.ts"
+
+/** Why a workflow could not be loaded. */
+export const WorkflowLoadErrorReason = Schema.Literal(
+  "NotFound",
+  "Unreadable",
+  "Syntax",
+  "Invalid",
+  "Unsupported",
+  "UnknownWorkflow"
+)
+
+/** A workflow file could not be loaded; the message is `path:line:column: description; hint`. */
+export class WorkflowLoadError extends Schema.TaggedError<WorkflowLoadError>()("WorkflowLoadError", {
+  reason: WorkflowLoadErrorReason,
+  path: Schema.String,
+  line: Schema.optional(Schema.Number),
+  column: Schema.optional(Schema.Number),
+  nodeId: Schema.optional(Schema.String),
+  description: Schema.String,
+  /** How to fix it, when there is an obvious way. */
+  hint: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `${location(this.path, this.line, this.column)}: ${this.description}${
+      this.hint === undefined ? "" : `; ${this.hint}`
+    }`
+  }
+}
+
+/** `path:line:column`, leaving out what is unknown. */
+const location = (path: string, line: number | undefined, column: number | undefined): string =>
+  line === undefined ? path : column === undefined ? `${path}:${line}` : `${path}:${line}:${column}`
+
+/** Options of `parse` and `loadFile`. */
+export interface LoadOptions {
+  /** Which workflow of a file with several (`--workflow NAME`). */
+  readonly workflow?: string
+}
+
+/** The file's base name without `.yaml` / `.yml`: the name of a top-level workflow without `name:`. */
+const baseName = (path: string): string => {
+  const file = path.split(/[\\/]/).pop() ?? path
+  return file.replace(/\.ya?ml$/i, "") || file
+}
+
+type Segment = string | number
+
+const unsupportedHint = `supported node types: ${WorkflowDefinition.supportedNodeTypes.join(", ")}`
+
+/** Rejects node kinds and includes that are not executed yet, by name, before decoding. */
+const checkNodeKinds = (
+  raw: unknown,
+  fail: (
+    reason: "Invalid" | "Unsupported",
+    at: ReadonlyArray<Segment>,
+    description: string,
+    hint: string,
+    nodeId?: string
+  ) => WorkflowLoadError
+): Either.Either<void, WorkflowLoadError> => {
+  if (typeof raw !== "object" || raw === null) return Either.void
+  if (Object.hasOwn(raw, "$ref")) {
+    return Either.left(
+      fail("Unsupported", ["$ref"], "'$ref' workflow includes are not supported yet", "inline the workflow")
+    )
+  }
+  const nodes = (raw as { nodes?: unknown }).nodes
+  if (!Array.isArray(nodes)) return Either.void
+  for (const [index, node] of nodes.entries()) {
+    if (typeof node !== "object" || node === null || Array.isArray(node)) continue
+    const record = node as Record<string, unknown>
+    const id = typeof record.id === "string" ? record.id : undefined
+    const label = id === undefined ? `node #${index + 1}` : `node '${id}'`
+    for (const key of ["$ref", "stage"]) {
+      if (Object.hasOwn(record, key)) {
+        return Either.left(
+          fail(
+            "Unsupported",
+            ["nodes", index, key],
+            `${label}: '${key}' includes are not supported yet`,
+            "inline the included nodes",
+            id
+          )
+        )
+      }
+    }
+    const type = record.type ?? WorkflowDefinition.defaultNodeType
+    if (typeof type !== "string" || (WorkflowDefinition.supportedNodeTypes as ReadonlyArray<string>).includes(type)) {
+      continue
+    }
+    const at = ["nodes", index, record.type === undefined ? "id" : "type"]
+    if ((WorkflowDefinition.knownNodeTypes as ReadonlyArray<string>).includes(type)) {
+      const implicit = record.type === undefined ? " (a node without 'type:' is an agent node)" : ""
+      return Either.left(
+        fail("Unsupported", at, `${label}: node type '${type}' is not supported yet${implicit}`, unsupportedHint, id)
+      )
+    }
+    return Either.left(
+      fail(
+        "Invalid",
+        at,
+        `${label} has unknown type '${type}'`,
+        `known types: ${WorkflowDefinition.knownNodeTypes.join(", ")} (${unsupportedHint})`,
+        id
+      )
+    )
+  }
+  return Either.void
+}
+
+const encodedKeys = (schema: Schema.Schema.AnyNoContext): ReadonlySet<string> =>
+  new Set(SchemaAST.getPropertySignatures(SchemaAST.encodedAST(schema.ast)).map((p) => String(p.name)))
+
+const nodeKeys: Record<string, ReadonlySet<string>> = {
+  compute: encodedKeys(WorkflowDefinition.ComputeNode),
+  condition: encodedKeys(WorkflowDefinition.ConditionNode),
+  transform: encodedKeys(WorkflowDefinition.TransformNode)
+}
+const workflowKeys = encodedKeys(WorkflowDefinition.WorkflowSpec)
+
+const decodeSpec = Schema.decodeUnknownEither(WorkflowDefinition.WorkflowSpec, { errors: "all" })
+
+const describePath = (
+  raw: unknown,
+  path: ReadonlyArray<PropertyKey>
+): { readonly text: string; readonly nodeId?: string } => {
+  if (path[0] === "nodes" && typeof path[1] === "number") {
+    const node = (raw as { nodes: ReadonlyArray<unknown> }).nodes[path[1]]
+    const id = typeof node === "object" && node !== null ? (node as { id?: unknown }).id : undefined
+    const label = typeof id === "string" ? `node '${id}'` : `node #${path[1] + 1}`
+    const rest = path.slice(2).map(String).join(".")
+    return typeof id === "string"
+      ? { text: rest === "" ? label : `${label}, field '${rest}'`, nodeId: id }
+      : { text: rest === "" ? label : `${label}, field '${rest}'` }
+  }
+  return { text: path.length === 0 ? "workflow" : `field '${path.map(String).join(".")}'` }
+}
+
+/** Parses workflow YAML; `path` names the source in messages and gives a top-level workflow its default name. */
+export const parse = (
+  source: string,
+  path: string,
+  options: LoadOptions = {}
+): Effect.Effect<WorkflowDefinition.WorkflowDefinition, WorkflowLoadError> =>
+  Effect.gen(function*() {
+    const result = yamlDocument.parse(source)
+    if ("error" in result) {
+      return yield* new WorkflowLoadError({
+        reason: "Syntax",
+        path,
+        ...result.error.position,
+        description: `invalid YAML: ${result.error.description}`
+      })
+    }
+    const parsed = result.parsed
+    const error = (
+      reason: WorkflowLoadError["reason"],
+      at: ReadonlyArray<Segment>,
+      description: string,
+      hint?: string,
+      nodeId?: string
+    ) =>
+      new WorkflowLoadError({
+        reason,
+        path,
+        ...yamlDocument.positionOf(parsed, at),
+        description,
+        ...(hint === undefined ? {} : { hint }),
+        ...(nodeId === undefined ? {} : { nodeId })
+      })
+
+    // Which workflow: the one under `workflows:` picked by name, or the file itself.
+    const root = parsed.document.contents
+    const topKeys = yamlDocument.keysOf(root)
+    let prefix: ReadonlyArray<Segment>
+    // The name of a workflow under `workflows:`; a top-level one is named once its values are interpolated.
+    let name: string | undefined
+    if (topKeys.includes("workflows")) {
+      const names = yamlDocument.keysOf(yamlDocument.nodeAt(root, ["workflows"]))
+      if (names.length === 0) {
+        return yield* error(
+          "Invalid",
+          ["workflows"],
+          "'workflows:' must map workflow names to workflows",
+          "add at least one workflow"
+        )
+      }
+      const chosen = options.workflow ?? (names.length === 1 ? names[0] : undefined)
+      if (chosen === undefined) {
+        return yield* error(
+          "UnknownWorkflow",
+          ["workflows"],
+          `the file defines ${names.length} workflows (${names.join(", ")}) and none was chosen`,
+          "pick one with --workflow <name>"
+        )
+      }
+      if (!names.includes(chosen)) {
+        return yield* error(
+          "UnknownWorkflow",
+          ["workflows"],
+          `no workflow named '${chosen}' in this file`,
+          `known workflows: ${names.join(", ")}`
+        )
+      }
+      prefix = ["workflows", chosen]
+      name = chosen
+    } else if (topKeys.includes("nodes")) {
+      prefix = []
+    } else {
+      return yield* error(
+        "Invalid",
+        [],
+        root === null ? "the file is empty" : "the file defines no workflow",
+        "write 'workflows: { <name>: { nodes: [...] } }' or a top-level 'nodes:' list"
+      )
+    }
+
+    const workflowNode = yamlDocument.nodeAt(root, prefix)
+    if (!YAML.isMap(workflowNode)) {
+      return yield* error("Invalid", prefix, `workflow '${name ?? baseName(path)}' must be a mapping with 'nodes:'`)
+    }
+    const located = (at: ReadonlyArray<Segment>) => [...prefix, ...at]
+    yield* yamlDocument.interpolateEnv(parsed, workflowNode).pipe(
+      Effect.mapError((missing) =>
+        new WorkflowLoadError({
+          reason: "Invalid",
+          path,
+          ...missing.position,
+          description: `environment variable ${missing.name} is not set`,
+          hint: `set it, or write \${${missing.name}:-default} to give a default`
+        })
+      )
+    )
+    const raw: unknown = workflowNode.toJS(parsed.document, { maxAliasCount: 1000 })
+
+    // A top-level workflow is named after interpolation, so `name: ${FLOW:-nightly}` works.
+    const declared = (raw as { name?: unknown }).name
+    const workflowName = name ?? (typeof declared === "string" && declared !== "" ? declared : baseName(path))
+    if (options.workflow !== undefined && options.workflow !== workflowName) {
+      return yield* error(
+        "UnknownWorkflow",
+        [],
+        `no workflow named '${options.workflow}' in this file`,
+        `it defines one workflow: ${workflowName}`
+      )
+    }
+
+    yield* checkNodeKinds(raw, (reason, at, description, hint, nodeId) =>
+      error(reason, located(at), description, hint, nodeId))
+
+    const decoded = decodeSpec(raw)
+    if (Either.isLeft(decoded)) {
+      const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]!
+      const where = describePath(raw, issue.path)
+      return yield* error(
+        "Invalid",
+        located(issue.path.map((segment) => (typeof segment === "symbol" ? String(segment) : segment))),
+        `${where.text}: ${issue.message}`,
+        undefined,
+        where.nodeId
+      )
+    }
+    const spec = decoded.right
+
+    const findings = graph.validate(spec)
+    const first = findings.errors[0]
+    if (first !== undefined) {
+      return yield* error("Invalid", located(first.path), first.description, first.hint, first.nodeId)
+    }
+
+    const warningAt = (at: ReadonlyArray<Segment>, description: string): string => {
+      const position = yamlDocument.positionOf(parsed, located(at))
+      return `${location(path, position?.line, position?.column)}: ${description}`
+    }
+    const unknownKeys = (
+      keys: ReadonlyArray<string>,
+      known: ReadonlySet<string>,
+      at: ReadonlyArray<Segment>,
+      owner: string
+    ) =>
+      keys.filter((key) => !known.has(key)).map((key) =>
+        warningAt([...at, key], `${owner}: unknown field '${key}' is ignored`)
+      )
+    const warnings = [
+      ...findings.warnings.map((issue) => warningAt(issue.path, issue.description)),
+      ...unknownKeys(yamlDocument.keysOf(workflowNode), workflowKeys, [], `workflow '${workflowName}'`),
+      ...spec.nodes.flatMap((node, index) =>
+        unknownKeys(
+          yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index])),
+          nodeKeys[node.type]!,
+          ["nodes", index],
+          `node '${node.id}'`
+        )
+      )
+    ]
+    const nodeLines: Record<string, number> = {}
+    spec.nodes.forEach((node, index) => {
+      const position = yamlDocument.positionOf(parsed, located(["nodes", index]))
+      if (position !== undefined) nodeLines[node.id] = position.line
+    })
+    return WorkflowDefinition.make(workflowName, spec, { warnings, source: { path, nodeLines } })
+  })
+
+/** Reads and parses a workflow file. */
+export const loadFile = (
+  path: string,
+  options: LoadOptions = {}
+): Effect.Effect<WorkflowDefinition.WorkflowDefinition, WorkflowLoadError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const source = yield* fs.readFileString(path).pipe(
+      Effect.mapError((error) =>
+        error._tag === "SystemError" && error.reason === "NotFound"
+          ? new WorkflowLoadError({
+            reason: "NotFound",
+            path,
+            description: "no such workflow file",
+            hint: "check the path (relative paths start at the current directory)"
+          })
+          : new WorkflowLoadError({ reason: "Unreadable", path, description: `cannot read the file: ${error.message}` })
+      )
+    )
+    return yield* parse(source, path, options)
+  })

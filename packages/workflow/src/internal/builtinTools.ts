@@ -1,0 +1,248 @@
+/**
+ * The built-in tools: `shell`, `read`, `write`, `grep` and `ls`. They capture the platform services when built, so a
+ * tool's `run` needs nothing from context, and they take inputs decoded with Schema so a wrong input is a readable
+ * `InvalidInput` error. Relative paths resolve against the process working directory.
+ */
+import * as Command from "@effect/platform/Command"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
+import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { JsonObject } from "@victor/core/Json"
+import type { Tool, ToolError } from "../ToolRegistry.ts"
+
+type Reason = ToolError["reason"]
+type MakeError = (tool: string, reason: Reason, description: string) => ToolError
+
+const Seconds = Schema.Number.pipe(Schema.positive({ message: () => "must be a positive number of seconds" }))
+
+const ShellInputs = Schema.Struct({
+  command: Schema.String,
+  cwd: Schema.optional(Schema.String),
+  timeout: Schema.optional(Seconds)
+})
+const ReadInputs = Schema.Struct({ path: Schema.String })
+const WriteInputs = Schema.Struct({ path: Schema.String, content: Schema.String })
+const GrepInputs = Schema.Struct({
+  pattern: Schema.String,
+  path: Schema.optionalWith(Schema.String, { default: () => "." }),
+  glob: Schema.optional(Schema.String),
+  ignore_case: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  max_matches: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 1000 })
+})
+const LsInputs = Schema.Struct({ path: Schema.optionalWith(Schema.String, { default: () => "." }) })
+
+/** Directories `grep` never descends into. */
+const skippedDirectories = new Set(["node_modules", ".git"])
+/** Files larger than this are not searched (they are data, not source). */
+const maxGrepFileBytes = 5 * 1024 * 1024
+/** Matched lines longer than this are cut, so one minified file cannot flood a trace. */
+const maxLineLength = 400
+
+const firstLine = (text: string): string =>
+  text.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? ""
+
+const globToRegExp = (glob: string): RegExp => {
+  let source = ""
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!
+    if (c === "*" && glob[i + 1] === "*") {
+      source += ".*"
+      i++
+      if (glob[i + 1] === "/") i++
+    } else if (c === "*") source += "[^/]*"
+    else if (c === "?") source += "[^/]"
+    else if (c === "{") source += "(?:"
+    else if (c === "}") source += ")"
+    else if (c === ",") source += "|"
+    else source += c.replace(/[.+^$()|[\]\\]/g, "\\$&")
+  }
+  return new RegExp(`^${source}$`)
+}
+
+/** Builds the built-in tools over the platform services in context. */
+export const makeBuiltinTools = (
+  makeError: MakeError
+): Effect.Effect<ReadonlyArray<Tool>, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const executor = yield* CommandExecutor.CommandExecutor
+
+    const decode = <A, I>(tool: string, schema: Schema.Schema<A, I>, inputs: JsonObject): Effect.Effect<A, ToolError> =>
+      Either.match(Schema.decodeUnknownEither(schema)(inputs), {
+        onRight: Effect.succeed,
+        onLeft: (error) => {
+          const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+          const field = issue === undefined || issue.path.length === 0 ? "inputs" : issue.path.join(".")
+          return Effect.fail(makeError(tool, "InvalidInput", `invalid input ${field}: ${issue?.message ?? "invalid"}`))
+        }
+      })
+
+    const fileError = (tool: string, action: string, file: string) => (error: PlatformError): ToolError =>
+      error._tag === "SystemError" && error.reason === "NotFound"
+        ? makeError(tool, "NotFound", `no such file or directory: ${file}`)
+        : makeError(tool, "Failed", `cannot ${action} ${file}: ${error.message}`)
+
+    const shell: Tool = {
+      name: "shell",
+      description: "Runs a command with `sh -c`; outputs stdout, stderr and exit_code. A non-zero exit code fails.",
+      run: (inputs) =>
+        Effect.gen(function*() {
+          const { command, cwd, timeout } = yield* decode("shell", ShellInputs, inputs)
+          let cmd = Command.make("sh", "-c", command)
+          if (cwd !== undefined) {
+            const directory = path.resolve(cwd)
+            const info = yield* fs.stat(directory).pipe(Effect.mapError(fileError("shell", "use", directory)))
+            if (info.type !== "Directory") {
+              return yield* Effect.fail(makeError("shell", "InvalidInput", `cwd is not a directory: ${directory}`))
+            }
+            cmd = Command.workingDirectory(cmd, directory)
+          }
+          const text = (stream: Stream.Stream<Uint8Array, PlatformError>) =>
+            stream.pipe(Stream.decodeText(), Stream.mkString)
+          const run = Effect.scoped(
+            Effect.flatMap(executor.start(cmd), (child) =>
+              Effect.all([text(child.stdout), text(child.stderr), child.exitCode], {
+                concurrency: "unbounded"
+              }))
+          ).pipe(Effect.mapError((error) =>
+            makeError("shell", "Failed", `cannot run command: ${error.message}`)
+          ))
+          const [stdout, stderr, exitCode] = yield* timeout === undefined ? run : run.pipe(
+            Effect.timeoutFail({
+              duration: Duration.seconds(timeout),
+              onTimeout: () => makeError("shell", "Timeout", `command timed out after ${timeout}s`)
+            })
+          )
+          if (exitCode !== 0) {
+            const detail = firstLine(stderr)
+            return yield* Effect.fail(
+              makeError("shell", "Failed", `command exited with code ${exitCode}${detail === "" ? "" : `: ${detail}`}`)
+            )
+          }
+          return { stdout, stderr, exit_code: exitCode }
+        })
+    }
+
+    const read: Tool = {
+      name: "read",
+      description: "Reads a text file; outputs content and size (bytes).",
+      run: (inputs) =>
+        Effect.gen(function*() {
+          const file = path.resolve((yield* decode("read", ReadInputs, inputs)).path)
+          const bytes = yield* fs.readFile(file).pipe(Effect.mapError(fileError("read", "read", file)))
+          return { content: new TextDecoder().decode(bytes), size: bytes.byteLength }
+        })
+    }
+
+    const write: Tool = {
+      name: "write",
+      description: "Writes a text file (creating its directory); outputs path and bytes written.",
+      run: (inputs) =>
+        Effect.gen(function*() {
+          const decoded = yield* decode("write", WriteInputs, inputs)
+          const file = path.resolve(decoded.path)
+          const bytes = new TextEncoder().encode(decoded.content)
+          yield* fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(
+            Effect.zipRight(fs.writeFile(file, bytes)),
+            Effect.mapError(fileError("write", "write", file))
+          )
+          return { path: file, bytes: bytes.byteLength }
+        })
+    }
+
+    const grep: Tool = {
+      name: "grep",
+      description: "Searches files for a regular expression (recursively, skipping node_modules and .git); " +
+        "outputs matches [{file, line, text}] and count.",
+      run: (inputs) =>
+        Effect.gen(function*() {
+          const options = yield* decode("grep", GrepInputs, inputs)
+          const regex = yield* Effect.try({
+            try: () => new RegExp(options.pattern, options.ignore_case ? "i" : ""),
+            catch: (error) =>
+              makeError("grep", "InvalidInput", `invalid pattern ${JSON.stringify(options.pattern)}: ${String(error)}`)
+          })
+          const glob = options.glob === undefined ? undefined : globToRegExp(options.glob)
+          const matches: Array<{ file: string; line: number; text: string }> = []
+          let truncated = false
+          const visited = new Set<string>()
+
+          const searchFile = (absolute: string, shown: string) =>
+            fs.readFile(absolute).pipe(
+              Effect.map((bytes) => {
+                if (bytes.byteLength > maxGrepFileBytes || bytes.subarray(0, 8000).includes(0)) return
+                const lines = new TextDecoder().decode(bytes).split(/\r?\n/)
+                for (const [index, line] of lines.entries()) {
+                  if (!regex.test(line)) continue
+                  if (matches.length >= options.max_matches) {
+                    truncated = true
+                    return
+                  }
+                  const text = line.length > maxLineLength ? `${line.slice(0, maxLineLength)}...` : line
+                  matches.push({ file: shown, line: index + 1, text })
+                }
+              }),
+              // An unreadable file inside the tree is skipped, as grep -r -s does.
+              Effect.catchAll(() => Effect.void)
+            )
+
+          const walk = (absolute: string, shown: string, relative: string): Effect.Effect<void> =>
+            Effect.gen(function*() {
+              const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
+              if (visited.has(real)) return
+              visited.add(real)
+              const names = yield* fs.readDirectory(absolute).pipe(Effect.orElseSucceed((): Array<string> => []))
+              for (const name of names.sort()) {
+                if (truncated) return
+                if (skippedDirectories.has(name)) continue
+                const child = path.join(absolute, name)
+                const childShown = path.join(shown, name)
+                const childRelative = relative === "" ? name : `${relative}/${name}`
+                const info = yield* fs.stat(child).pipe(Effect.option)
+                if (info._tag === "None") continue
+                if (info.value.type === "Directory") yield* walk(child, childShown, childRelative)
+                else if (info.value.type === "File" && matchesGlob(name, childRelative)) {
+                  yield* searchFile(child, childShown)
+                }
+              }
+            })
+
+          const matchesGlob = (name: string, relative: string) =>
+            glob === undefined || glob.test(options.glob!.includes("/") ? relative : name)
+
+          const root = path.resolve(options.path)
+          const info = yield* fs.stat(root).pipe(Effect.mapError(fileError("grep", "search", root)))
+          if (info.type === "Directory") yield* walk(root, options.path, "")
+          else yield* searchFile(root, options.path)
+          return { matches, count: matches.length, truncated }
+        })
+    }
+
+    const ls: Tool = {
+      name: "ls",
+      description: "Lists a directory; outputs entries [{name, type}] (file, directory, symlink, other) and count.",
+      run: (inputs) =>
+        Effect.gen(function*() {
+          const directory = path.resolve((yield* decode("ls", LsInputs, inputs)).path)
+          const names = yield* fs.readDirectory(directory).pipe(Effect.mapError(fileError("ls", "list", directory)))
+          const entries = yield* Effect.forEach(names.sort(), (name) =>
+            fs.stat(path.join(directory, name)).pipe(
+              Effect.map((info) => info.type === "File" ? "file" : info.type === "Directory" ? "directory" : "other"),
+              // A link whose target is missing cannot be followed: report the link itself.
+              Effect.orElseSucceed(() => "symlink"),
+              Effect.map((type) => ({ name, type }))
+            ))
+          return { entries, count: entries.length }
+        })
+    }
+
+    return [shell, read, write, grep, ls]
+  })

@@ -1,0 +1,477 @@
+import { expect, layer } from "@effect/vitest"
+import * as TraceStore from "@victor/core/TraceStore"
+import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as ToolRegistry from "@victor/workflow/ToolRegistry"
+import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
+import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import { makeTree, RunLayer, ToolsLayer } from "./fixtures.ts"
+
+const lines = (...text: ReadonlyArray<string>) => text.join("\n") + "\n"
+const load = (source: string) => WorkflowLoader.parse(source, "test.yaml")
+
+/** Runs with the built-in tools plus these handlers and conditions. */
+const withExtras = (options: ToolRegistry.RegistryOptions) => Effect.provide(ToolRegistry.layerBuiltinWith(options))
+
+// Real clock: durations are measured, and timeouts fire in real time.
+layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
+  it.scoped("runs shell, grep, read, a condition and a transform, recording nodes and tool calls", () =>
+    Effect.gen(function*() {
+      const dir = yield* makeTree
+      const workflow = yield* load(lines(
+        "name: review",
+        "metadata: { purpose: test }",
+        "nodes:",
+        "  - id: list_sources",
+        "    type: compute",
+        "    tools: [shell]",
+        "    inputs:",
+        "      command: ls src | sort",
+        "      cwd: $ctx.dir",
+        "  - id: find_todos",
+        "    type: compute",
+        "    tools: [grep]",
+        "    inputs: { pattern: 'TODO|FIXME', path: '{dir}/src', glob: '*.ts' }",
+        "  - id: read_main",
+        "    type: compute",
+        "    tools: read",
+        "    output: main",
+        "    inputs: { path: '{dir}/src/a.ts' }",
+        "  - id: decide",
+        "    type: condition",
+        "    condition: find_todos.grep.count >= 2",
+        "    branches: { true: summarize, false: clean }",
+        "  - id: clean",
+        "    type: transform",
+        "    transform: verdict = 'clean'",
+        "  - id: summarize",
+        "    type: transform",
+        "    transform:",
+        "      - todos = find_todos.grep.count",
+        "      - \"verdict = 'todos: ' + str(todos)\"",
+        "      - first_line = main.read.content"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow, { context: { dir }, metadata: { run: 1 } })
+
+      expect(result).toMatchObject({ status: "succeeded", error: null, saveError: null })
+      const { trace } = result
+      expect(trace).toMatchObject({
+        workflowName: "review",
+        status: "succeeded",
+        inputs: { dir },
+        metadata: { purpose: "test", run: 1 },
+        outputs: result.state
+      })
+      expect(trace.nodes.map((node) => [node.nodeId, node.nodeType, node.success])).toEqual([
+        ["list_sources", "compute", true],
+        ["find_todos", "compute", true],
+        ["read_main", "compute", true],
+        ["decide", "condition", true],
+        ["summarize", "transform", true]
+      ])
+      const [list, grep, read, decide, summarize] = trace.nodes
+      expect(list!.inputs).toEqual({ shell: { command: "ls src | sort", cwd: dir } })
+      expect(list!.outputs).toEqual({ shell: { stdout: "a.ts\nnested\nnotes.md\n", stderr: "", exit_code: 0 } })
+      expect(list!.toolCalls).toHaveLength(1)
+      expect(list!.toolCalls[0]).toMatchObject({
+        toolName: "shell",
+        inputs: { command: "ls src | sort", cwd: dir },
+        outputs: { exit_code: 0 },
+        success: true,
+        error: null
+      })
+      expect(grep!.inputs).toEqual({ grep: { pattern: "TODO|FIXME", path: `${dir}/src`, glob: "*.ts" } })
+      expect(grep!.outputs).toMatchObject({ grep: { count: 2 } })
+      expect(read!.toolCalls[0]).toMatchObject({ toolName: "read", outputs: { size: 30 } })
+      for (const node of [list!, grep!, read!]) {
+        expect(node.durationSeconds).toBeGreaterThan(0)
+        expect(node.toolCalls[0]!.durationSeconds).toBeGreaterThan(0)
+        expect(node.toolCalls[0]!.durationSeconds).toBeLessThanOrEqual(node.durationSeconds)
+      }
+      expect(decide!.inputs).toEqual({ expression: "find_todos.grep.count >= 2", value: true })
+      expect(decide!.outputs).toEqual({ value: true, branch: "true", next: "summarize" })
+      expect(summarize!.inputs).toEqual({
+        expressions: [
+          "todos = find_todos.grep.count",
+          "verdict = 'todos: ' + str(todos)",
+          "first_line = main.read.content"
+        ]
+      })
+      expect(summarize!.outputs).toEqual({
+        todos: 2,
+        verdict: "todos: 2",
+        first_line: "const a = 1\n// TODO: rename a\n"
+      })
+      expect(Object.keys(result.state).sort()).toEqual(
+        ["dir", "find_todos", "first_line", "list_sources", "main", "todos", "verdict"]
+      )
+      expect(trace.durationSeconds).toBeGreaterThan(0)
+      expect(trace.events[0]?.eventType).toBe("workflow_started")
+      expect(trace.events.at(-1)?.eventType).toBe("workflow_completed")
+      expect(trace.events.filter((e) => e.eventType === "tool_call_completed").map((e) => [e.nodeId, e.toolName]))
+        .toEqual([
+          ["list_sources", "shell"],
+          ["find_todos", "grep"],
+          ["read_main", "read"]
+        ])
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      expect(yield* tracer.getTraceById(trace.traceId)).toEqual(trace)
+    }))
+
+  it.effect("a failing shell command fails its node, ends the run as failed and stores the trace", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "name: build",
+        "nodes:",
+        "  - { id: prepare, type: transform, transform: step = 1 }",
+        "  - id: compile",
+        "    type: compute",
+        "    tools: [shell]",
+        "    inputs: { command: \"echo compiling; echo 'error: missing semicolon' >&2; exit 3\" }",
+        "  - { id: publish, type: transform, transform: published = true }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result.status).toBe("failed")
+      expect(result.error).toBe("node 'compile' failed: shell: command exited with code 3: error: missing semicolon")
+      expect(result.trace).toMatchObject({ status: "failed", error: result.error })
+      expect(result.trace.nodes.map((node) => [node.nodeId, node.success])).toEqual([["prepare", true], [
+        "compile",
+        false
+      ]])
+      const compile = result.trace.nodes[1]!
+      expect(compile.error).toBe("shell: command exited with code 3: error: missing semicolon")
+      expect(compile.durationSeconds).toBeGreaterThan(0)
+      expect(compile.toolCalls).toHaveLength(1)
+      expect(compile.toolCalls[0]).toMatchObject({
+        toolName: "shell",
+        success: false,
+        error: "command exited with code 3: error: missing semicolon"
+      })
+      expect(result.state).toEqual({ step: 1 })
+      expect(result.trace.events.map((e) => e.eventType)).toEqual([
+        "workflow_started",
+        "node_started",
+        "node_completed",
+        "node_started",
+        "tool_call_started",
+        "tool_call_failed",
+        "node_failed",
+        "error_occurred",
+        "workflow_failed"
+      ])
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      expect((yield* tracer.getTraceById(result.trace.traceId)).status).toBe("failed")
+    }))
+
+  it.effect("stops a loop at max_iterations with a clear error and numbers repeated visits", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "name: loop",
+        "max_iterations: 5",
+        "nodes:",
+        "  - { id: bump, type: transform, transform: count = count + 1 }",
+        "  - id: again",
+        "    type: condition",
+        "    condition: count < 100",
+        "    branches: { true: bump, false: done }",
+        "  - { id: done, type: transform, transform: finished = true }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow, { context: { count: 0 } })
+      expect(result.status).toBe("failed")
+      expect(result.error).toBe(
+        "workflow 'loop' reached max_iterations (5) before finishing: node 'again' would be visit 6; " +
+          "raise max_iterations or check the loop's exit condition"
+      )
+      expect(result.trace.nodes.map((node) => [node.nodeId, node.metadata])).toEqual([
+        ["bump", {}],
+        ["again", {}],
+        ["bump", { iteration: 2 }],
+        ["again", { iteration: 2 }],
+        ["bump", { iteration: 3 }]
+      ])
+      expect(result.state).toEqual({ count: 3 })
+      expect(result.trace.status).toBe("failed")
+    }))
+
+  it.effect("fails a condition whose value matches no branch and has no default, naming value and branches", () =>
+    Effect.gen(function*() {
+      const source = (branches: string) =>
+        lines(
+          "nodes:",
+          "  - id: route",
+          "    type: condition",
+          "    condition: lower(target)",
+          `    branches: { ${branches} }`,
+          "  - { id: deploy, type: transform, transform: deployed = target }",
+          "  - { id: skip, type: transform, transform: skipped = true }"
+        )
+      const noMatch = yield* WorkflowExecutor.execute(yield* load(source("prod: deploy, staging: deploy")), {
+        context: { target: "QA" }
+      })
+      expect(noMatch.status).toBe("failed")
+      expect(noMatch.error).toBe(
+        "node 'route' failed: condition \"lower(target)\" evaluated to \"qa\", which matches no branch " +
+          "(branches: prod, staging) and there is no 'default' branch"
+      )
+      expect(noMatch.trace.nodes).toHaveLength(1)
+      expect(noMatch.trace.nodes[0]).toMatchObject({
+        nodeId: "route",
+        success: false,
+        inputs: { expression: "lower(target)", value: "qa" }
+      })
+
+      const withDefault = yield* WorkflowExecutor.execute(yield* load(source("prod: deploy, default: skip")), {
+        context: { target: "QA" }
+      })
+      expect(withDefault.status).toBe("succeeded")
+      expect(withDefault.trace.nodes.map((node) => node.nodeId)).toEqual(["route", "skip"])
+      expect(withDefault.trace.nodes[0]!.outputs).toEqual({ value: "qa", branch: "default", next: "skip" })
+
+      const matched = yield* WorkflowExecutor.execute(yield* load(source("prod: deploy, default: skip")), {
+        context: { target: "Prod" }
+      })
+      // deploy has no next, so it auto-chains to the following node of the list.
+      expect(matched.trace.nodes.map((node) => node.nodeId)).toEqual(["route", "deploy", "skip"])
+      expect(matched.state).toMatchObject({ deployed: "Prod", skipped: true })
+    }))
+
+  it.effect("executeStream yields events while the run is still going", () =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const workflow = yield* load(lines(
+        "name: gated",
+        "nodes:",
+        "  - { id: before, type: transform, transform: x = 1 }",
+        "  - { id: wait, type: compute, handler: wait_for_gate }",
+        "  - { id: after, type: transform, transform: y = x + 1 }"
+      ))
+      // The handler blocks until the consumer has seen `wait` start: if events were only delivered at the end of
+      // the run, this would never finish (and the timeout below fails the test).
+      const events = yield* WorkflowExecutor.executeStream(workflow).pipe(
+        Stream.tap((event) =>
+          event.eventType === "node_started" && event.nodeId === "wait"
+            ? Deferred.succeed(gate, undefined)
+            : Effect.void
+        ),
+        Stream.runCollect,
+        withExtras({ handlers: { wait_for_gate: () => Effect.as(Deferred.await(gate), { opened: true }) } }),
+        Effect.timeoutFail({
+          duration: Duration.seconds(10),
+          onTimeout: () => new Error("events were not streamed live")
+        })
+      )
+      const types = Chunk.toReadonlyArray(events).map((event) => event.eventType)
+      expect(types[0]).toBe("workflow_started")
+      expect(types.at(-1)).toBe("workflow_completed")
+      expect(Chunk.toReadonlyArray(events).filter((e) => e.eventType === "node_completed").map((e) => e.nodeId))
+        .toEqual(["before", "wait", "after"])
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      const stored = (yield* tracer.getTraceHistory({ workflowName: "gated" })).at(-1)!
+      expect(stored.events.map((event) => event.eventType)).toEqual(types)
+    }))
+
+  it.effect("an interrupted run is stored as cancelled", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const workflow = yield* load(lines(
+        "name: endless",
+        "nodes:",
+        "  - { id: forever, type: compute, handler: hang }"
+      ))
+      const fiber = yield* WorkflowExecutor.execute(workflow, { traceId: "cancelled-run" }).pipe(
+        withExtras({ handlers: { hang: () => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never) } }),
+        Effect.fork
+      )
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(fiber)
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      const stored = yield* tracer.getTraceById("cancelled-run")
+      expect(stored.status).toBe("cancelled")
+      expect(stored.nodes).toHaveLength(1)
+      expect(stored.nodes[0]).toMatchObject({ nodeId: "forever", success: false, error: "cancelled" })
+      expect(stored.events.at(-1)?.eventType).toBe("workflow_cancelled")
+    }))
+
+  it.effect("an unknown tool fails the run before any node runs, listing the known tools", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - { id: first, type: transform, transform: x = 1 }",
+        "  - { id: fetch, type: compute, tools: [curl] }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result.status).toBe("failed")
+      expect(result.error).toBe(
+        "test.yaml:3: node 'fetch' uses unknown tool 'curl'; known tools: grep, ls, read, shell, write"
+      )
+      expect(result.trace.nodes).toEqual([])
+      const invalid = yield* Effect.flip(WorkflowExecutor.validate(workflow))
+      expect(invalid).toMatchObject({ _tag: "WorkflowLoadError", reason: "Invalid", nodeId: "fetch", line: 3 })
+    }))
+
+  it.scoped("with several tools: per-tool inputs, shared inputs, and fail_fast: false", () =>
+    Effect.gen(function*() {
+      const dir = yield* makeTree
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - id: probe",
+        "    type: compute",
+        "    tools: [shell, read]",
+        "    fail_fast: false",
+        "    inputs:",
+        "      shell: { command: 'exit 2' }",
+        "      read: { path: '{dir}/src/a.ts' }",
+        "  - id: both",
+        "    type: compute",
+        "    tools: [grep, read]",
+        "    inputs: { pattern: TODO, path: $ctx.file }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow, { context: { dir, file: `${dir}/src/a.ts` } })
+      expect(result.status).toBe("succeeded")
+      const [probe, both] = result.trace.nodes
+      expect(probe!.success).toBe(true)
+      expect(probe!.inputs).toEqual({ shell: { command: "exit 2" }, read: { path: `${dir}/src/a.ts` } })
+      expect(probe!.outputs).toEqual({
+        shell: { error: "command exited with code 2" },
+        read: { content: "const a = 1\n// TODO: rename a\n", size: 30 }
+      })
+      expect(probe!.toolCalls.map((call) => [call.toolName, call.success])).toEqual([["shell", false], ["read", true]])
+      const shared = { pattern: "TODO", path: `${dir}/src/a.ts` }
+      expect(both!.inputs).toEqual({ grep: shared, read: shared })
+      expect(both!.outputs).toMatchObject({ grep: { count: 1 }, read: { size: 30 } })
+    }))
+
+  it.effect("fails a node that outlives its timeout, and a run that outlives the workflow timeout", () =>
+    Effect.gen(function*() {
+      const nodeTimeout = yield* load(lines(
+        "nodes:",
+        "  - { id: slow, type: compute, tools: [shell], timeout: 0.3, inputs: { command: 'sleep 5' } }"
+      ))
+      const started = Date.now()
+      const slow = yield* WorkflowExecutor.execute(nodeTimeout)
+      expect(Date.now() - started).toBeLessThan(4000)
+      expect(slow.error).toBe("node 'slow' failed: node 'slow' timed out after 0.3s")
+      expect(slow.trace.nodes[0]).toMatchObject({ success: false, error: "node 'slow' timed out after 0.3s" })
+      expect(slow.trace.nodes[0]!.toolCalls[0]).toMatchObject({ toolName: "shell", success: false })
+
+      const runTimeout = yield* load(lines(
+        "name: bounded",
+        "execution: { timeout: 0.3, default_node_timeout: 60 }",
+        "nodes:",
+        "  - { id: sleepy, type: compute, tools: [shell], inputs: { command: 'sleep 5' } }"
+      ))
+      const bounded = yield* WorkflowExecutor.execute(runTimeout)
+      expect(bounded.status).toBe("failed")
+      expect(bounded.error).toBe("node 'sleepy' failed: workflow 'bounded' timed out after 0.3s")
+    }))
+
+  it.effect("retries a failed node max_retries times, recording every attempt", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const flaky: ToolRegistry.ComputeHandler = () =>
+        Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
+          n < 3
+            ? Effect.fail(
+              new ToolRegistry.ToolError({ reason: "Failed", tool: "flaky", description: `attempt ${n} failed` })
+            )
+            : Effect.succeed({ attempts: n }))
+      const workflow = yield* load(lines(
+        "max_retries: 2",
+        "nodes:",
+        "  - { id: unstable, type: compute, handler: flaky }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow).pipe(withExtras({ handlers: { flaky } }))
+      expect(result.status).toBe("succeeded")
+      expect(result.state).toEqual({ unstable: { attempts: 3 } })
+      expect(result.trace.nodes.map((node) => [node.success, node.error, node.metadata])).toEqual([
+        [false, "handler 'flaky': attempt 1 failed", {}],
+        [false, "handler 'flaky': attempt 2 failed", { attempt: 2 }],
+        [true, null, { attempt: 3 }]
+      ])
+      expect(
+        result.trace.events.filter((e) => e.eventType === "retry_attempt").map((e) => e.data)
+      ).toEqual([
+        { attempt: 2, max_retries: 2 },
+        { attempt: 3, max_retries: 2 }
+      ])
+    }))
+
+  it.effect("uses registered handlers (with input_mapping) and named conditions", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - id: double",
+        "    type: compute",
+        "    handler: times",
+        "    input_mapping: { n: count }",
+        "    inputs: { factor: 2 }",
+        "  - id: weekend",
+        "    type: condition",
+        "    condition: is_weekend",
+        "    branches: { true: rest, false: work }",
+        "  - { id: work, type: transform, transform: plan = 'work' }",
+        "  - { id: rest, type: transform, transform: plan = 'rest' }"
+      ))
+      const registry = withExtras({
+        handlers: { times: (inputs) => Effect.succeed(Number(inputs.n) * Number(inputs.factor)) },
+        conditions: { is_weekend: (state) => state.day === "sat" }
+      })
+      const result = yield* WorkflowExecutor.execute(workflow, { context: { count: 21, day: "sat" } }).pipe(registry)
+      expect(result.status).toBe("succeeded")
+      expect(result.trace.nodes[0]).toMatchObject({
+        inputs: { handler: "times", inputs: { n: 21, factor: 2 } },
+        outputs: { result: 42 }
+      })
+      expect(result.state).toMatchObject({ double: 42, plan: "rest" })
+
+      const unknown = yield* load(lines(
+        "nodes:",
+        "  - { id: c, type: condition, condition: is_holiday, branches: { true: c } }"
+      ))
+      const failed = yield* WorkflowExecutor.execute(unknown).pipe(registry)
+      expect(failed.error).toContain("unknown name 'is_holiday'")
+      expect(failed.error).toContain("and no registered condition is named 'is_holiday' (registered: is_weekend)")
+    }))
+
+  it.effect("fails a node whose input reads a missing state key", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - { id: show, type: compute, tools: [read], inputs: { path: $ctx.target } }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow, { context: { other: 1 } })
+      expect(result.status).toBe("failed")
+      expect(result.error).toBe("node 'show' failed: $ctx.target is not in the workflow state (keys: other)")
+      expect(result.trace.nodes[0]).toMatchObject({ success: false, toolCalls: [] })
+    }))
+})
+
+const failingStore = Layer.effect(
+  TraceStore.TraceStore,
+  Effect.map(TraceStore.makeMemory, (memory) => ({
+    ...memory,
+    save: () => Effect.fail(new TraceStore.TraceStoreError({ reason: "Unavailable", description: "disk full" }))
+  }))
+)
+
+layer(Layer.merge(ToolsLayer, Layer.provide(WorkflowTracer.layer(), failingStore)), { excludeTestServices: true })(
+  "WorkflowExecutor with a store that cannot save",
+  (it) => {
+    it.effect("returns the trace with saveError set instead of losing it", () =>
+      Effect.gen(function*() {
+        const workflow = yield* load(lines("nodes:", "  - { id: a, type: transform, transform: x = 1 }"))
+        const result = yield* WorkflowExecutor.execute(workflow)
+        expect(result.status).toBe("succeeded")
+        expect(result.saveError).toMatchObject({ _tag: "TraceStoreError", reason: "Unavailable", message: "disk full" })
+        expect(result.trace).toMatchObject({ status: "succeeded", outputs: { x: 1 } })
+        expect(result.trace.nodes.map((node) => node.nodeId)).toEqual(["a"])
+      }))
+  }
+)
