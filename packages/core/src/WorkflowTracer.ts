@@ -2,10 +2,11 @@
  * The workflow tracer: the guide's `WorkflowTracer` as an Effect service. It records nodes, tool calls and execution
  * events of a run, hands finished traces to the `TraceStore`, and answers history, export and analysis questions.
  *
- * The current trace and the current node are fiber-local (FiberRefs): a tool call is attached to the node open in the
- * fiber that made it, so nodes running concurrently on different fibers can never be mixed up. Outside the fiber that
- * started a trace (for instance when each call is run with its own `Effect.runPromise`), the most recently started
- * open trace is used, which matches the guide's single-threaded imperative usage.
+ * The current trace and the current node are fiber-local (one FiberRef, holding a cursor each fiber owns and a fork
+ * copies): a tool call is attached to the node open in the fiber that made it, so nodes running concurrently on
+ * different fibers can never be mixed up. Outside the fiber that started a trace (for instance when each call is run
+ * with its own `Effect.runPromise`), the most recently started open trace is used, which matches the guide's
+ * single-threaded imperative usage.
  *
  * All timestamps come from Effect's `Clock` (unix seconds as floats), so `TestClock` drives them in tests.
  */
@@ -13,7 +14,7 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
@@ -23,7 +24,18 @@ import type { ExecutionEvent } from "./ExecutionEvent.ts"
 import { ExecutionEventType } from "./ExecutionEvent.ts"
 import type { ExportError } from "./Exporter.ts"
 import { ExporterRegistry, type UnknownFormatError } from "./ExporterRegistry.ts"
-import { type ActiveTrace, type OpenNode, snapshot } from "./internal/activeTrace.ts"
+import {
+  type ActiveTrace,
+  addOpen,
+  type Cursor,
+  forkCursor,
+  joinCursor,
+  makeCursor,
+  type OpenNode,
+  openNodesNewestFirst,
+  removeOpen,
+  snapshot
+} from "./internal/activeTrace.ts"
 import { emptyObject, type JsonObject } from "./Json.ts"
 import * as TraceAnalysis from "./TraceAnalysis.ts"
 import { type TraceHandler, TraceHandlers, type TraceRef } from "./TraceHandler.ts"
@@ -184,14 +196,26 @@ export interface TracerOptions {
   readonly autoToolCalls?: boolean
 }
 
-const currentTrace = globalValue(
-  "@victor/core/WorkflowTracer/currentTrace",
-  () => FiberRef.unsafeMake<ActiveTrace | undefined>(undefined)
+// The calling fiber's current trace and node, in one cursor that the fiber updates in place (see `Cursor`): a
+// FiberRef set per node would copy all of the fiber's FiberRefs twice per node.
+const currentCursor = globalValue(
+  "@victor/core/WorkflowTracer/currentCursor",
+  () => FiberRef.unsafeMake<Cursor | undefined>(undefined, { fork: forkCursor, join: joinCursor })
 )
-const currentNode = globalValue(
-  "@victor/core/WorkflowTracer/currentNode",
-  () => FiberRef.unsafeMake<OpenNode | undefined>(undefined)
-)
+
+// Puts the fiber at a trace and node: in place, or by giving the fiber its cursor (once per fiber).
+const moveTo = (
+  cursor: Cursor | undefined,
+  trace: ActiveTrace | undefined,
+  node: OpenNode | undefined
+): Effect.Effect<void> => {
+  if (cursor === undefined) return FiberRef.set(currentCursor, makeCursor(trace, node))
+  cursor.trace = trace
+  cursor.node = node
+  return Effect.void
+}
+
+const noEnd: EndNodeOptions = Object.freeze({})
 
 const noActiveTrace = new TracerError({
   reason: "NoActiveTrace",
@@ -272,38 +296,45 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       const endTime = now()
       const error = end.error ?? null
       const success = end.success ?? error === null
+      const durationSeconds = endTime - node.startTime
+      // The record keeps the node's own array, so that a call recorded after the end still lands in it; a node with
+      // several calls gets an array without the room a push leaves.
+      const calls = node.toolCalls
+      const toolCalls = calls === undefined ? [] : calls.length > 1 ? calls.slice() : calls
+      node.toolCalls = toolCalls
       const record: NodeTraceRecord = {
         nodeId: node.nodeId,
         nodeType: node.nodeType,
         timestamp: node.startTime,
-        durationSeconds: endTime - node.startTime,
+        durationSeconds,
         success,
         error: success ? error : error ?? "failed",
         inputs: node.inputs,
         outputs: end.outputs ?? emptyObject,
-        toolCalls: node.toolCalls,
+        toolCalls,
         metadata: end.metadata === undefined ? node.metadata : { ...node.metadata, ...end.metadata }
       }
       const trace = node.trace
-      trace.openNodes.delete(node)
+      removeOpen(trace, node)
       trace.nodes.push(record)
-      const event: ExecutionEvent = success
-        ? {
-          eventType: ExecutionEventType.NODE_COMPLETED,
-          timestamp: endTime,
-          nodeId: node.nodeId,
-          status: "success",
-          durationSeconds: record.durationSeconds
-        }
-        : {
-          eventType: ExecutionEventType.NODE_FAILED,
-          timestamp: endTime,
-          nodeId: node.nodeId,
-          status: "failed",
-          durationSeconds: record.durationSeconds,
-          error: record.error ?? "failed"
-        }
-      trace.events.push(event)
+      trace.events.push(
+        success
+          ? {
+            eventType: ExecutionEventType.NODE_COMPLETED,
+            timestamp: endTime,
+            nodeId: node.nodeId,
+            status: "success",
+            durationSeconds
+          }
+          : {
+            eventType: ExecutionEventType.NODE_FAILED,
+            timestamp: endTime,
+            nodeId: node.nodeId,
+            status: "failed",
+            durationSeconds,
+            error: record.error ?? "failed"
+          }
+      )
       return record
     }
 
@@ -326,10 +357,13 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         startTime: now(),
         inputs: options.inputs ?? emptyObject,
         metadata: options.metadata ?? emptyObject,
-        toolCalls: [],
-        parent
+        toolCalls: undefined,
+        parent,
+        open: false,
+        previousOpen: undefined,
+        nextOpen: undefined
       }
-      trace.openNodes.add(node)
+      addOpen(trace, node)
       trace.events.push({ eventType: ExecutionEventType.NODE_STARTED, timestamp: node.startTime, nodeId: node.nodeId })
       return node
     }
@@ -349,16 +383,27 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       }
     }
 
-    const toolEvent = (record: ToolCallRecord, nodeId: string | undefined, endTime: number): ExecutionEvent => {
-      const base = record.success
+    // One object literal per shape (no spreads): events are most of a trace's heap.
+    const toolEvent = (record: ToolCallRecord, nodeId: string | undefined, endTime: number): ExecutionEvent =>
+      record.success
+        ? nodeId === undefined
+          ? {
+            eventType: ExecutionEventType.TOOL_CALL_COMPLETED,
+            timestamp: endTime,
+            toolName: record.toolName,
+            status: "success",
+            durationSeconds: record.durationSeconds
+          }
+          : {
+            eventType: ExecutionEventType.TOOL_CALL_COMPLETED,
+            timestamp: endTime,
+            toolName: record.toolName,
+            status: "success",
+            durationSeconds: record.durationSeconds,
+            nodeId
+          }
+        : nodeId === undefined
         ? {
-          eventType: ExecutionEventType.TOOL_CALL_COMPLETED,
-          timestamp: endTime,
-          toolName: record.toolName,
-          status: "success",
-          durationSeconds: record.durationSeconds
-        }
-        : {
           eventType: ExecutionEventType.TOOL_CALL_FAILED,
           timestamp: endTime,
           toolName: record.toolName,
@@ -366,8 +411,15 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           durationSeconds: record.durationSeconds,
           error: record.error ?? "failed"
         }
-      return nodeId === undefined ? base : { ...base, nodeId }
-    }
+        : {
+          eventType: ExecutionEventType.TOOL_CALL_FAILED,
+          timestamp: endTime,
+          toolName: record.toolName,
+          status: "failed",
+          durationSeconds: record.durationSeconds,
+          error: record.error ?? "failed",
+          nodeId
+        }
 
     // Attaches a finished tool call to the fiber's node (or the trace's pending list) and emits its event.
     const recordToolCall = (
@@ -377,8 +429,10 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       endTime: number
     ): Effect.Effect<ToolCallRecord> => {
       const owner = autoToolCalls && node !== undefined && node.trace === trace ? node : undefined
-      if (owner !== undefined) owner.toolCalls.push(record)
-      else if (autoToolCalls) trace.pendingToolCalls.push(record)
+      if (owner !== undefined) {
+        if (owner.toolCalls === undefined) owner.toolCalls = [record]
+        else owner.toolCalls.push(record)
+      } else if (autoToolCalls) trace.pendingToolCalls.push(record)
       const event = toolEvent(record, owner?.nodeId, endTime)
       trace.events.push(event)
       if (trace.handlers.length === 0) return Effect.succeed(record)
@@ -397,76 +451,120 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       return node.trace.handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(node.trace, record), record)
     }
 
+    // Gives the fiber back the node that was current before a `withNode`, whatever cursor it holds by now.
+    const leaveNode = (fiber: Fiber.RuntimeFiber<unknown, unknown>, previous: OpenNode | undefined): void => {
+      const cursor = fiber.getFiberRef(currentCursor)
+      if (cursor !== undefined) cursor.node = previous
+    }
+
     const service: WorkflowTracerService = {
       autoToolCalls,
 
       startTrace: (options) =>
         Effect.flatMap(
           Effect.zip(options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId), TraceHandlers),
-          ([traceId, handlers]) => {
-            const trace: ActiveTrace = {
-              traceId,
-              workflowName: options.workflowName,
-              startTime: now(),
-              inputs: options.inputs ?? emptyObject,
-              metadata: options.metadata ?? emptyObject,
-              parentTraceId: options.parentTraceId ?? null,
-              traceParent: options.traceParent ?? null,
-              nodes: [],
-              events: [],
-              openNodes: new Set(),
-              pendingToolCalls: [],
-              handlers,
-              ended: false
-            }
-            openTraces.push(trace)
-            return FiberRef.set(currentTrace, trace).pipe(
-              Effect.zipRight(FiberRef.set(currentNode, undefined)),
-              Effect.zipRight(
-                emit(trace, { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime })
-              ),
-              Effect.as(refOf(trace))
-            )
-          }
+          ([traceId, handlers]) =>
+            Effect.withFiberRuntime((fiber) => {
+              const trace: ActiveTrace = {
+                traceId,
+                workflowName: options.workflowName,
+                startTime: now(),
+                inputs: options.inputs ?? emptyObject,
+                metadata: options.metadata ?? emptyObject,
+                parentTraceId: options.parentTraceId ?? null,
+                traceParent: options.traceParent ?? null,
+                nodes: [],
+                events: [],
+                lastOpen: undefined,
+                pendingToolCalls: [],
+                handlers,
+                ended: false
+              }
+              openTraces.push(trace)
+              return moveTo(fiber.getFiberRef(currentCursor), trace, undefined).pipe(
+                Effect.zipRight(
+                  emit(trace, { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime })
+                ),
+                Effect.as(refOf(trace))
+              )
+            })
         ),
 
       startNode: (options) =>
         Effect.withFiberRuntime((fiber) => {
-          const parent = fiber.getFiberRef(currentNode)
-          const trace = traceOf(fiber.getFiberRef(currentTrace), parent)
+          const cursor = fiber.getFiberRef(currentCursor)
+          const parent = cursor?.node
+          const trace = traceOf(cursor?.trace, parent)
           if (trace === undefined) return Effect.fail(noActiveTrace)
           const node = openNode(trace, parent !== undefined && parent.trace === trace ? parent : undefined, options)
-          const set = FiberRef.set(currentNode, node)
-          return trace.handlers.length === 0 ? set : Effect.zipRight(set, lastEventHooks(trace))
+          const enter = moveTo(cursor, cursor?.trace, node)
+          return trace.handlers.length === 0 ? enter : Effect.zipRight(enter, lastEventHooks(trace))
         }),
 
-      endNode: (options = {}) =>
+      endNode: (options = noEnd) =>
         Effect.withFiberRuntime((fiber) => {
-          const node = fiber.getFiberRef(currentNode)
-          if (node === undefined || node.trace.ended) return Effect.fail(noOpenNode)
-          return Effect.zipLeft(endNodeIn(node, options), FiberRef.set(currentNode, node.parent))
-        }),
-
-      withNode: (options, effect, toOutputs) =>
-        Effect.withFiberRuntime((fiber) => {
-          const parent = fiber.getFiberRef(currentNode)
-          const trace = traceOf(fiber.getFiberRef(currentTrace), parent)
-          if (trace === undefined) return Effect.fail(noActiveTrace)
-          const node = openNode(trace, parent !== undefined && parent.trace === trace ? parent : undefined, options)
-          const run = Effect.locally(effect, currentNode, node)
-          return (trace.handlers.length === 0 ? run : Effect.zipRight(lastEventHooks(trace), run)).pipe(
-            Effect.onExit((exit) =>
-              Exit.isSuccess(exit)
-                ? endNodeIn(node, toOutputs === undefined ? {} : toOutputs(exit.value))
-                : endNodeIn(node, { success: false, error: describeCause(exit.cause) })
-            )
+          const cursor = fiber.getFiberRef(currentCursor)
+          const node = cursor?.node
+          if (cursor === undefined || node === undefined || node.trace.ended) return Effect.fail(noOpenNode)
+          const record = closeNode(node, options)
+          if (node.trace.handlers.length === 0) {
+            cursor.node = node.parent
+            return Effect.succeed(record)
+          }
+          // The node stays current while the handlers see its end.
+          return Effect.as(
+            Effect.zipRight(nodeHooks(node.trace, record), Effect.sync(() => leaveNode(fiber, node.parent))),
+            record
           )
         }),
 
+      withNode: <A, E, R>(
+        options: StartNodeOptions,
+        effect: Effect.Effect<A, E, R>,
+        toOutputs?: (value: A) => EndNodeOptions
+      ) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.withFiberRuntime<A, E | TracerError, R>((fiber) => {
+            const cursor = fiber.getFiberRef(currentCursor)
+            const previous = cursor?.node
+            const trace = traceOf(cursor?.trace, previous)
+            if (trace === undefined) return Effect.fail(noActiveTrace)
+            const node = openNode(
+              trace,
+              previous !== undefined && previous.trace === trace ? previous : undefined,
+              options
+            )
+            // The handlers see the node start before it becomes current, as they see a `startNode`.
+            const enter = trace.handlers.length === 0
+              ? moveTo(cursor, cursor?.trace, node)
+              : restore(Effect.zipRight(
+                lastEventHooks(trace),
+                Effect.withFiberRuntime<void>((current) => {
+                  const held = current.getFiberRef(currentCursor)
+                  return moveTo(held, held?.trace, node)
+                })
+              ))
+            const run = enter === Effect.void ? restore(effect) : Effect.zipRight(enter, restore(effect))
+            return Effect.matchCauseEffect(run, {
+              onFailure: (cause) => {
+                leaveNode(fiber, previous)
+                return Effect.zipRight(
+                  endNodeIn(node, { success: false, error: describeCause(cause) }),
+                  Effect.failCause(cause)
+                )
+              },
+              onSuccess: (value) => {
+                leaveNode(fiber, previous)
+                return Effect.as(endNodeIn(node, toOutputs === undefined ? noEnd : toOutputs(value)), value)
+              }
+            })
+          })
+        ),
+
       traceNode: (options) =>
         Effect.withFiberRuntime((fiber) => {
-          const parent = fiber.getFiberRef(currentNode)
-          const trace = traceOf(fiber.getFiberRef(currentTrace), parent)
+          const cursor = fiber.getFiberRef(currentCursor)
+          const trace = traceOf(cursor?.trace, cursor?.node)
           if (trace === undefined) return Effect.fail(noActiveTrace)
           const endTime = now()
           const duration = options.durationSeconds ?? 0
@@ -483,7 +581,10 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             inputs: options.inputs ?? emptyObject,
             metadata: options.metadata ?? emptyObject,
             toolCalls,
-            parent: undefined
+            parent: undefined,
+            open: false,
+            previousOpen: undefined,
+            nextOpen: undefined
           }
           trace.events.push({
             eventType: ExecutionEventType.NODE_STARTED,
@@ -504,8 +605,9 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
       traceToolCall: (options) =>
         Effect.withFiberRuntime((fiber) => {
-          const node = fiber.getFiberRef(currentNode)
-          const trace = traceOf(fiber.getFiberRef(currentTrace), node)
+          const cursor = fiber.getFiberRef(currentCursor)
+          const node = cursor?.node
+          const trace = traceOf(cursor?.trace, node)
           if (trace === undefined) return Effect.fail(noActiveTrace)
           const endTime = now()
           return recordToolCall(trace, node, makeToolCall(options, endTime), endTime)
@@ -517,54 +619,69 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         effect: Effect.Effect<JsonObject, E, R>,
         describeError?: (error: E) => string
       ) =>
-        Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
-          const node = fiber.getFiberRef(currentNode)
-          const trace = traceOf(fiber.getFiberRef(currentTrace), node)
-          if (trace === undefined) return Effect.fail(noActiveTrace)
-          const start = now()
-          const nodeId = autoToolCalls && node !== undefined && node.trace === trace ? node.nodeId : undefined
-          const started: ExecutionEvent = nodeId === undefined
-            ? { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName }
-            : { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName, nodeId }
-          return emit(trace, started).pipe(
-            Effect.zipRight(effect),
-            Effect.onExit((exit) => {
-              const endTime = now()
-              const failure = Exit.isSuccess(exit) ? null : exit.cause
-              const expected = failure === null ? undefined : Cause.failureOption(failure)
-              const error = failure === null
-                ? null
-                : describeError !== undefined && expected !== undefined && expected._tag === "Some"
-                ? describeError(expected.value)
-                : describeCause(failure)
-              const record = makeToolCall({
-                toolName,
-                inputs,
-                outputs: Exit.isSuccess(exit) ? exit.value : emptyObject,
-                durationSeconds: endTime - start,
-                timestamp: start,
-                success: failure === null,
-                error
-              }, endTime)
-              return recordToolCall(trace, node, record, endTime)
+        Effect.uninterruptibleMask((restore) =>
+          Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
+            const cursor = fiber.getFiberRef(currentCursor)
+            const node = cursor?.node
+            const trace = traceOf(cursor?.trace, node)
+            if (trace === undefined) return Effect.fail(noActiveTrace)
+            const start = now()
+            const nodeId = autoToolCalls && node !== undefined && node.trace === trace ? node.nodeId : undefined
+            const started: ExecutionEvent = nodeId === undefined
+              ? { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName }
+              : { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName, nodeId }
+            const hooks = emit(trace, started)
+            const run = trace.handlers.length === 0 ? restore(effect) : restore(Effect.zipRight(hooks, effect))
+            return Effect.matchCauseEffect(run, {
+              onFailure: (cause) => {
+                const endTime = now()
+                const expected = Cause.failureOption(cause)
+                const error = describeError !== undefined && expected._tag === "Some"
+                  ? describeError(expected.value)
+                  : describeCause(cause)
+                const record: ToolCallRecord = {
+                  toolName,
+                  inputs,
+                  outputs: emptyObject,
+                  durationSeconds: endTime - start,
+                  success: false,
+                  error,
+                  timestamp: start
+                }
+                return Effect.zipRight(recordToolCall(trace, node, record, endTime), Effect.failCause(cause))
+              },
+              onSuccess: (outputs) => {
+                const endTime = now()
+                const record: ToolCallRecord = {
+                  toolName,
+                  inputs,
+                  outputs: outputs ?? emptyObject,
+                  durationSeconds: endTime - start,
+                  success: true,
+                  error: null,
+                  timestamp: start
+                }
+                return Effect.as(recordToolCall(trace, node, record, endTime), outputs)
+              }
             })
-          )
-        }),
+          })
+        ),
 
       recordEvent: (eventType, options = {}) =>
         Effect.withFiberRuntime((fiber) => {
-          const node = fiber.getFiberRef(currentNode)
-          const trace = traceOf(fiber.getFiberRef(currentTrace), node)
+          const cursor = fiber.getFiberRef(currentCursor)
+          const trace = traceOf(cursor?.trace, cursor?.node)
           if (trace === undefined) return Effect.fail(noActiveTrace)
           return emit(trace, { eventType, timestamp: now(), ...options })
         }),
 
       endTrace: (options = {}) =>
         Effect.withFiberRuntime((fiber) => {
-          const trace = traceOf(fiber.getFiberRef(currentTrace), fiber.getFiberRef(currentNode))
+          const cursor = fiber.getFiberRef(currentCursor)
+          const trace = traceOf(cursor?.trace, cursor?.node)
           if (trace === undefined) return Effect.fail(noActiveTrace)
           const closing = options.status === "cancelled" ? "cancelled" : "trace ended before the node finished"
-          for (const node of Array.from(trace.openNodes).reverse()) closeNode(node, { success: false, error: closing })
+          for (const node of openNodesNewestFirst(trace)) closeNode(node, { success: false, error: closing })
           const endTime = now()
           const status = options.status ?? (trace.nodes.some((n) => !n.success) ? "failed" : "succeeded")
           const error = options.error ?? null
@@ -584,16 +701,21 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           }).pipe(
             Effect.zipRight(Effect.sync(() => {
               lastEnded = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
+              // The fiber leaves the trace (and any node of it) behind.
+              const current = fiber.getFiberRef(currentCursor)
+              if (current !== undefined) {
+                if (current.trace === trace) current.trace = undefined
+                current.node = undefined
+              }
               return lastEnded
             })),
-            Effect.tap(() => fiber.getFiberRef(currentTrace) === trace ? FiberRef.set(currentTrace, undefined) : Effect.void),
-            Effect.tap(() => FiberRef.set(currentNode, undefined)),
             Effect.tap((ended) => store.save(ended))
           )
         }),
 
       getTrace: Effect.withFiberRuntime((fiber) => {
-        const trace = traceOf(fiber.getFiberRef(currentTrace), fiber.getFiberRef(currentNode))
+        const cursor = fiber.getFiberRef(currentCursor)
+        const trace = traceOf(cursor?.trace, cursor?.node)
         if (trace !== undefined) {
           return Effect.succeed(snapshot(trace, { status: "running", endTime: null, outputs: emptyObject, error: null }))
         }

@@ -19,8 +19,11 @@ export interface ActiveTrace {
   readonly traceParent: string | null
   readonly nodes: Array<NodeTraceRecord>
   readonly events: Array<ExecutionEvent>
-  /** Nodes started and not yet ended, so that ending the trace can close them. */
-  readonly openNodes: Set<OpenNode>
+  /**
+   * The newest node started and not yet ended; with `OpenNode.previousOpen` the list ending the trace closes. A list
+   * threaded through the nodes costs no hashing and no allocation per node, unlike a `Set`.
+   */
+  lastOpen: OpenNode | undefined
   /** Tool calls recorded outside any node; attached to the next `traceNode` (the guide's imperative style). */
   pendingToolCalls: Array<ToolCallRecord>
   /** The trace handlers in context when the trace started; they observe this trace only. */
@@ -36,9 +39,91 @@ export interface OpenNode {
   readonly startTime: number
   readonly inputs: JsonObject
   readonly metadata: JsonObject
-  readonly toolCalls: Array<ToolCallRecord>
+  /**
+   * Its tool calls; absent until the first, which arrives as a one-element array (a pushed-to empty array would keep
+   * room for 17). Once the node is closed this is the very array its record holds, so late calls still land there.
+   */
+  toolCalls: Array<ToolCallRecord> | undefined
   /** The node that was current when this one started (nested nodes, e.g. a parallel node's children). */
   readonly parent: OpenNode | undefined
+  /** Whether the node is still in its trace's list of open nodes. */
+  open: boolean
+  previousOpen: OpenNode | undefined
+  nextOpen: OpenNode | undefined
+}
+
+/** Adds a node to its trace's open nodes. */
+export const addOpen = (trace: ActiveTrace, node: OpenNode): void => {
+  node.open = true
+  node.previousOpen = trace.lastOpen
+  if (trace.lastOpen !== undefined) trace.lastOpen.nextOpen = node
+  trace.lastOpen = node
+}
+
+/** Removes a node from its trace's open nodes; nothing when it is no longer there. */
+export const removeOpen = (trace: ActiveTrace, node: OpenNode): void => {
+  if (!node.open) return
+  node.open = false
+  const { nextOpen, previousOpen } = node
+  if (previousOpen !== undefined) previousOpen.nextOpen = nextOpen
+  if (nextOpen !== undefined) nextOpen.previousOpen = previousOpen
+  else trace.lastOpen = previousOpen
+  node.previousOpen = undefined
+  node.nextOpen = undefined
+}
+
+/** The open nodes of a trace, newest first. */
+export const openNodesNewestFirst = (trace: ActiveTrace): Array<OpenNode> => {
+  const nodes: Array<OpenNode> = []
+  for (let node = trace.lastOpen; node !== undefined; node = node.previousOpen) nodes.push(node)
+  return nodes
+}
+
+/**
+ * A fiber's place in the traces: its current trace and current node. It is the value of a FiberRef, but mutated in
+ * place by the fiber that holds it, so that starting and ending a node does not copy the fiber's FiberRefs. A fork
+ * gives the child its own copy (`forkCursor`), so fibers never share one: concurrent nodes never mix.
+ */
+export interface Cursor {
+  trace: ActiveTrace | undefined
+  node: OpenNode | undefined
+  /** What the cursor held when its fiber was forked: joining adopts only what the child changed. */
+  readonly forkedTrace: ActiveTrace | undefined
+  readonly forkedNode: OpenNode | undefined
+}
+
+/** A new cursor, for a fiber that has none. */
+export const makeCursor = (trace: ActiveTrace | undefined, node: OpenNode | undefined): Cursor => ({
+  trace,
+  node,
+  forkedTrace: undefined,
+  forkedNode: undefined
+})
+
+/** The child's cursor at a fork: the parent's place at that moment, in a cursor of its own. */
+export const forkCursor = (parent: Cursor | undefined): Cursor | undefined =>
+  parent === undefined ? undefined : {
+    trace: parent.trace,
+    node: parent.node,
+    forkedTrace: parent.trace,
+    forkedNode: parent.node
+  }
+
+/**
+ * The parent's cursor after joining a child: the parent keeps its own place, except for a trace or node the child
+ * started and left current (as a plain FiberRef would hand it over).
+ */
+export const joinCursor = (parent: Cursor | undefined, child: Cursor | undefined): Cursor | undefined => {
+  if (child === undefined) return parent
+  const traceChanged = child.trace !== child.forkedTrace
+  const nodeChanged = child.node !== child.forkedNode
+  if (!traceChanged && !nodeChanged) return parent
+  return {
+    trace: traceChanged ? child.trace : parent?.trace,
+    node: nodeChanged ? child.node : parent?.node,
+    forkedTrace: parent?.forkedTrace,
+    forkedNode: parent?.forkedNode
+  }
 }
 
 /** A snapshot of an active trace as a `WorkflowTrace` with the given end state. */
