@@ -478,7 +478,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 lastOpen: undefined,
                 pendingToolCalls: [],
                 handlers,
-                ended: false
+                ended: false,
+                final: undefined
               }
               openTraces.push(trace)
               return moveTo(fiber.getFiberRef(currentCursor), trace, undefined).pipe(
@@ -701,12 +702,11 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           }).pipe(
             Effect.zipRight(Effect.sync(() => {
               lastEnded = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
-              // The fiber leaves the trace (and any node of it) behind.
+              trace.final = lastEnded
+              // The fiber leaves any node of the trace behind, but keeps the ended trace for its own `getTrace`
+              // (recording skips ended traces), so that it never gets another fiber's trace instead.
               const current = fiber.getFiberRef(currentCursor)
-              if (current !== undefined) {
-                if (current.trace === trace) current.trace = undefined
-                current.node = undefined
-              }
+              if (current !== undefined) current.node = undefined
               return lastEnded
             })),
             Effect.tap((ended) => store.save(ended))
@@ -715,6 +715,9 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
       getTrace: Effect.withFiberRuntime((fiber) => {
         const cursor = fiber.getFiberRef(currentCursor)
+        // This fiber's own trace first, open or ended; then the guide's imperative fallbacks.
+        const own = cursor?.node?.trace ?? cursor?.trace
+        if (own?.final !== undefined) return Effect.succeed(own.final)
         const trace = traceOf(cursor?.trace, cursor?.node)
         if (trace !== undefined) {
           return Effect.succeed(snapshot(trace, { status: "running", endTime: null, outputs: emptyObject, error: null }))

@@ -3,6 +3,7 @@ import * as TraceHandler from "@victor/core/TraceHandler"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -247,6 +248,27 @@ describe("WorkflowTracer", () => {
       const bad = yield* Effect.flip(WorkflowTrace.decodeUnknown({ trace_id: 1, workflow_name: "x", start_time: 0 }))
       expect(bad.message).toContain("trace_id")
     }))
+
+  it.effect("after endTrace, getTrace in that fiber returns its own trace while another fiber's trace is open", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      const otherStarted = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const other = yield* Effect.fork(Effect.gen(function*() {
+        yield* tracer.startTrace({ workflowName: "other" })
+        yield* Deferred.succeed(otherStarted, undefined)
+        yield* Deferred.await(release)
+        return yield* tracer.endTrace()
+      }))
+      yield* Deferred.await(otherStarted)
+      const mine = yield* tracer.startTrace({ workflowName: "mine" })
+      yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, Effect.void)
+      yield* tracer.endTrace()
+      const got = yield* tracer.getTrace
+      expect(got).toMatchObject({ traceId: mine.traceId, workflowName: "mine", status: "succeeded" })
+      yield* Deferred.succeed(release, undefined)
+      expect((yield* Fiber.join(other)).workflowName).toBe("other")
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
   it.effect("the noop tracer runs the work and stores nothing", () =>
     Effect.gen(function*() {

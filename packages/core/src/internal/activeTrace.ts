@@ -29,6 +29,8 @@ export interface ActiveTrace {
   /** The trace handlers in context when the trace started; they observe this trace only. */
   readonly handlers: ReadonlyArray<TraceHandler>
   ended: boolean
+  /** The trace as `endTrace` returned it, once ended. */
+  final: WorkflowTrace | undefined
 }
 
 /** A node between `startNode` and `endNode`. */
