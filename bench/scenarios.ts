@@ -5,7 +5,7 @@
 import { context, trace } from "@opentelemetry/api"
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
-import { Effect } from "./effect.ts"
+import * as Effect from "effect/Effect"
 
 /** What one run recorded: kept alive while the heap is measured, then checked. */
 export interface Recording {
