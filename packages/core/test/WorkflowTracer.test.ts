@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { expectGuideTraceStructure } from "@victor/core/testing/GuideTraceStructure"
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
@@ -211,11 +212,7 @@ describe("WorkflowTracer", () => {
       yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, tracer.traceToolCall({ toolName: "ls" }))
       const trace = yield* tracer.endTrace()
       const json = WorkflowTrace.encode(trace)
-      for (const key of ["trace_id", "workflow_name", "start_time", "end_time", "duration_seconds", "inputs",
-        "outputs", "metadata", "nodes"]) expect(json).toHaveProperty(key)
-      expect(Object.keys(json.nodes![0]!)).toEqual(expect.arrayContaining([
-        "node_id", "node_type", "timestamp", "duration_seconds", "success", "error", "inputs", "outputs", "tool_calls"
-      ]))
+      expectGuideTraceStructure(JSON.parse(JSON.stringify(json)))
       expect(json.nodes![0]!.tool_calls![0]).toMatchObject({ tool_name: "ls", success: true, error: null })
       expect(yield* WorkflowTrace.decodeUnknown(JSON.parse(JSON.stringify(json)))).toEqual(trace)
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
