@@ -51,7 +51,7 @@ const traceDir = Options.text("trace-dir").pipe(
   )
 )
 
-const trace = Command.make(
+const traceCommand = Command.make(
   "trace",
   { file, output, format, context, workflow, traceDir },
   (options) =>
@@ -75,9 +75,46 @@ const trace = Command.make(
   )
 )
 
+const runCommand = Command.make(
+  "run",
+  { file, context, workflow, traceDir },
+  (options) =>
+    Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
+      command.run({
+        file: options.file,
+        output: undefined,
+        format: undefined,
+        context: Option.getOrUndefined(options.context),
+        workflow: Option.getOrUndefined(options.workflow),
+        traceDir: Option.getOrUndefined(options.traceDir)
+      }))
+).pipe(
+  Command.withDescription(
+    "Run a workflow: the same run, summary and stored trace as `workflow trace`, without an export. " +
+      "Exit code: 0 succeeded, 1 a node failed, 2 bad input. Example: victor workflow run examples/workflows/code_review.yaml"
+  )
+)
+
+const validateCommand = Command.make(
+  "validate",
+  { file, workflow },
+  (options) =>
+    Effect.flatMap(Effect.promise(() => import("./WorkflowValidateCommand.ts")), (command) =>
+      command.run({ file: options.file, workflow: Option.getOrUndefined(options.workflow) }))
+).pipe(
+  Command.withDescription(
+    "Check a workflow file without running it: YAML syntax, node kinds, references between nodes, tools and " +
+      "handlers, expressions; warnings for unreachable nodes and unknown fields. Every problem names the file and " +
+      "line. Exit code 0 when there is none, 2 when there is any error or warning (for CI). " +
+      "Example: victor workflow validate examples/workflows/code_review.yaml"
+  )
+)
+
 const workflowCommand = Command.make("workflow").pipe(
-  Command.withDescription("Work with workflow files. Example: victor workflow trace my_workflow.yaml -o trace.json"),
-  Command.withSubcommands([trace])
+  Command.withDescription(
+    "Work with workflow files: trace (run and export), run, validate. Example: victor workflow trace my_workflow.yaml -o trace.json"
+  ),
+  Command.withSubcommands([traceCommand, runCommand, validateCommand])
 )
 
 /** The root command. */
