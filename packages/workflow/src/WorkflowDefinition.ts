@@ -3,8 +3,8 @@
  * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
  * through `make`, which applies the same defaults.
  *
- * Node kinds executed today: `compute`, `condition` and `transform`. The other kinds Victor knows (`agent`,
- * `parallel`, `hitl`, `team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never
+ * Node kinds executed today: `compute`, `condition`, `parallel` and `transform`. The other kinds Victor knows
+ * (`agent`, `hitl`, `team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never
  * skipped.
  */
 import * as Schema from "effect/Schema"
@@ -23,7 +23,7 @@ export const knownNodeTypes = [
 ] as const
 
 /** The node types this package executes. */
-export const supportedNodeTypes = ["compute", "condition", "transform"] as const
+export const supportedNodeTypes = ["compute", "condition", "parallel", "transform"] as const
 
 /** The node type a node without `type:` has (Victor's default). */
 export const defaultNodeType = "agent"
@@ -89,11 +89,32 @@ export const TransformNode = Schema.Struct({
 /** A `transform` node. */
 export interface TransformNode extends Schema.Schema.Type<typeof TransformNode> {}
 
-/** Any executable node. */
-export const Node = Schema.Union(ComputeNode, ConditionNode, TransformNode)
+/** How a `parallel` node joins its children: all must succeed, any may, or the first to succeed wins. */
+export const JoinStrategy = Schema.Literal("all", "any", "first").annotations({ identifier: "JoinStrategy" })
+
+/** How a `parallel` node joins its children. */
+export type JoinStrategy = typeof JoinStrategy.Type
+
+/** A `parallel` node: runs the nodes it lists concurrently on copies of state, then merges their updates. */
+export const ParallelNode = Schema.Struct({
+  type: Schema.Literal("parallel"),
+  ...commonFields,
+  parallelNodes: Schema.propertySignature(
+    StringList.pipe(Schema.minItems(1, { message: () => "must list at least one node id" }))
+  ).pipe(Schema.fromKey("parallel_nodes")),
+  joinStrategy: Schema.optionalWith(JoinStrategy, { default: () => "all" as const }).pipe(
+    Schema.fromKey("join_strategy")
+  )
+}).annotations({ identifier: "ParallelNode" })
+
+/** A `parallel` node. */
+export interface ParallelNode extends Schema.Schema.Type<typeof ParallelNode> {}
 
 /** Any executable node. */
-export type Node = ComputeNode | ConditionNode | TransformNode
+export const Node = Schema.Union(ComputeNode, ConditionNode, ParallelNode, TransformNode)
+
+/** Any executable node. */
+export type Node = ComputeNode | ConditionNode | ParallelNode | TransformNode
 
 const settingsFields = {
   timeout: Schema.optional(Seconds),
@@ -147,7 +168,7 @@ export interface WorkflowDefinition {
   readonly name: string
   readonly description: string
   readonly metadata: JsonObject
-  /** The first node to run: `start_node`, or the first node of the list. */
+  /** The first node to run: `start_node`, or the first node of the list that is not a parallel node's child. */
   readonly startNode: string
   readonly settings: Settings
   readonly nodes: ReadonlyArray<Node>
@@ -168,7 +189,7 @@ export const make = (
   name,
   description: spec.description,
   metadata: spec.metadata,
-  startNode: spec.startNode ?? spec.nodes[0]?.id ?? "",
+  startNode: spec.startNode ?? firstRunnable(spec.nodes) ?? "",
   settings: {
     timeout: spec.execution?.timeout ?? spec.timeout,
     defaultNodeTimeout: spec.execution?.defaultNodeTimeout ?? spec.defaultNodeTimeout,
@@ -179,6 +200,16 @@ export const make = (
   warnings: extra.warnings ?? [],
   ...(extra.source === undefined ? {} : { source: extra.source })
 })
+
+/** The ids of the nodes some `parallel` node lists: they run only as part of it, never on their own. */
+export const parallelChildren = (nodes: ReadonlyArray<Node>): ReadonlySet<string> =>
+  new Set(nodes.flatMap((node) => (node.type === "parallel" ? node.parallelNodes : [])))
+
+/** The default start: the first node of the list that is not a parallel node's child. */
+const firstRunnable = (nodes: ReadonlyArray<Node>): string | undefined => {
+  const children = parallelChildren(nodes)
+  return (nodes.find((node) => !children.has(node.id)) ?? nodes[0])?.id
+}
 
 /** The state key a node's output is stored under: `output`, or the node id. */
 export const outputKey = (node: Node): string => node.output ?? node.id

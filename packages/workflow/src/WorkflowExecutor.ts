@@ -12,8 +12,21 @@
  *   tool it gets the inputs; with several, keys named after a tool hold that tool's own inputs (merged over the
  *   shared keys), otherwise every tool gets the same inputs. The output is an object keyed by tool name. A failing
  *   tool fails the node under `fail_fast` (the default); otherwise its entry is `{ error }` and the node goes on.
+ * - parallel: the nodes in `parallel_nodes` (its children) run concurrently, at most `concurrency` of them at once
+ *   (an execute option, default 4), each on its own copy of the state as it was when the parallel node started.
+ *   Each child is traced as a node of its own (with its own retries and timeout), inside the parallel node's record,
+ *   whose outputs give every child's status (`succeeded`, `failed`, `cancelled`, or `skipped` when a `first` join
+ *   ended before it started). `all` needs every child to succeed and fails, once all have finished, naming the
+ *   failed ones; `any` needs one success and lets every child finish; `first` takes the first child to succeed and
+ *   interrupts the others (their records end failed with "cancelled"). The successful children's state updates are
+ *   then merged in list order (a later child wins a key both set); under `first` only the winner's. The parallel node
+ *   stores its own outputs only under an explicit `output:`; a failed join is not retried as a whole (its children
+ *   had their own retries). Children never continue the run (their `next` and branches are ignored): the parallel
+ *   node follows its own `next`, or auto-chains to the next node of the list that is not a child. Only the parallel
+ *   node's own `timeout` (not `default_node_timeout`, which bounds each child) limits the whole fan-out.
  * - A failed node ends the run as failed, after `max_retries` further attempts. `max_iterations` bounds node visits
- *   (loops count every visit); `timeout` bounds the run and `default_node_timeout` / a node's `timeout` each node.
+ *   (loops count every visit; a parallel node is one visit, its children are not counted); `timeout` bounds the run
+ *   and `default_node_timeout` / a node's `timeout` each node.
  * - An interrupted run ends its trace as `cancelled`, so it is stored like any other.
  */
 import * as Cause from "effect/Cause"
@@ -34,7 +47,7 @@ import type { TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as Expression from "./Expression.ts"
 import * as Assignments from "./internal/assignments.ts"
-import { successor } from "./internal/graph.ts"
+import { parallelCycle, successor } from "./internal/graph.ts"
 import { isPlainObject, lookup } from "./internal/plainData.ts"
 import * as Template from "./Template.ts"
 import * as ToolRegistry from "./ToolRegistry.ts"
@@ -49,7 +62,12 @@ export interface ExecuteOptions {
   readonly metadata?: JsonObject
   /** A caller-chosen trace id (validated by the store). */
   readonly traceId?: string
+  /** How many children of one parallel node run at once: a positive whole number or `Infinity`; default 4. */
+  readonly concurrency?: number
 }
+
+/** The default of `ExecuteOptions.concurrency`. */
+export const defaultConcurrency = 4
 
 /** How a run ended. `saveError` is set when the trace could not be stored; the trace is still returned. */
 export interface ExecutionResult {
@@ -60,7 +78,7 @@ export interface ExecutionResult {
   readonly saveError: TraceStoreError | null
 }
 
-/** A node failed; `final` failures (the workflow timeout) are not retried. */
+/** A node failed; `final` failures (the workflow timeout, a failed parallel join) are not retried. */
 class NodeFailure extends Data.TaggedError("NodeFailure")<{ readonly message: string; readonly final?: boolean }> {}
 
 /** The run cannot go on. */
@@ -73,6 +91,12 @@ interface Outcome {
   readonly next: string | undefined
 }
 
+/** How one child of a parallel node ended; `skipped` children never started. */
+type ChildResult =
+  | { readonly status: "succeeded"; readonly updates: JsonObject }
+  | { readonly status: "failed"; readonly error: string }
+  | { readonly status: "cancelled" | "skipped" }
+
 /** A node ready to run: what is recorded as its inputs, and the work. */
 interface Prepared {
   readonly inputs: JsonObject
@@ -80,14 +104,29 @@ interface Prepared {
 }
 
 /**
- * Checks a workflow against the registry: every tool and handler a compute node names must be registered. Errors
- * point at the node's line when the definition came from a file.
+ * Checks a workflow against the registry: every tool and handler a compute node names must be registered. Also checks
+ * what a definition built in code (without the loader's validation) could get wrong and the run could not survive:
+ * a parallel node listing a missing node, or parallel nodes containing each other. Errors point at the node's line
+ * when the definition came from a file.
  */
 export const validate = (
   workflow: WorkflowDefinition.WorkflowDefinition
 ): Effect.Effect<void, WorkflowLoadError, ToolRegistry.ToolRegistry> =>
   Effect.flatMap(ToolRegistry.ToolRegistry, (registry) => {
+    const ids = new Set(workflow.nodes.map((node) => node.id))
+    const cycle = parallelCycle(workflow.nodes)
     for (const node of workflow.nodes) {
+      if (node.type === "parallel") {
+        const missing = node.parallelNodes.find((id) => !ids.has(id))
+        const problem = missing !== undefined
+          ? {
+            description: `node '${node.id}' has parallel_nodes entry '${missing}', which is not a node in this workflow`
+          }
+          : cycle?.[0] === node.id
+          ? { description: `parallel node '${node.id}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}` }
+          : undefined
+        if (problem !== undefined) return Effect.fail(invalidNode(workflow, node, problem))
+      }
       if (node.type !== "compute") continue
       const unknownTool = node.tools.find((tool) => !registry.tools.has(tool))
       const problem = node.handler !== undefined && !registry.handlers.has(node.handler)
@@ -102,19 +141,25 @@ export const validate = (
         }
         : undefined
       if (problem === undefined) continue
-      const line = workflow.source?.nodeLines[node.id]
-      return Effect.fail(
-        new WorkflowLoadError({
-          reason: "Invalid",
-          path: workflow.source?.path ?? workflow.name,
-          ...(line === undefined ? {} : { line }),
-          nodeId: node.id,
-          ...problem
-        })
-      )
+      return Effect.fail(invalidNode(workflow, node, problem))
     }
     return Effect.void
   })
+
+const invalidNode = (
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  node: WorkflowDefinition.Node,
+  problem: { readonly description: string; readonly hint?: string }
+): WorkflowLoadError => {
+  const line = workflow.source?.nodeLines[node.id]
+  return new WorkflowLoadError({
+    reason: "Invalid",
+    path: workflow.source?.path ?? workflow.name,
+    ...(line === undefined ? {} : { line }),
+    nodeId: node.id,
+    ...problem
+  })
+}
 
 /** Reads `input_mapping` (`param: state_key` or `param: $ctx.key`) and resolves `inputs` over it. */
 const resolveInputs = (
@@ -143,8 +188,7 @@ const failed = (inputs: JsonObject, message: string): Prepared => ({
 
 const prepareCompute = (
   node: WorkflowDefinition.ComputeNode,
-  index: number,
-  workflow: WorkflowDefinition.WorkflowDefinition,
+  next: string | undefined,
   state: JsonObject,
   tracer: WorkflowTracer.WorkflowTracerService,
   registry: ToolRegistry.ToolRegistryService
@@ -152,7 +196,6 @@ const prepareCompute = (
   const resolved = resolveInputs(node, state)
   if (Either.isLeft(resolved)) return failed(node.inputs, resolved.left)
   const inputs = resolved.right
-  const next = successor(workflow.nodes, index)
   const key = WorkflowDefinition.outputKey(node)
 
   if (node.handler !== undefined) {
@@ -264,8 +307,7 @@ const prepareCondition = (
 
 const prepareTransform = (
   node: WorkflowDefinition.TransformNode,
-  index: number,
-  workflow: WorkflowDefinition.WorkflowDefinition,
+  next: string | undefined,
   state: JsonObject
 ): Prepared => {
   const inputs = { expressions: Assignments.lines(node.transform).map((line) => line.text) }
@@ -283,9 +325,16 @@ const prepareTransform = (
   const updates = node.output === undefined ? assigned : { ...assigned, [node.output]: assigned }
   return {
     inputs,
-    body: Effect.succeed({ outputs: assigned, updates, next: successor(workflow.nodes, index) })
+    body: Effect.succeed({ outputs: assigned, updates, next })
   }
 }
+
+/** `'a': error; 'b': error` for the failed children of a parallel node. */
+const describeFailures = (
+  members: ReadonlyArray<WorkflowDefinition.Node>,
+  results: ReadonlyArray<ChildResult>
+): string =>
+  results.flatMap((result, i) => result.status === "failed" ? [`'${members[i]!.id}': ${result.error}`] : []).join("; ")
 
 /** Runs a workflow, traced; never fails: a failed, timed-out or cancelled run is a result with that status. */
 export const execute = (
@@ -299,18 +348,126 @@ export const execute = (
     const state: Record<string, unknown> = { ...context }
     const { maxIterations, maxRetries, timeout, defaultNodeTimeout } = workflow.settings
     const indexOf = new Map(workflow.nodes.map((node, index) => [node.id, index]))
+    const children = WorkflowDefinition.parallelChildren(workflow.nodes)
+    const successors = workflow.nodes.map((_, index) => successor(workflow.nodes, index, children))
+    const concurrency = options.concurrency ?? defaultConcurrency
+    const limit = concurrency === Infinity ? "unbounded" as const : concurrency
+    // Visits per node id, children included, for the `iteration` of repeated visits.
+    const visitsOf = new Map<string, number>()
+    const visit = (id: string): number => {
+      const count = (visitsOf.get(id) ?? 0) + 1
+      visitsOf.set(id, count)
+      return count
+    }
 
-    const runNode = (index: number, iteration: number, attempt: number, deadline: number | undefined) =>
+    // A parallel node: its children run on copies of `view`; what it returns is their merged updates.
+    const prepareParallel = (
+      node: WorkflowDefinition.ParallelNode,
+      next: string | undefined,
+      view: JsonObject,
+      deadline: number | undefined
+    ): Prepared => {
+      const snapshot: JsonObject = { ...view }
+      const members = node.parallelNodes.map((id) => workflow.nodes[indexOf.get(id)!]!)
+      const strategy = node.joinStrategy
+      return {
+        inputs: { parallel_nodes: node.parallelNodes, join_strategy: strategy, concurrency: limit },
+        body: Effect.suspend(() => {
+          const results: Array<ChildResult> = members.map(() => ({ status: "skipped" }))
+          // A child interrupted before it started stays `skipped`: it has no node record.
+          const started = members.map(() => false)
+          const runChild = (child: WorkflowDefinition.Node, i: number): Effect.Effect<ChildResult> =>
+            Effect.suspend(() => {
+              started[i] = true
+              return attemptNode(child, { ...snapshot }, undefined, visit(child.id), deadline)
+            }).pipe(
+              Effect.onInterrupt(() =>
+                Effect.sync(() => {
+                  if (started[i]) results[i] = { status: "cancelled" }
+                })
+              ),
+              Effect.either,
+              Effect.map((result) =>
+                results[i] = Either.isRight(result)
+                  ? { status: "succeeded", updates: result.right.updates }
+                  : { status: "failed", error: result.left.message }
+              )
+            )
+          // The indices of the children whose updates are merged, in list order. `first` turns a success into a
+          // failure, so that `forEach` stops there and interrupts the other children (and starts no more).
+          const join: Effect.Effect<ReadonlyArray<number>> = strategy === "first"
+            ? Effect.forEach(
+              members,
+              (child, i) =>
+                Effect.flatMap(runChild(child, i), (result) =>
+                  result.status === "succeeded" ? Effect.fail(i) : Effect.void),
+              { concurrency: limit, discard: true }
+            ).pipe(Effect.flip, Effect.map((winner) => [winner]), Effect.orElseSucceed(() => []))
+            : Effect.map(
+              Effect.forEach(members, runChild, { concurrency: limit }),
+              (done) => done.flatMap((result, i) => (result.status === "succeeded" ? [i] : []))
+            )
+          return Effect.flatMap(join, (merged): Effect.Effect<Outcome, NodeFailure> => {
+            const failedCount = results.filter((result) => result.status === "failed").length
+            if (strategy === "all" && failedCount > 0) {
+              return Effect.fail(
+                new NodeFailure({
+                  message: `${failedCount} of ${members.length} children failed: ${describeFailures(members, results)}`,
+                  final: true
+                })
+              )
+            }
+            if (merged.length === 0) {
+              return Effect.fail(
+                new NodeFailure({
+                  message: `no child succeeded (join_strategy: ${strategy}): ${describeFailures(members, results)}`,
+                  final: true
+                })
+              )
+            }
+            const updates: Record<string, unknown> = {}
+            for (const i of merged) {
+              const result = results[i]!
+              if (result.status === "succeeded") Object.assign(updates, result.updates)
+            }
+            const errors = Object.fromEntries(
+              results.flatMap((result, i) => (result.status === "failed" ? [[members[i]!.id, result.error]] : []))
+            )
+            const outputs: JsonObject = {
+              join_strategy: strategy,
+              children: Object.fromEntries(results.map((result, i) => [members[i]!.id, result.status])),
+              ...(strategy === "first" ? { winner: members[merged[0]!]!.id } : {}),
+              ...(failedCount === 0 ? {} : { errors })
+            }
+            return Effect.succeed({
+              outputs,
+              updates: node.output === undefined ? updates : { ...updates, [node.output]: outputs },
+              next
+            })
+          })
+        })
+      }
+    }
+
+    // One attempt at a node over `view`; the caller decides what to do with its updates.
+    const runNode = (
+      node: WorkflowDefinition.Node,
+      view: JsonObject,
+      next: string | undefined,
+      iteration: number,
+      attempt: number,
+      deadline: number | undefined
+    ): Effect.Effect<Outcome, NodeFailure> =>
       Effect.gen(function*() {
-        const node = workflow.nodes[index]!
         const now = yield* Clock.currentTimeMillis
         const remaining = deadline === undefined ? undefined : (deadline - now) / 1000
         const workflowTimeout = `workflow '${workflow.name}' timed out after ${timeout ?? 0}s`
         if (remaining !== undefined && remaining <= 0) {
           return yield* new NodeFailure({ message: workflowTimeout, final: true })
         }
-        const nodeTimeout = node.timeout ?? defaultNodeTimeout
-        const limit = remaining !== undefined && (nodeTimeout === undefined || remaining < nodeTimeout)
+        // The default node timeout bounds each child of a parallel node, not the whole fan-out.
+        const nodeTimeout = node.timeout ?? (node.type === "parallel" ? undefined : defaultNodeTimeout)
+        const bound = remaining !== undefined && (nodeTimeout === undefined || remaining < nodeTimeout)
           ? { seconds: remaining, failure: new NodeFailure({ message: workflowTimeout, final: true }) }
           : nodeTimeout === undefined
           ? undefined
@@ -319,15 +476,17 @@ export const execute = (
             failure: new NodeFailure({ message: `node '${node.id}' timed out after ${nodeTimeout}s` })
           }
         const prepared = node.type === "compute"
-          ? prepareCompute(node, index, workflow, state, tracer, registry)
+          ? prepareCompute(node, next, view, tracer, registry)
           : node.type === "condition"
-          ? prepareCondition(node, state, registry)
-          : prepareTransform(node, index, workflow, state)
-        const body = limit === undefined ? prepared.body : prepared.body.pipe(
-          Effect.timeoutFail({ duration: Duration.seconds(limit.seconds), onTimeout: () => limit.failure })
+          ? prepareCondition(node, view, registry)
+          : node.type === "parallel"
+          ? prepareParallel(node, next, view, deadline)
+          : prepareTransform(node, next, view)
+        const body = bound === undefined ? prepared.body : prepared.body.pipe(
+          Effect.timeoutFail({ duration: Duration.seconds(bound.seconds), onTimeout: () => bound.failure })
         )
         const metadata = { ...(iteration > 1 ? { iteration } : {}), ...(attempt > 1 ? { attempt } : {}) }
-        const outcome = yield* tracer.withNode(
+        return yield* tracer.withNode(
           {
             nodeId: node.id,
             nodeType: node.type,
@@ -339,19 +498,21 @@ export const execute = (
         ).pipe(
           Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message })))
         )
-        Object.assign(state, outcome.updates)
-        return outcome.next
       })
 
-    const runWithRetries = (index: number, iteration: number, deadline: number | undefined) =>
+    // A node with its retries: fails with the last attempt's failure.
+    const attemptNode = (
+      node: WorkflowDefinition.Node,
+      view: JsonObject,
+      next: string | undefined,
+      iteration: number,
+      deadline: number | undefined
+    ): Effect.Effect<Outcome, NodeFailure> =>
       Effect.gen(function*() {
-        const node = workflow.nodes[index]!
         for (let attempt = 1;; attempt++) {
-          const result = yield* Effect.either(runNode(index, iteration, attempt, deadline))
+          const result = yield* Effect.either(runNode(node, view, next, iteration, attempt, deadline))
           if (Either.isRight(result)) return result.right
-          if (attempt > maxRetries || result.left.final === true) {
-            return yield* new RunFailure({ message: `node '${node.id}' failed: ${result.left.message}` })
-          }
+          if (attempt > maxRetries || result.left.final === true) return yield* result.left
           yield* tracer.recordEvent(ExecutionEventType.RETRY_ATTEMPT, {
             nodeId: node.id,
             error: result.left.message,
@@ -361,10 +522,14 @@ export const execute = (
       })
 
     const run = Effect.gen(function*() {
+      if (!(concurrency === Infinity || (Number.isInteger(concurrency) && concurrency >= 1))) {
+        return yield* new RunFailure({
+          message: `concurrency must be a positive whole number or Infinity, not ${concurrency}`
+        })
+      }
       yield* validate(workflow).pipe(Effect.mapError((error) => new RunFailure({ message: error.message })))
       const started = yield* Clock.currentTimeMillis
       const deadline = timeout === undefined ? undefined : started + timeout * 1000
-      const visitsOf = new Map<string, number>()
       let visits = 0
       let current: string | undefined = workflow.startNode
       while (current !== undefined) {
@@ -380,9 +545,12 @@ export const execute = (
           })
         }
         visits++
-        const iteration: number = (visitsOf.get(current) ?? 0) + 1
-        visitsOf.set(current, iteration)
-        current = yield* runWithRetries(index, iteration, deadline)
+        const node = workflow.nodes[index]!
+        const outcome: Outcome = yield* attemptNode(node, state, successors[index], visit(current), deadline).pipe(
+          Effect.mapError((failure) => new RunFailure({ message: `node '${node.id}' failed: ${failure.message}` }))
+        )
+        Object.assign(state, outcome.updates)
+        current = outcome.next
       }
     }).pipe(
       Effect.tapError((failure) =>

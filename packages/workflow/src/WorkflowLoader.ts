@@ -133,6 +133,7 @@ const encodedKeys = (schema: Schema.Schema.AnyNoContext): ReadonlySet<string> =>
 const nodeKeys: Record<string, ReadonlySet<string>> = {
   compute: encodedKeys(WorkflowDefinition.ComputeNode),
   condition: encodedKeys(WorkflowDefinition.ConditionNode),
+  parallel: encodedKeys(WorkflowDefinition.ParallelNode),
   transform: encodedKeys(WorkflowDefinition.TransformNode)
 }
 const workflowKeys = encodedKeys(WorkflowDefinition.WorkflowSpec)

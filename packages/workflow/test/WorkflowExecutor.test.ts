@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import * as TraceStore from "@victor/core/TraceStore"
+import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
@@ -475,3 +476,326 @@ layer(Layer.merge(ToolsLayer, Layer.provide(WorkflowTracer.layer(), failingStore
       }))
   }
 )
+
+/** When a node record started and ended (unix seconds). */
+const span = (node: NodeTraceRecord) => ({ start: node.timestamp, end: node.timestamp + node.durationSeconds })
+
+const overlap = (a: NodeTraceRecord, b: NodeTraceRecord) =>
+  span(a).start < span(b).end && span(b).start < span(a).end
+
+/** The record of a node, by id (each node here runs once). */
+const recordOf = (trace: WorkflowTrace, id: string): NodeTraceRecord => {
+  const found = trace.nodes.filter((node) => node.nodeId === id)
+  expect(found).toHaveLength(1)
+  return found[0]!
+}
+
+/** `inner` started and ended within `outer`. */
+const expectWithin = (inner: NodeTraceRecord, outer: NodeTraceRecord) => {
+  expect(span(inner).start).toBeGreaterThanOrEqual(span(outer).start)
+  expect(span(inner).end).toBeLessThanOrEqual(span(outer).end)
+}
+
+layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor parallel nodes", (it) => {
+  it.effect("runs children at the same time, each as its own node with its own tool calls", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "name: fanout",
+        "nodes:",
+        "  - id: fan",
+        "    type: parallel",
+        "    parallel_nodes: [left, right]",
+        "  - { id: left, type: compute, tools: [shell], inputs: { command: 'sleep 0.5; echo a' } }",
+        "  - { id: right, type: compute, tools: [shell], inputs: { command: 'sleep 0.5; echo b' } }",
+        "  - { id: after, type: transform, transform: both = left.shell.stdout + right.shell.stdout }"
+      ))
+      expect(workflow.warnings).toEqual([])
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result).toMatchObject({ status: "succeeded", error: null })
+      const { trace } = result
+      // fan auto-chains past its children to `after`; each node runs exactly once.
+      expect(trace.nodes.map((node) => node.nodeId).sort()).toEqual(["after", "fan", "left", "right"])
+      expect(trace.nodes.at(-1)?.nodeId).toBe("after")
+      const [fan, left, right] = ["fan", "left", "right"].map((id) => recordOf(trace, id))
+      expect(fan!).toMatchObject({
+        nodeType: "parallel",
+        success: true,
+        inputs: { parallel_nodes: ["left", "right"], join_strategy: "all", concurrency: 4 },
+        outputs: { join_strategy: "all", children: { left: "succeeded", right: "succeeded" } },
+        toolCalls: []
+      })
+      // Every tool call is attached to the child that made it.
+      expect(left!.toolCalls.map((call) => [call.toolName, call.inputs, call.outputs.stdout])).toEqual([
+        ["shell", { command: "sleep 0.5; echo a" }, "a\n"]
+      ])
+      expect(right!.toolCalls.map((call) => [call.toolName, call.inputs, call.outputs.stdout])).toEqual([
+        ["shell", { command: "sleep 0.5; echo b" }, "b\n"]
+      ])
+      expect(
+        trace.events.filter((e) => e.eventType === "tool_call_completed").map((e) => e.nodeId).sort()
+      ).toEqual(["left", "right"])
+      // They ran at the same time, inside the parallel node's record.
+      expect(overlap(left!, right!)).toBe(true)
+      expectWithin(left!, fan!)
+      expectWithin(right!, fan!)
+      expect(left!.durationSeconds).toBeGreaterThanOrEqual(0.5)
+      expect(right!.durationSeconds).toBeGreaterThanOrEqual(0.5)
+      expect(fan!.durationSeconds).toBeLessThan(0.9)
+      expect(result.state).toMatchObject({ both: "a\nb\n" })
+    }))
+
+  it.effect("children see the state as it was when the parallel node started; updates merge in list order", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - { id: init, type: transform, transform: [x = 1, \"shared = 'initial'\"] }",
+        "  - id: fan",
+        "    type: parallel",
+        "    parallel_nodes: [slow, quick, reader]",
+        "    output: fan_result",
+        "    next: [check]",
+        "  - { id: unused, type: transform, transform: unused = true }",
+        "  - id: slow",
+        "    type: compute",
+        "    tools: [shell]",
+        "    output: shared",
+        "    inputs: { command: 'sleep 0.3; echo slow' }",
+        "  - { id: quick, type: transform, transform: [x = x + 1, seen_by_quick = x, \"shared = 'quick'\"] }",
+        "  - { id: reader, type: transform, transform: [seen_by_reader = x, seen_shared = shared] }",
+        "  - { id: check, type: transform, transform: final_x = x }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result.error).toBeNull()
+      const { trace } = result
+      const [slow, quick] = ["slow", "quick"].map((id) => recordOf(trace, id))
+      // quick finished long before slow: merging by completion would let slow's `shared` win.
+      expect(span(quick!).end).toBeLessThan(span(slow!).end)
+      expect(result.state).toEqual({
+        x: 2,
+        seen_by_quick: 2,
+        shared: "quick",
+        seen_by_reader: 1,
+        seen_shared: "initial",
+        fan_result: {
+          join_strategy: "all",
+          children: { slow: "succeeded", quick: "succeeded", reader: "succeeded" }
+        },
+        final_x: 2
+      })
+      expect(trace.nodes.map((node) => node.nodeId).filter((id) => id !== "slow" && id !== "quick" && id !== "reader"))
+        .toEqual(["init", "fan", "check"])
+    }))
+
+  it.effect("join_strategy all: a failing child fails the run, naming it, after every child has finished", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - id: fan",
+        "    type: parallel",
+        "    parallel_nodes: [ok, broken]",
+        "  - { id: ok, type: compute, tools: [shell], inputs: { command: 'sleep 0.3; echo ok' } }",
+        "  - { id: broken, type: compute, tools: [shell], inputs: { command: 'echo boom >&2; exit 4' } }",
+        "  - { id: after, type: transform, transform: reached = true }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result.status).toBe("failed")
+      expect(result.error).toBe(
+        "node 'fan' failed: 1 of 2 children failed: 'broken': shell: command exited with code 4: boom"
+      )
+      const { trace } = result
+      expect(trace.nodes.map((node) => node.nodeId)).not.toContain("after")
+      const [fan, ok, broken] = ["fan", "ok", "broken"].map((id) => recordOf(trace, id))
+      expect(fan).toMatchObject({
+        success: false,
+        error: "1 of 2 children failed: 'broken': shell: command exited with code 4: boom"
+      })
+      expect(broken).toMatchObject({ success: false, error: "shell: command exited with code 4: boom" })
+      // The slower sibling was not cut short.
+      expect(ok).toMatchObject({ success: true, error: null })
+      expectWithin(ok!, fan!)
+      expect(result.state).toEqual({})
+    }))
+
+  it.effect("join_strategy any: succeeds when one child fails, merging the others; fails when all fail", () =>
+    Effect.gen(function*() {
+      const source = (second: string) =>
+        lines(
+          "nodes:",
+          "  - id: fan",
+          "    type: parallel",
+          "    join_strategy: any",
+          "    parallel_nodes: [broken, other]",
+          "  - { id: broken, type: compute, tools: [shell], inputs: { command: 'exit 3' } }",
+          `  - { id: other, type: compute, tools: [shell], inputs: { command: '${second}' } }`,
+          "  - { id: after, type: transform, transform: reached = true }"
+        )
+      const result = yield* WorkflowExecutor.execute(yield* load(source("sleep 0.2; echo fine")))
+      expect(result).toMatchObject({ status: "succeeded", error: null })
+      expect(recordOf(result.trace, "fan")).toMatchObject({
+        success: true,
+        outputs: {
+          join_strategy: "any",
+          children: { broken: "failed", other: "succeeded" },
+          errors: { broken: "shell: command exited with code 3" }
+        }
+      })
+      expect(recordOf(result.trace, "broken").success).toBe(false)
+      expect(result.state).toEqual({
+        other: { shell: { stdout: "fine\n", stderr: "", exit_code: 0 } },
+        reached: true
+      })
+
+      const none = yield* WorkflowExecutor.execute(yield* load(source("exit 5")))
+      expect(none.status).toBe("failed")
+      expect(none.error).toBe(
+        "node 'fan' failed: no child succeeded (join_strategy: any): 'broken': shell: command exited with code 3; " +
+          "'other': shell: command exited with code 5"
+      )
+    }))
+
+  it.effect("join_strategy first: the first success wins, the slower one is cancelled, only the winner merges", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - id: race",
+        "    type: parallel",
+        "    join_strategy: first",
+        "    parallel_nodes: [broken, fast, slow]",
+        "  - { id: broken, type: compute, tools: [shell], inputs: { command: 'exit 1' } }",
+        "  - { id: fast, type: compute, tools: [shell], inputs: { command: 'sleep 0.3; echo fast' } }",
+        "  - { id: slow, type: compute, tools: [shell], inputs: { command: 'sleep 5; echo slow' } }",
+        "  - { id: after, type: transform, transform: winner = fast.shell.stdout }"
+      ))
+      const started = Date.now()
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(result).toMatchObject({ status: "succeeded", error: null })
+      const { trace } = result
+      const [race, broken, fast, slow] = ["race", "broken", "fast", "slow"].map((id) => recordOf(trace, id))
+      expect(race).toMatchObject({
+        success: true,
+        outputs: {
+          join_strategy: "first",
+          winner: "fast",
+          children: { broken: "failed", fast: "succeeded", slow: "cancelled" },
+          errors: { broken: "shell: command exited with code 1" }
+        }
+      })
+      expect(broken).toMatchObject({ success: false, error: "shell: command exited with code 1" })
+      expect(fast).toMatchObject({ success: true })
+      expect(slow).toMatchObject({ success: false, error: "cancelled" })
+      expect(slow!.durationSeconds).toBeLessThan(3)
+      for (const child of [broken!, fast!, slow!]) expectWithin(child, race!)
+      expect(result.state).toEqual({
+        fast: { shell: { stdout: "fast\n", stderr: "", exit_code: 0 } },
+        winner: "fast\n"
+      })
+    }))
+
+  it.effect("concurrency 1 runs the children one after another; an invalid limit fails the run", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - id: fan",
+        "    type: parallel",
+        "    parallel_nodes: [one, two]",
+        "  - { id: one, type: compute, tools: [shell], inputs: { command: 'sleep 0.3; echo 1' } }",
+        "  - { id: two, type: compute, tools: [shell], inputs: { command: 'sleep 0.3; echo 2' } }"
+      ))
+      const result = yield* WorkflowExecutor.execute(workflow, { concurrency: 1 })
+      expect(result.status).toBe("succeeded")
+      const [fan, one, two] = ["fan", "one", "two"].map((id) => recordOf(result.trace, id))
+      expect(fan!.inputs).toMatchObject({ concurrency: 1 })
+      expect(overlap(one!, two!)).toBe(false)
+      expect(span(one!).end).toBeLessThanOrEqual(span(two!).start)
+      expect(fan!.durationSeconds).toBeGreaterThanOrEqual(0.6)
+      expect(result.state).toMatchObject({ one: { shell: { stdout: "1\n" } }, two: { shell: { stdout: "2\n" } } })
+
+      const invalid = yield* WorkflowExecutor.execute(workflow, { concurrency: 0 })
+      expect(invalid.status).toBe("failed")
+      expect(invalid.error).toBe("concurrency must be a positive whole number or Infinity, not 0")
+      expect(invalid.trace.nodes).toEqual([])
+    }))
+
+  it.effect("a parallel timeout cancels its children; default_node_timeout bounds each child, not the fan-out", () =>
+    Effect.gen(function*() {
+      const bounded = yield* load(lines(
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [stuck, quick], timeout: 0.4 }",
+        "  - { id: stuck, type: compute, tools: [shell], inputs: { command: 'sleep 5' } }",
+        "  - { id: quick, type: transform, transform: x = 1 }"
+      ))
+      const started = Date.now()
+      const timedOut = yield* WorkflowExecutor.execute(bounded)
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(timedOut.error).toBe("node 'fan' failed: node 'fan' timed out after 0.4s")
+      expect(recordOf(timedOut.trace, "stuck")).toMatchObject({ success: false, error: "cancelled" })
+      expect(recordOf(timedOut.trace, "quick")).toMatchObject({ success: true })
+      expect(timedOut.state).toEqual({})
+
+      const perChild = yield* load(lines(
+        "default_node_timeout: 0.5",
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [one, two] }",
+        "  - { id: one, type: compute, tools: [shell], inputs: { command: 'sleep 0.3' } }",
+        "  - { id: two, type: compute, tools: [shell], inputs: { command: 'sleep 0.3' } }"
+      ))
+      const sequential = yield* WorkflowExecutor.execute(perChild, { concurrency: 1 })
+      expect(sequential.error).toBeNull()
+      expect(recordOf(sequential.trace, "fan").durationSeconds).toBeGreaterThan(0.5)
+    }))
+
+  it.effect("a definition built in code with a missing or cyclic parallel child fails before any node runs", () =>
+    Effect.gen(function*() {
+      const workflow = yield* load(lines(
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [a] }",
+        "  - { id: a, type: transform, transform: x = 1 }"
+      ))
+      const withChildren = (ids: ReadonlyArray<string>) => ({
+        ...workflow,
+        nodes: workflow.nodes.map((node) => (node.type === "parallel" ? { ...node, parallelNodes: ids } : node))
+      })
+      const missing = yield* WorkflowExecutor.execute(withChildren(["a", "ghost"]))
+      expect(missing.status).toBe("failed")
+      expect(missing.error).toBe(
+        "test.yaml:2: node 'fan' has parallel_nodes entry 'ghost', which is not a node in this workflow"
+      )
+      expect(missing.trace.nodes).toEqual([])
+      const cyclic = yield* WorkflowExecutor.execute(withChildren(["a", "fan"]))
+      expect(cyclic.error).toBe("test.yaml:2: parallel node 'fan' contains itself: 'fan' -> 'fan'")
+      expect(cyclic.trace.nodes).toEqual([])
+    }))
+
+  it.effect("nested parallel nodes, and children's own retries", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const flaky: ToolRegistry.ComputeHandler = () =>
+        Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
+          n < 2
+            ? Effect.fail(new ToolRegistry.ToolError({ reason: "Failed", tool: "flaky", description: "not yet" }))
+            : Effect.succeed({ attempts: n }))
+      const workflow = yield* load(lines(
+        "max_retries: 1",
+        "nodes:",
+        "  - { id: outer, type: parallel, parallel_nodes: [inner, c] }",
+        "  - { id: inner, type: parallel, parallel_nodes: [a, b], join_strategy: any }",
+        "  - { id: a, type: transform, transform: from_a = 1 }",
+        "  - { id: b, type: compute, handler: flaky }",
+        "  - { id: c, type: transform, transform: from_c = 3 }",
+        "  - { id: done, type: transform, transform: total = from_a + from_c + b.attempts }"
+      ))
+      expect(workflow.startNode).toBe("outer")
+      const result = yield* WorkflowExecutor.execute(workflow).pipe(withExtras({ handlers: { flaky } }))
+      expect(result.error).toBeNull()
+      expect(result.state).toEqual({ from_a: 1, b: { attempts: 2 }, from_c: 3, total: 6 })
+      const { trace } = result
+      expect(trace.nodes.filter((node) => node.nodeId === "b").map((node) => [node.success, node.metadata]))
+        .toEqual([[false, {}], [true, { attempt: 2 }]])
+      const [outer, inner, c] = ["outer", "inner", "c"].map((id) => recordOf(trace, id))
+      expectWithin(inner!, outer!)
+      expectWithin(c!, outer!)
+      expect(outer!.outputs).toEqual({ join_strategy: "all", children: { inner: "succeeded", c: "succeeded" } })
+      expect(trace.nodes.at(-1)?.nodeId).toBe("done")
+    }))
+})

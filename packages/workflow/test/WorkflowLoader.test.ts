@@ -102,7 +102,7 @@ describe("WorkflowLoader", () => {
       expect(error).toMatchObject({ reason: "Invalid", nodeId: "fetch", line: 6, column: 11 })
       expect(error.message).toBe(
         "flow.yaml:6:11: node 'fetch' has unknown type 'http'; known types: agent, compute, condition, parallel, " +
-          "transform, hitl, team, workflow (supported node types: compute, condition, transform)"
+          "transform, hitl, team, workflow (supported node types: compute, condition, parallel, transform)"
       )
     }))
 
@@ -121,14 +121,14 @@ describe("WorkflowLoader", () => {
       expect(agent).toMatchObject({ reason: "Unsupported", nodeId: "think", line: 6 })
       expect(agent.message).toBe(
         "flow.yaml:6:11: node 'think': node type 'agent' is not supported yet; " +
-          "supported node types: compute, condition, transform"
+          "supported node types: compute, condition, parallel, transform"
       )
       const implicit = yield* parseError(lines("nodes:", "  - id: helper", "    goal: Do it"))
       expect(implicit).toMatchObject({ reason: "Unsupported", nodeId: "helper", line: 2 })
       expect(implicit.message).toContain(
         "node type 'agent' is not supported yet (a node without 'type:' is an agent node)"
       )
-      for (const type of ["parallel", "hitl", "team", "workflow"]) {
+      for (const type of ["hitl", "team", "workflow"]) {
         const error = yield* parseError(lines("nodes:", "  - id: n", `    type: ${type}`))
         expect(error.reason).toBe("Unsupported")
         expect(error.message).toContain(`node type '${type}' is not supported yet`)
@@ -175,6 +175,131 @@ describe("WorkflowLoader", () => {
         lines("start_node: nope", "nodes:", "  - id: a", "    type: transform", "    transform: x = 1")
       )
       expect(start.message).toContain("flow.yaml:1:13: start_node 'nope' is not a node in this workflow")
+    }))
+
+  it.effect("loads parallel nodes: children are skipped by auto-chaining, reached through their parent", () =>
+    Effect.gen(function*() {
+      const workflow = yield* parse(lines(
+        "nodes:",
+        "  - { id: one, type: transform, transform: x = 1, next: [done] }",
+        "  - { id: two, type: condition, condition: x > 0, branches: { true: done } }",
+        "  - id: fan",
+        "    type: parallel",
+        "    parallel_nodes: [one, two, inner]",
+        "  - { id: inner, type: parallel, parallel_nodes: three, join_strategy: first }",
+        "  - { id: three, type: transform, transform: z = 3 }",
+        "  - { id: done, type: transform, transform: y = 2 }"
+      ))
+      // The first node that is not a child is the start.
+      expect(workflow.startNode).toBe("fan")
+      expect(workflow.nodes[2]).toMatchObject({
+        type: "parallel",
+        parallelNodes: ["one", "two", "inner"],
+        joinStrategy: "all",
+        next: []
+      })
+      expect(workflow.nodes[3]).toMatchObject({ parallelNodes: ["three"], joinStrategy: "first" })
+      // No "never reached" warning for the children (nor for `done`, which fan auto-chains to past its children).
+      expect(workflow.warnings).toEqual([
+        "flow.yaml:2:57: node 'one' has 'next', which is ignored: it is a child of parallel node 'fan', which " +
+        "continues with its own next",
+        "flow.yaml:3:61: condition node 'two' is a child of parallel node 'fan': its value is recorded but its " +
+        "branches are not followed"
+      ])
+      const unreached = yield* parse(lines(
+        "nodes:",
+        "  - { id: start, type: transform, transform: x = 1, next: [end] }",
+        "  - { id: fan, type: parallel, parallel_nodes: [a] }",
+        "  - { id: a, type: transform, transform: y = 1 }",
+        "  - { id: end, type: transform, transform: z = 1 }"
+      ))
+      expect(unreached.warnings).toEqual([
+        "flow.yaml:3:5: node 'fan' is never reached from the start node",
+        "flow.yaml:4:5: node 'a' is never reached from the start node"
+      ])
+    }))
+
+  it.effect("rejects parallel nodes with missing, repeated or cyclic children, naming node, child and line", () =>
+    Effect.gen(function*() {
+      const missing = yield* parseError(lines(
+        "nodes:",
+        "  - id: checks",
+        "    type: parallel",
+        "    parallel_nodes:",
+        "      - lint",
+        "      - tset",
+        "  - { id: lint, type: transform, transform: x = 1 }",
+        "  - { id: test, type: transform, transform: y = 1 }"
+      ))
+      expect(missing).toMatchObject({ reason: "Invalid", nodeId: "checks", line: 6, column: 9 })
+      expect(missing.message).toBe(
+        "flow.yaml:6:9: node 'checks' has parallel_nodes entry 'tset', which is not a node in this workflow; " +
+          "did you mean 'test'?"
+      )
+      const itself = yield* parseError(lines(
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [a, fan] }",
+        "  - { id: a, type: transform, transform: x = 1 }"
+      ))
+      expect(itself).toMatchObject({ reason: "Invalid", nodeId: "fan", line: 2 })
+      expect(itself.message).toContain("parallel node 'fan' lists itself in parallel_nodes")
+      const twice = yield* parseError(lines(
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [a, a] }",
+        "  - { id: a, type: transform, transform: x = 1 }"
+      ))
+      expect(twice.message).toContain("parallel node 'fan' lists 'a' twice in parallel_nodes")
+      const cycle = yield* parseError(lines(
+        "nodes:",
+        "  - { id: start, type: transform, transform: x = 1 }",
+        "  - { id: p, type: parallel, parallel_nodes: [q] }",
+        "  - { id: q, type: parallel, parallel_nodes: [p] }"
+      ))
+      expect(cycle).toMatchObject({ reason: "Invalid", nodeId: "p", line: 3 })
+      expect(cycle.message).toContain("parallel node 'p' contains itself: 'p' -> 'q' -> 'p'")
+      const empty = yield* parseError(lines("nodes:", "  - { id: fan, type: parallel, parallel_nodes: [] }"))
+      expect(empty.message).toBe("flow.yaml:2:48: node 'fan', field 'parallel_nodes': must list at least one node id")
+      const absent = yield* parseError(lines("nodes:", "  - { id: fan, type: parallel }"))
+      expect(absent.message).toContain("node 'fan', field 'parallel_nodes': is missing")
+      const strategy = yield* parseError(lines(
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [a], join_strategy: most }",
+        "  - { id: a, type: transform, transform: x = 1 }"
+      ))
+      expect(strategy).toMatchObject({ reason: "Invalid", nodeId: "fan", line: 2 })
+      expect(strategy.message).toContain("node 'fan', field 'join_strategy'")
+    }))
+
+  it.effect("rejects next, branches and start_node pointing at a parallel child", () =>
+    Effect.gen(function*() {
+      const next = yield* parseError(lines(
+        "nodes:",
+        "  - { id: first, type: transform, transform: x = 1, next: [a] }",
+        "  - { id: fan, type: parallel, parallel_nodes: [a] }",
+        "  - { id: a, type: transform, transform: y = 1 }"
+      ))
+      expect(next).toMatchObject({ reason: "Invalid", nodeId: "first", line: 2 })
+      expect(next.message).toContain(
+        "node 'first' has next 'a', which is a child of parallel node 'fan' and runs only as part of it; " +
+          "go to 'fan' instead"
+      )
+      const branch = yield* parseError(lines(
+        "nodes:",
+        "  - { id: route, type: condition, condition: 'true', branches: { true: fan, false: a } }",
+        "  - { id: fan, type: parallel, parallel_nodes: [a] }",
+        "  - { id: a, type: transform, transform: y = 1 }"
+      ))
+      expect(branch.message).toContain("node 'route' branch 'false' goes to 'a', which is a child of parallel node")
+      const start = yield* parseError(lines(
+        "start_node: a",
+        "nodes:",
+        "  - { id: fan, type: parallel, parallel_nodes: [a] }",
+        "  - { id: a, type: transform, transform: y = 1 }"
+      ))
+      expect(start.message).toBe(
+        "flow.yaml:1:13: start_node 'a' is a child of parallel node 'fan' and runs only as part of it; " +
+          "start at 'fan' instead"
+      )
     }))
 
   it.effect("rejects duplicate ids, conditions without branches and bad expressions", () =>

@@ -37,6 +37,43 @@ layer(RunLayer, { excludeTestServices: true })("examples/workflows", (it) => {
       expect(matches.every((match) => !match.file.split(path.sep).includes("node_modules"))).toBe(true)
     }))
 
+  it.effect("parallel_checks.yaml runs its checks concurrently and summarises them", () =>
+    Effect.gen(function*() {
+      const workflow = yield* WorkflowLoader.loadFile("examples/workflows/parallel_checks.yaml")
+      expect(workflow.warnings).toEqual([])
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result.error).toBeNull()
+      expect(result.status).toBe("succeeded")
+      const { nodes } = result.trace
+      expect(nodes.map((node) => node.nodeId).sort()).toEqual(
+        ["checks", "count_files", "find_todos", "list_packages", "summarize"]
+      )
+      expect(nodes.at(-1)?.nodeId).toBe("summarize")
+      expect(nodes.every((node) => node.success)).toBe(true)
+      const byId = new Map(nodes.map((node) => [node.nodeId, node]))
+      const checks = byId.get("checks")!
+      expect(checks).toMatchObject({
+        nodeType: "parallel",
+        toolCalls: [],
+        outputs: {
+          join_strategy: "all",
+          children: { find_todos: "succeeded", list_packages: "succeeded", count_files: "succeeded" }
+        }
+      })
+      // Each check made its own tool call, within the parallel node's run.
+      for (const [id, tool] of [["find_todos", "grep"], ["list_packages", "ls"], ["count_files", "shell"]] as const) {
+        const child = byId.get(id)!
+        expect(child.toolCalls.map((call) => [call.toolName, call.success])).toEqual([[tool, true]])
+        expect(child.timestamp).toBeGreaterThanOrEqual(checks.timestamp)
+        expect(child.timestamp + child.durationSeconds).toBeLessThanOrEqual(checks.timestamp + checks.durationSeconds)
+      }
+      const state = result.state as Record<string, unknown>
+      expect(state.packages).toBeGreaterThanOrEqual(2)
+      expect(typeof state.tracked_files).toBe("number")
+      expect(typeof state.todos).toBe("number")
+      expect(state.summary).toMatch(/^\d+ packages, \d+ tracked files, \d+ TODO\/FIXME markers$/)
+    }))
+
   it.effect("failing_build.yaml fails at its test step", () =>
     Effect.gen(function*() {
       const workflow = yield* WorkflowLoader.loadFile("examples/workflows/failing_build.yaml")

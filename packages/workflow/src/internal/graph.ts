@@ -1,12 +1,15 @@
 /**
- * Graph rules of a decoded workflow: ids are unique, every `next`, branch and `start_node` names a node, conditions
- * have branches, expressions and transform lines parse, compute nodes say what to run. Problems carry the path of
- * the offending YAML node (relative to the workflow) so the loader can name its line; warnings are things that load
- * but are probably not what the author meant.
+ * Graph rules of a decoded workflow: ids are unique, every `next`, branch, parallel child and `start_node` names a
+ * node, conditions have branches, parallel nodes do not contain themselves, expressions and transform lines parse,
+ * compute nodes say what to run. Problems carry the path of the offending YAML node (relative to the workflow) so
+ * the loader can name its line; warnings are things that load but are probably not what the author meant.
+ *
+ * A node listed in a parallel node's `parallel_nodes` is its child: it runs only as part of that parallel node, so
+ * auto-chaining skips it, `next`, branches and `start_node` may not point at it, and its own `next` is ignored.
  */
 import * as Either from "effect/Either"
 import * as Expression from "../Expression.ts"
-import type { Node, WorkflowSpec } from "../WorkflowDefinition.ts"
+import { type Node, parallelChildren, type WorkflowSpec } from "../WorkflowDefinition.ts"
 import * as Assignments from "./assignments.ts"
 
 /** A problem found in a workflow. */
@@ -26,11 +29,19 @@ export interface Findings {
 
 /**
  * The node that follows one that succeeded, when it is not a condition: the first `next` target, else the next node
- * of the list (Victor's auto-chaining), else none (the run ends).
+ * of the list that is not a parallel node's child (Victor's auto-chaining), else none (the run ends).
  */
-export const successor = (nodes: ReadonlyArray<Node>, index: number): string | undefined => {
+export const successor = (
+  nodes: ReadonlyArray<Node>,
+  index: number,
+  children: ReadonlySet<string> = parallelChildren(nodes)
+): string | undefined => {
   const node = nodes[index]!
-  return node.next[0] ?? nodes[index + 1]?.id
+  if (node.next[0] !== undefined) return node.next[0]
+  for (let i = index + 1; i < nodes.length; i++) {
+    if (!children.has(nodes[i]!.id)) return nodes[i]!.id
+  }
+  return undefined
 }
 
 /** Edit distance counting a swap of two neighbours as one edit (`tset` is one edit from `test`). */
@@ -67,6 +78,13 @@ export const validate = (spec: WorkflowSpec): Findings => {
   const warnings: Array<Issue> = []
   const ids = spec.nodes.map((node) => node.id)
   const firstIndex = new Map<string, number>()
+  const children = parallelChildren(spec.nodes)
+  // The first parallel node listing each child, for messages.
+  const parentOf = new Map<string, string>()
+  for (const node of spec.nodes) {
+    if (node.type !== "parallel") continue
+    for (const child of node.parallelNodes) if (!parentOf.has(child)) parentOf.set(child, node.id)
+  }
 
   const checkTarget = (node: Node, target: string, path: ReadonlyArray<string | number>, what: string) => {
     if (firstIndex.has(target)) return
@@ -75,6 +93,20 @@ export const validate = (spec: WorkflowSpec): Findings => {
       path,
       description: `node '${node.id}' ${what} '${target}', which is not a node in this workflow`,
       hint: suggest(target, ids)
+    })
+  }
+
+  // A jump the run really follows may not land on a parallel child (children run only inside their parallel node).
+  const checkJump = (node: Node, target: string, path: ReadonlyArray<string | number>, what: string) => {
+    if (!firstIndex.has(target)) return checkTarget(node, target, path, what)
+    if (children.has(node.id) || !children.has(target)) return
+    const parent = parentOf.get(target)!
+    errors.push({
+      nodeId: node.id,
+      path,
+      description: `node '${node.id}' ${what} '${target}', which is a child of parallel node '${parent}' and ` +
+        "runs only as part of it",
+      hint: `go to '${parent}' instead, or take '${target}' out of its parallel_nodes`
     })
   }
 
@@ -97,12 +129,37 @@ export const validate = (spec: WorkflowSpec): Findings => {
       description: `start_node '${spec.startNode}' is not a node in this workflow`,
       hint: suggest(spec.startNode, ids)
     })
+  } else if (spec.startNode !== undefined && children.has(spec.startNode)) {
+    const parent = parentOf.get(spec.startNode)!
+    errors.push({
+      path: ["start_node"],
+      description: `start_node '${spec.startNode}' is a child of parallel node '${parent}' and runs only as part of it`,
+      hint: `start at '${parent}' instead`
+    })
   }
 
   spec.nodes.forEach((node, index) => {
     const at = ["nodes", index] as const
-    node.next.forEach((target, j) => checkTarget(node, target, [...at, "next", j], "has next"))
-    if (node.next.length > 1) {
+    node.next.forEach((target, j) => checkJump(node, target, [...at, "next", j], "has next"))
+    if (children.has(node.id)) {
+      const parent = parentOf.get(node.id)!
+      if (node.next.length > 0) {
+        warnings.push({
+          nodeId: node.id,
+          path: [...at, "next"],
+          description: `node '${node.id}' has 'next', which is ignored: it is a child of parallel node '${parent}', ` +
+            `which continues with its own next`
+        })
+      }
+      if (node.type === "condition") {
+        warnings.push({
+          nodeId: node.id,
+          path: [...at, "branches"],
+          description: `condition node '${node.id}' is a child of parallel node '${parent}': its value is recorded ` +
+            "but its branches are not followed"
+        })
+      }
+    } else if (node.next.length > 1) {
       warnings.push({
         nodeId: node.id,
         path: [...at, "next"],
@@ -156,15 +213,40 @@ export const validate = (spec: WorkflowSpec): Findings => {
           })
         }
         for (const [value, target] of branches) {
-          checkTarget(node, target, [...at, "branches", value], `branch '${value}' goes to`)
+          checkJump(node, target, [...at, "branches", value], `branch '${value}' goes to`)
         }
-        if (node.next.length > 0) {
+        if (node.next.length > 0 && !children.has(node.id)) {
           warnings.push({
             nodeId: node.id,
             path: [...at, "next"],
             description: `condition node '${node.id}' has 'next', which is ignored: a condition follows its branches`
           })
         }
+        break
+      }
+      case "parallel": {
+        const listed = new Set<string>()
+        node.parallelNodes.forEach((child, j) => {
+          const path = [...at, "parallel_nodes", j]
+          if (child === node.id) {
+            errors.push({
+              nodeId: node.id,
+              path,
+              description: `parallel node '${node.id}' lists itself in parallel_nodes`,
+              hint: "list the ids of the nodes it runs concurrently"
+            })
+          } else if (listed.has(child)) {
+            errors.push({
+              nodeId: node.id,
+              path,
+              description: `parallel node '${node.id}' lists '${child}' twice in parallel_nodes`,
+              hint: "list each child once"
+            })
+          } else {
+            checkTarget(node, child, path, "has parallel_nodes entry")
+          }
+          listed.add(child)
+        })
         break
       }
       case "transform": {
@@ -183,6 +265,20 @@ export const validate = (spec: WorkflowSpec): Findings => {
   })
 
   if (errors.length === 0) {
+    const cycle = parallelCycle(spec.nodes)
+    if (cycle !== undefined) {
+      const index = firstIndex.get(cycle[0]!)!
+      const node = spec.nodes[index]!
+      const entry = node.type === "parallel" ? node.parallelNodes.indexOf(cycle[1]!) : 0
+      errors.push({
+        nodeId: cycle[0]!,
+        path: ["nodes", index, "parallel_nodes", entry],
+        description: `parallel node '${cycle[0]}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`,
+        hint: "nested parallel nodes must not list each other in a cycle"
+      })
+    }
+  }
+  if (errors.length === 0) {
     for (const id of unreachable(spec)) {
       warnings.push({
         nodeId: id,
@@ -194,20 +290,54 @@ export const validate = (spec: WorkflowSpec): Findings => {
   return { errors, warnings }
 }
 
+/** A cycle of parallel nodes listing each other (`a -> b -> a`), which would run forever; undefined when none. */
+export const parallelCycle = (nodes: ReadonlyArray<Node>): ReadonlyArray<string> | undefined => {
+  const byId = new Map(nodes.map((node) => [node.id, node]))
+  const done = new Set<string>()
+  const visit = (id: string, path: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+    const at = path.indexOf(id)
+    if (at >= 0) return [...path.slice(at), id]
+    if (done.has(id)) return undefined
+    const node = byId.get(id)
+    if (node?.type === "parallel") {
+      for (const child of node.parallelNodes) {
+        const found = visit(child, [...path, id])
+        if (found !== undefined) return found
+      }
+    }
+    done.add(id)
+    return undefined
+  }
+  for (const node of nodes) {
+    const found = visit(node.id, [])
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
 const unreachable = (spec: WorkflowSpec): ReadonlyArray<string> => {
   const indexOf = new Map(spec.nodes.map((node, index) => [node.id, index]))
+  const children = parallelChildren(spec.nodes)
   const reached = new Set<string>()
-  const pending = [spec.startNode ?? spec.nodes[0]!.id]
+  // A node reached as a parallel child does not continue the run: only its own children (if any) are reached.
+  const pending: Array<{ readonly id: string; readonly asChild: boolean }> = [
+    { id: spec.startNode ?? (spec.nodes.find((node) => !children.has(node.id)) ?? spec.nodes[0]!).id, asChild: false }
+  ]
   while (pending.length > 0) {
-    const id = pending.pop()!
+    const { asChild, id } = pending.pop()!
     if (reached.has(id)) continue
     reached.add(id)
     const index = indexOf.get(id)!
     const node = spec.nodes[index]!
-    if (node.type === "condition") pending.push(...Object.values(node.branches))
-    else {
-      const next = successor(spec.nodes, index)
-      if (next !== undefined) pending.push(next)
+    if (node.type === "parallel") {
+      pending.push(...node.parallelNodes.map((child) => ({ id: child, asChild: true })))
+    }
+    if (asChild) continue
+    if (node.type === "condition") {
+      pending.push(...Object.values(node.branches).map((target) => ({ id: target, asChild })))
+    } else {
+      const next = successor(spec.nodes, index, children)
+      if (next !== undefined) pending.push({ id: next, asChild })
     }
   }
   return spec.nodes.filter((node) => !reached.has(node.id)).map((node) => node.id)
