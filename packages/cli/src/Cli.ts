@@ -44,6 +44,13 @@ const workflow = Options.text("workflow").pipe(
   )
 )
 
+const concurrency = Options.integer("concurrency").pipe(
+  Options.optional,
+  Options.withDescription(
+    "How many children of a parallel node run at the same time (default 4). Example: --concurrency 8"
+  )
+)
+
 const traceDir = Options.text("trace-dir").pipe(
   Options.optional,
   Options.withDescription(
@@ -53,16 +60,17 @@ const traceDir = Options.text("trace-dir").pipe(
 
 const traceCommand = Command.make(
   "trace",
-  { file, output, format, context, workflow, traceDir },
+  { file, output, format, context, workflow, concurrency, traceDir },
   (options) =>
     // Imported when the command runs, so that `--help` never loads the workflow engine.
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
       command.run({
-      file: options.file,
-      output: Option.getOrUndefined(options.output),
-      format: Option.getOrUndefined(options.format),
-      context: Option.getOrUndefined(options.context),
-      workflow: Option.getOrUndefined(options.workflow),
+        file: options.file,
+        output: Option.getOrUndefined(options.output),
+        format: Option.getOrUndefined(options.format),
+        context: Option.getOrUndefined(options.context),
+        workflow: Option.getOrUndefined(options.workflow),
+        concurrency: Option.getOrUndefined(options.concurrency),
         traceDir: Option.getOrUndefined(options.traceDir)
       }))
 ).pipe(
@@ -77,7 +85,7 @@ const traceCommand = Command.make(
 
 const runCommand = Command.make(
   "run",
-  { file, context, workflow, traceDir },
+  { file, context, workflow, concurrency, traceDir },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
       command.run({
@@ -86,6 +94,7 @@ const runCommand = Command.make(
         format: undefined,
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
+        concurrency: Option.getOrUndefined(options.concurrency),
         traceDir: Option.getOrUndefined(options.traceDir)
       }))
 ).pipe(

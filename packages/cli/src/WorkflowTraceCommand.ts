@@ -28,6 +28,7 @@ export interface TraceCommandOptions {
   readonly format: string | undefined
   readonly context: string | undefined
   readonly workflow: string | undefined
+  readonly concurrency: number | undefined
   readonly traceDir: string | undefined
 }
 
@@ -44,6 +45,11 @@ export const run = (
 > =>
   Effect.gen(function*() {
     const context = yield* TraceOptions.parseContext(options.context)
+    if (options.concurrency !== undefined && options.concurrency < 1) {
+      return yield* new UsageError({
+        description: `--concurrency must be at least 1, not ${options.concurrency}; e.g. --concurrency 4`
+      })
+    }
     const registry = yield* ExporterRegistry.ExporterRegistry
     const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
     const workflow = yield* WorkflowLoader.loadFile(options.file, {
@@ -56,7 +62,10 @@ export const run = (
       WorkflowTracer.layer().pipe(Layer.provide(FileSystemTraceStore.layer({ directory: traceDirectory }))),
       ToolRegistry.layerBuiltin
     )
-    const result = yield* WorkflowExecutor.execute(workflow, { context }).pipe(Effect.provide(runLayer))
+    const result = yield* WorkflowExecutor.execute(workflow, {
+      context,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency })
+    }).pipe(Effect.provide(runLayer))
     const trace = result.trace
 
     const extra: Array<readonly [string, string]> = []

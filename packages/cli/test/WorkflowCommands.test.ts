@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { example, listFiles, plain, runVictor, sandbox } from "./setup/runVictor.ts"
 
@@ -69,5 +69,46 @@ describe("victor workflow run", () => {
     const run = runVictor(["workflow", "run", example("code_review.yaml"), "-o", join(home, "t.json")], { home })
     expect(run.code).toBe(2)
     expect(listFiles(home)).not.toContain("t.json")
+  })
+})
+
+describe("parallel nodes from the CLI", () => {
+  interface Interval {
+    readonly node_id: string
+    readonly timestamp: number
+    readonly duration_seconds: number
+    readonly tool_calls: ReadonlyArray<{ readonly tool_name: string }>
+  }
+  const children = (file: string) => {
+    const trace = JSON.parse(readFileSync(file, "utf8")) as { nodes: Array<Interval> }
+    return trace.nodes.filter((node) => ["find_todos", "list_packages", "count_files"].includes(node.node_id))
+  }
+  const overlaps = (a: Interval, b: Interval) =>
+    a.timestamp < b.timestamp + b.duration_seconds && b.timestamp < a.timestamp + a.duration_seconds
+
+  it("children overlap by default, each with its own tool call, and run one by one with --concurrency 1", () => {
+    const { home } = sandbox()
+    const together = join(home, "together.json")
+    expect(runVictor(["workflow", "trace", example("parallel_checks.yaml"), "-o", together], { home }).code).toBe(0)
+    const [a, b, c] = children(together)
+    const toolOf: Record<string, string> = { find_todos: "grep", list_packages: "ls", count_files: "shell" }
+    for (const child of [a, b, c]) expect(child!.tool_calls.map((t) => t.tool_name)).toEqual([toolOf[child!.node_id]])
+    expect(overlaps(a!, b!) || overlaps(a!, c!) || overlaps(b!, c!)).toBe(true)
+
+    const oneByOne = join(home, "one.json")
+    const run = runVictor(["workflow", "trace", example("parallel_checks.yaml"), "-o", oneByOne, "--concurrency", "1"], {
+      home
+    })
+    expect(run.code).toBe(0)
+    const [x, y, z] = children(oneByOne)
+    expect([overlaps(x!, y!), overlaps(x!, z!), overlaps(y!, z!)]).toEqual([false, false, false])
+  })
+
+  it("rejects --concurrency 0", () => {
+    const { home, traceDir } = sandbox()
+    const run = runVictor(["workflow", "trace", example("parallel_checks.yaml"), "--concurrency", "0"], { home })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("--concurrency must be at least 1")
+    expect(listFiles(traceDir)).toEqual([])
   })
 })
