@@ -51,6 +51,14 @@ const concurrency = Options.integer("concurrency").pipe(
   )
 )
 
+const events = Options.choice("events", ["ndjson"]).pipe(
+  Options.optional,
+  Options.withDescription(
+    "Stream every execution event to stdout as it happens, one JSON object per line (the summary then goes to " +
+      "stderr). Example: --events ndjson | jq -c 'select(.event_type == \"node_failed\")'"
+  )
+)
+
 const traceDir = Options.text("trace-dir").pipe(
   Options.optional,
   Options.withDescription(
@@ -60,7 +68,7 @@ const traceDir = Options.text("trace-dir").pipe(
 
 const traceCommand = Command.make(
   "trace",
-  { file, output, format, context, workflow, concurrency, traceDir },
+  { file, output, format, context, workflow, concurrency, events, traceDir },
   (options) =>
     // Imported when the command runs, so that `--help` never loads the workflow engine.
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
@@ -71,6 +79,7 @@ const traceCommand = Command.make(
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
         concurrency: Option.getOrUndefined(options.concurrency),
+        events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)
       }))
 ).pipe(
@@ -85,7 +94,7 @@ const traceCommand = Command.make(
 
 const runCommand = Command.make(
   "run",
-  { file, context, workflow, concurrency, traceDir },
+  { file, context, workflow, concurrency, events, traceDir },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
       command.run({
@@ -95,6 +104,7 @@ const runCommand = Command.make(
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
         concurrency: Option.getOrUndefined(options.concurrency),
+        events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)
       }))
 ).pipe(

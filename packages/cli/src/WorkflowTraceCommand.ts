@@ -6,6 +6,7 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
+import * as TraceHandler from "@victor/core/TraceHandler"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
@@ -17,6 +18,7 @@ import * as Layer from "effect/Layer"
 import * as BundledExporters from "./BundledExporters.ts"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
+import * as NdjsonEvents from "./NdjsonEvents.ts"
 import * as Settings from "./Settings.ts"
 import * as Summary from "./Summary.ts"
 import * as TraceOptions from "./TraceOptions.ts"
@@ -29,6 +31,8 @@ export interface TraceCommandOptions {
   readonly context: string | undefined
   readonly workflow: string | undefined
   readonly concurrency: number | undefined
+  /** `ndjson` streams execution events to stdout; the summary then goes to stderr. */
+  readonly events: "ndjson" | undefined
   readonly traceDir: string | undefined
 }
 
@@ -62,10 +66,13 @@ export const run = (
       WorkflowTracer.layer().pipe(Layer.provide(FileSystemTraceStore.layer({ directory: traceDirectory }))),
       ToolRegistry.layerBuiltin
     )
-    const result = yield* WorkflowExecutor.execute(workflow, {
+    const execution = WorkflowExecutor.execute(workflow, {
       context,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency })
-    }).pipe(Effect.provide(runLayer))
+    })
+    const result = yield* (options.events === "ndjson"
+      ? execution.pipe(TraceHandler.provideMore(NdjsonEvents.make(NdjsonEvents.stdoutWriter())))
+      : execution).pipe(Effect.provide(runLayer))
     const trace = result.trace
 
     const extra: Array<readonly [string, string]> = []
@@ -81,7 +88,9 @@ export const run = (
           : new UsageError({ description: written.left.message })
       }
     }
-    yield* Console.log(Summary.render(trace, extra))
+    // With --events ndjson, stdout carries only the events.
+    const summary = Summary.render(trace, extra)
+    yield* options.events === "ndjson" ? Console.error(summary) : Console.log(summary)
     const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
     if (exportError !== undefined) {
       if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
