@@ -72,7 +72,13 @@ export const run = (
     })
     const result = yield* (options.events === "ndjson"
       ? execution.pipe(TraceHandler.provideMore(NdjsonEvents.make(NdjsonEvents.stdoutWriter())))
-      : execution).pipe(Effect.provide(runLayer))
+      : execution).pipe(
+        Effect.provide(runLayer),
+        // Ctrl-C / SIGTERM: the executor has ended and stored the trace as cancelled before this runs.
+        Effect.onInterrupt(() =>
+          Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
+        )
+      )
     const trace = result.trace
 
     const extra: Array<readonly [string, string]> = []
