@@ -19,6 +19,7 @@ import * as BundledExporters from "./BundledExporters.ts"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
+import * as ProgressView from "./ProgressView.ts"
 import * as Settings from "./Settings.ts"
 import * as Summary from "./Summary.ts"
 import * as TraceOptions from "./TraceOptions.ts"
@@ -72,7 +73,7 @@ export const run = (
     })
     const result = yield* (options.events === "ndjson"
       ? execution.pipe(TraceHandler.provideMore(NdjsonEvents.make(NdjsonEvents.stdoutWriter())))
-      : execution).pipe(
+      : ProgressView.around(execution)).pipe(
         Effect.provide(runLayer),
         // Ctrl-C / SIGTERM: the executor has ended and stored the trace as cancelled before this runs.
         Effect.onInterrupt(() =>
