@@ -11,7 +11,6 @@ import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
-import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -22,6 +21,7 @@ import * as NdjsonEvents from "./NdjsonEvents.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Settings from "./Settings.ts"
 import * as Summary from "./Summary.ts"
+import * as WorkflowInput from "./WorkflowInput.ts"
 import * as TraceOptions from "./TraceOptions.ts"
 
 /** The option values of `workflow trace`. */
@@ -57,10 +57,9 @@ export const run = (
     }
     const registry = yield* ExporterRegistry.ExporterRegistry
     const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
-    const workflow = yield* WorkflowLoader.loadFile(options.file, {
-      ...(options.workflow === undefined ? {} : { workflow: options.workflow })
-    }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))
+    const workflow = yield* WorkflowInput.load(options.file, options.workflow)
     for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
+    yield* WorkflowInput.checkTools(workflow)
 
     const traceDirectory = Settings.traceDirectory(options.traceDir)
     const runLayer = Layer.merge(

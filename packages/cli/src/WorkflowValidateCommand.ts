@@ -7,12 +7,10 @@
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import * as ToolRegistry from "@victor/workflow/ToolRegistry"
-import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
-import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { UsageError } from "./CliError.ts"
+import * as WorkflowInput from "./WorkflowInput.ts"
 
 /** The option values of `workflow validate`. */
 export interface ValidateCommandOptions {
@@ -25,14 +23,9 @@ export const run = (
   options: ValidateCommandOptions
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
-    const workflow = yield* WorkflowLoader.loadFile(options.file, {
-      ...(options.workflow === undefined ? {} : { workflow: options.workflow })
-    }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))
+    const workflow = yield* WorkflowInput.load(options.file, options.workflow)
     for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
-    yield* WorkflowExecutor.validate(workflow).pipe(
-      Effect.provide(ToolRegistry.layerBuiltin),
-      Effect.mapError((error) => new UsageError({ description: error.message }))
-    )
+    yield* WorkflowInput.checkTools(workflow)
     const count = workflow.warnings.length
     if (count > 0) {
       return yield* new UsageError({

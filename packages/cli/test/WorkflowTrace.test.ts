@@ -142,6 +142,10 @@ describe("bad input", () => {
       yaml: "workflows:\n  w:\n    nodes:\n      - id: a\n        type: teleport\n",
       message: /teleport/
     },
+    "an unknown tool": {
+      yaml: "workflows:\n  w:\n    nodes:\n      - id: a\n        type: compute\n        tools: [teleport]\n",
+      message: /unknown tool 'teleport'.*known tools/
+    },
     "next pointing at a missing node": {
       yaml: "workflows:\n  w:\n    nodes:\n      - id: a\n        type: transform\n        transform: x = 1\n" +
         "        next: [ghost]\n",
