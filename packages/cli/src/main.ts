@@ -2,6 +2,7 @@
  * The `victor` executable: runs the command tree with Node's platform layers, prints any error as one line on
  * stderr (no stack traces), and exits with the code that says what happened (see `CliError.ExitCode`).
  */
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
@@ -11,12 +12,6 @@ import * as Exit from "effect/Exit"
 import * as Cli from "./Cli.ts"
 import { ExitCode } from "./CliError.ts"
 
-const isValidationError = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "_tag" in error &&
-  ["BadArgument", "CommandMismatch", "CorrectedFlag", "HelpRequested", "InvalidArgument", "InvalidValue",
-    "MissingValue", "MissingFlag", "MultipleValuesDetected", "MissingSubcommand", "NoBuiltInMatch",
-    "UnclusteredFlag"].includes(String(error._tag))
-
 const program: Effect.Effect<number, never, NodeContext.NodeContext> = Cli.run(process.argv).pipe(
   Effect.as(ExitCode.Success as number),
   Effect.catchAll((error): Effect.Effect<number> => {
@@ -24,9 +19,12 @@ const program: Effect.Effect<number, never, NodeContext.NodeContext> = Cli.run(p
       if (error._tag === "WorkflowFailed") return Effect.succeed(ExitCode.WorkflowFailed)
       if (error._tag === "UsageError") return Effect.as(Console.error(`victor: ${error.message}`), ExitCode.Usage)
       // @effect/cli has already printed what was wrong with the arguments.
-      if (isValidationError(error)) return Effect.succeed(ExitCode.Usage)
+      if (ValidationError.isValidationError(error)) return Effect.succeed(ExitCode.Usage)
     }
-    return Effect.as(Console.error(`victor: ${String(error)}`), ExitCode.Internal)
+    // Not expected from the command tree's types; reported rather than lost if it happens.
+    const unexpected: unknown = error
+    const message = unexpected instanceof Error ? unexpected.message : String(unexpected)
+    return Effect.as(Console.error(`victor: ${message}`), ExitCode.Internal)
   }),
   Effect.catchAllDefect((defect) =>
     Effect.as(
