@@ -4,7 +4,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import type { PlatformError } from "@effect/platform/Error"
+import { isPlatformError, type PlatformError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { UsageError } from "./CliError.ts"
@@ -59,7 +59,3 @@ export const write = <E>(
       Effect.onError(() => Effect.ignore(fs.remove(temporary)))
     )
   })
-
-const isPlatformError = (error: unknown): error is PlatformError =>
-  typeof error === "object" && error !== null && "_tag" in error &&
-  (error._tag === "SystemError" || error._tag === "BadArgument") && "module" in error
