@@ -4,5 +4,6 @@ export default [
   "packages/workflow",
   "packages/store-fs",
   "packages/cli",
-  "plugins/exporter-json"
+  "plugins/exporter-json",
+  "examples/custom-tracer-layer"
 ]
