@@ -3,9 +3,8 @@
  * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
  * through `make`, which applies the same defaults.
  *
- * Node kinds executed today: `compute`, `condition`, `parallel` and `transform`. The other kinds Victor knows
- * (`agent`, `hitl`, `team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never
- * skipped.
+ * Node kinds executed today: `agent`, `compute`, `condition`, `parallel` and `transform`. The other kinds Victor
+ * knows (`hitl`, `team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never skipped.
  */
 import * as Schema from "effect/Schema"
 import { JsonObject } from "@victor/core/Json"
@@ -23,7 +22,7 @@ export const knownNodeTypes = [
 ] as const
 
 /** The node types this package executes. */
-export const supportedNodeTypes = ["compute", "condition", "parallel", "transform"] as const
+export const supportedNodeTypes = ["agent", "compute", "condition", "parallel", "transform"] as const
 
 /** The node type a node without `type:` has (Victor's default). */
 export const defaultNodeType = "agent"
@@ -54,6 +53,31 @@ const commonFields = {
   timeout: Schema.optional(Seconds),
   constraints: Schema.optionalWith(JsonObject, { default: () => ({}) })
 }
+
+/** The default of an agent node's `tool_budget`. */
+export const defaultToolBudget = 15
+
+/**
+ * An `agent` node: a model loop over a goal with the tools it may call, via `AgentProvider`. `type` is required
+ * here so that the node union is discriminated by it; the loader fills in `type: agent` for nodes without one.
+ */
+export const AgentNode = Schema.Struct({
+  type: Schema.Literal("agent"),
+  ...commonFields,
+  role: Schema.optional(Schema.String),
+  /** A template rendered against state. */
+  goal: Schema.String,
+  /** The tools the model may call. */
+  tools: Schema.optionalWith(StringList, { default: () => [] }),
+  toolBudget: Schema.optionalWith(
+    Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a whole number of tool calls >= 0" })),
+    { default: () => defaultToolBudget }
+  ).pipe(Schema.fromKey("tool_budget")),
+  llmConfig: Schema.optionalWith(JsonObject, { default: () => ({}) }).pipe(Schema.fromKey("llm_config"))
+}).annotations({ identifier: "AgentNode" })
+
+/** An `agent` node. */
+export interface AgentNode extends Schema.Schema.Type<typeof AgentNode> {}
 
 /** A `compute` node: runs a registered handler, or tools in order, without a model. */
 export const ComputeNode = Schema.Struct({
@@ -111,10 +135,10 @@ export const ParallelNode = Schema.Struct({
 export interface ParallelNode extends Schema.Schema.Type<typeof ParallelNode> {}
 
 /** Any executable node. */
-export const Node = Schema.Union(ComputeNode, ConditionNode, ParallelNode, TransformNode)
+export const Node = Schema.Union(AgentNode, ComputeNode, ConditionNode, ParallelNode, TransformNode)
 
 /** Any executable node. */
-export type Node = ComputeNode | ConditionNode | ParallelNode | TransformNode
+export type Node = AgentNode | ComputeNode | ConditionNode | ParallelNode | TransformNode
 
 const settingsFields = {
   timeout: Schema.optional(Seconds),

@@ -24,6 +24,17 @@
  *   had their own retries). Children never continue the run (their `next` and branches are ignored): the parallel
  *   node follows its own `next`, or auto-chains to the next node of the list that is not a child. Only the parallel
  *   node's own `timeout` (not `default_node_timeout`, which bounds each child) limits the whole fan-out.
+ * - agent: `goal` is rendered with `Template.render`, then the loop asks the `AgentProvider` for a turn (the
+ *   conversation so far, the allowed tools with their descriptions, `llm_config`), timing each call and recording it
+ *   as a `model_call_completed` event and in the node's `metadata.model_calls`. Each requested tool call is run
+ *   through `withToolCall` and its outputs appended to the conversation; a tool the node does not list in `tools` is
+ *   not run but recorded as a failed call, and its error is reported back to the model, as is a failing tool's (the
+ *   agent may recover; a compute node would fail). Every requested call counts against `tool_budget`: asking for one
+ *   more fails the node. A turn without tool calls is the final answer; its text is the output's `response`
+ *   (`{ response, success: true, tool_calls, error: null }`); a turn with neither text nor tool calls, or a provider
+ *   error (`AgentError`), fails the node. Providing `AgentProvider` is optional: without one, agent nodes fail with a
+ *   message saying so, and workflows without agents run as before. Each visit or retry starts a new conversation
+ *   (a scripted provider goes on with the node's next turns).
  * - A failed node ends the run as failed, after `max_retries` further attempts. `max_iterations` bounds node visits
  *   (loops count every visit; a parallel node is one visit, its children are not counted); `timeout` bounds the run
  *   and `default_node_timeout` / a node's `timeout` each node.
@@ -45,6 +56,7 @@ import * as TraceHandler from "@victor/core/TraceHandler"
 import type { TraceStoreError } from "@victor/core/TraceStore"
 import type { TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as AgentProvider from "./AgentProvider.ts"
 import * as Expression from "./Expression.ts"
 import * as Assignments from "./internal/assignments.ts"
 import { parallelCycle, successor } from "./internal/graph.ts"
@@ -89,6 +101,8 @@ interface Outcome {
   readonly outputs: JsonObject
   readonly updates: JsonObject
   readonly next: string | undefined
+  /** Added to the node record's metadata (an agent's `model_calls`). */
+  readonly metadata?: JsonObject
 }
 
 /** How one child of a parallel node ended; `skipped` children never started. */
@@ -104,10 +118,10 @@ interface Prepared {
 }
 
 /**
- * Checks a workflow against the registry: every tool and handler a compute node names must be registered. Also checks
- * what a definition built in code (without the loader's validation) could get wrong and the run could not survive:
- * a parallel node listing a missing node, or parallel nodes containing each other. Errors point at the node's line
- * when the definition came from a file.
+ * Checks a workflow against the registry: every tool and handler a compute node names, and every tool an agent node
+ * allows, must be registered. Also checks what a definition built in code (without the loader's validation) could
+ * get wrong and the run could not survive: a parallel node listing a missing node, or parallel nodes containing each
+ * other. Errors point at the node's line when the definition came from a file.
  */
 export const validate = (
   workflow: WorkflowDefinition.WorkflowDefinition
@@ -127,9 +141,9 @@ export const validate = (
           : undefined
         if (problem !== undefined) return Effect.fail(invalidNode(workflow, node, problem))
       }
-      if (node.type !== "compute") continue
+      if (node.type !== "compute" && node.type !== "agent") continue
       const unknownTool = node.tools.find((tool) => !registry.tools.has(tool))
-      const problem = node.handler !== undefined && !registry.handlers.has(node.handler)
+      const problem = node.type === "compute" && node.handler !== undefined && !registry.handlers.has(node.handler)
         ? {
           description: `node '${node.id}' uses handler '${node.handler}', which is not registered`,
           hint: `registered handlers: ${ToolRegistry.listNames(registry.handlers.keys())}`
@@ -261,6 +275,131 @@ const prepareCompute = (
   }
 }
 
+/** One model call of an agent, as recorded in its node's `metadata.model_calls`. */
+const modelCallRecord = (
+  response: AgentProvider.ModelResponse,
+  turn: number,
+  durationSeconds: number
+): JsonObject => ({
+  turn,
+  model: response.model,
+  input_tokens: response.usage.inputTokens,
+  output_tokens: response.usage.outputTokens,
+  finish_reason: response.finishReason,
+  duration_seconds: durationSeconds
+})
+
+const prepareAgent = (
+  node: WorkflowDefinition.AgentNode,
+  next: string | undefined,
+  state: JsonObject,
+  tracer: WorkflowTracer.WorkflowTracerService,
+  registry: ToolRegistry.ToolRegistryService,
+  provider: AgentProvider.AgentProviderService
+): Prepared => {
+  const goal = Template.render(node.goal, state)
+  const allowed = new Set(node.tools)
+  const key = WorkflowDefinition.outputKey(node)
+  const inputs: JsonObject = {
+    ...(node.role === undefined ? {} : { role: node.role }),
+    goal,
+    tools: node.tools,
+    tool_budget: node.toolBudget,
+    llm_config: node.llmConfig,
+    provider: provider.name
+  }
+  const tools = node.tools.map((name) => ({ name, description: registry.tools.get(name)?.description ?? "" }))
+  return {
+    inputs,
+    body: Effect.gen(function*() {
+      const messages: Array<AgentProvider.Message> = [
+        ...(node.role === undefined ? [] : [{ role: "system" as const, content: `You are ${node.role}.` }]),
+        { role: "user" as const, content: goal }
+      ]
+      const modelCalls: Array<JsonObject> = []
+      let toolCalls = 0
+      for (let turn = 1;; turn++) {
+        const [elapsed, response] = yield* provider.complete({
+          nodeId: node.id,
+          ...(node.role === undefined ? {} : { role: node.role }),
+          goal,
+          tools,
+          messages: [...messages],
+          llmConfig: node.llmConfig
+        }).pipe(
+          Effect.timed,
+          Effect.mapError((error) => new NodeFailure({ message: `${provider.name} provider: ${error.message}` }))
+        )
+        const durationSeconds = Duration.toMillis(elapsed) / 1000
+        modelCalls.push(modelCallRecord(response, turn, durationSeconds))
+        yield* tracer.recordEvent(ExecutionEventType.MODEL_CALL_COMPLETED, {
+          nodeId: node.id,
+          durationSeconds,
+          data: {
+            model: response.model,
+            input_tokens: response.usage.inputTokens,
+            output_tokens: response.usage.outputTokens,
+            finish_reason: response.finishReason,
+            turn
+          }
+        }).pipe(Effect.mapError((error) => new NodeFailure({ message: error.message })))
+        messages.push({
+          role: "assistant",
+          ...(response.text === undefined ? {} : { content: response.text }),
+          toolCalls: response.toolCalls
+        })
+        if (response.toolCalls.length === 0) {
+          if (response.finishReason === "error" || response.text === undefined) {
+            return yield* new NodeFailure({
+              message: `agent '${node.id}': the model ended turn ${turn} without a final answer or tool calls ` +
+                `(finish_reason: ${response.finishReason})`
+            })
+          }
+          const outputs: JsonObject = { response: response.text, success: true, tool_calls: toolCalls, error: null }
+          return { outputs, updates: { [key]: outputs }, next, metadata: { model_calls: modelCalls } }
+        }
+        for (const call of response.toolCalls) {
+          if (toolCalls === node.toolBudget) {
+            return yield* new NodeFailure({
+              message: `agent '${node.id}' used its tool budget of ${node.toolBudget} tool calls without a final ` +
+                "answer; raise tool_budget or check the goal"
+            })
+          }
+          toolCalls++
+          // A tool the node does not allow is recorded as a failed call and reported back to the model, never run.
+          const tool = allowed.has(call.name)
+            ? registry.get(call.name)
+            : Effect.fail(
+              new ToolRegistry.ToolError({
+                reason: "UnknownTool",
+                tool: call.name,
+                description: `tool '${call.name}' is not allowed for agent '${node.id}' (allowed: ${
+                  ToolRegistry.listNames(allowed)
+                })`
+              })
+            )
+          // A failing tool is reported back to the model too: the agent may recover (a compute node would fail).
+          const result = yield* Effect.either(
+            tracer.withToolCall(
+              call.name,
+              call.arguments,
+              Effect.flatMap(tool, (found) => found.run(call.arguments)),
+              (error) => error.message
+            )
+          )
+          messages.push({
+            role: "tool",
+            toolCallId: call.id,
+            name: call.name,
+            content: Either.isRight(result) ? result.right : { error: result.left.message },
+            isError: Either.isLeft(result)
+          })
+        }
+      }
+    })
+  }
+}
+
 const prepareCondition = (
   node: WorkflowDefinition.ConditionNode,
   state: JsonObject,
@@ -344,6 +483,11 @@ export const execute = (
   Effect.gen(function*() {
     const tracer = yield* WorkflowTracer.WorkflowTracer
     const registry = yield* ToolRegistry.ToolRegistry
+    // Optional, so that programs without agent nodes need not provide one; an agent node without it fails clearly.
+    const provider = Option.getOrElse(
+      yield* Effect.serviceOption(AgentProvider.AgentProvider),
+      () => AgentProvider.none
+    )
     const context = options.context ?? {}
     const state: Record<string, unknown> = { ...context }
     const { maxIterations, maxRetries, timeout, defaultNodeTimeout } = workflow.settings
@@ -475,7 +619,9 @@ export const execute = (
             seconds: nodeTimeout,
             failure: new NodeFailure({ message: `node '${node.id}' timed out after ${nodeTimeout}s` })
           }
-        const prepared = node.type === "compute"
+        const prepared = node.type === "agent"
+          ? prepareAgent(node, next, view, tracer, registry, provider)
+          : node.type === "compute"
           ? prepareCompute(node, next, view, tracer, registry)
           : node.type === "condition"
           ? prepareCondition(node, view, registry)
@@ -494,7 +640,10 @@ export const execute = (
             ...(Object.keys(metadata).length === 0 ? {} : { metadata })
           },
           body,
-          (result) => ({ outputs: result.outputs })
+            (result) => ({
+            outputs: result.outputs,
+            ...(result.metadata === undefined ? {} : { metadata: result.metadata })
+          })
         ).pipe(
           Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message })))
         )

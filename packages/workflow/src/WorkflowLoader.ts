@@ -131,6 +131,7 @@ const encodedKeys = (schema: Schema.Schema.AnyNoContext): ReadonlySet<string> =>
   new Set(SchemaAST.getPropertySignatures(SchemaAST.encodedAST(schema.ast)).map((p) => String(p.name)))
 
 const nodeKeys: Record<string, ReadonlySet<string>> = {
+  agent: encodedKeys(WorkflowDefinition.AgentNode),
   compute: encodedKeys(WorkflowDefinition.ComputeNode),
   condition: encodedKeys(WorkflowDefinition.ConditionNode),
   parallel: encodedKeys(WorkflowDefinition.ParallelNode),
@@ -268,6 +269,15 @@ export const parse = (
     yield* checkNodeKinds(raw, (reason, at, description, hint, nodeId) =>
       error(reason, located(at), description, hint, nodeId))
 
+    // A node without `type:` is an agent node; saying so up front makes decoding errors about the agent fields.
+    const nodes = (raw as { nodes?: unknown }).nodes
+    if (Array.isArray(nodes)) {
+      nodes.forEach((node, index) => {
+        if (typeof node === "object" && node !== null && !Array.isArray(node) && !Object.hasOwn(node, "type")) {
+          nodes[index] = { type: WorkflowDefinition.defaultNodeType, ...node }
+        }
+      })
+    }
     const decoded = decodeSpec(raw)
     if (Either.isLeft(decoded)) {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]!

@@ -102,31 +102,17 @@ describe("WorkflowLoader", () => {
       expect(error).toMatchObject({ reason: "Invalid", nodeId: "fetch", line: 6, column: 11 })
       expect(error.message).toBe(
         "flow.yaml:6:11: node 'fetch' has unknown type 'http'; known types: agent, compute, condition, parallel, " +
-          "transform, hitl, team, workflow (supported node types: compute, condition, parallel, transform)"
+          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform)"
       )
     }))
 
   it.effect("rejects node kinds that are not executed yet, by node id and line, never skipping them", () =>
     Effect.gen(function*() {
-      const agent = yield* parseError(lines(
-        "nodes:",
-        "  - id: a",
-        "    type: transform",
-        "    transform: x = 1",
-        "  - id: think",
-        "    type: agent",
-        "    role: reviewer",
-        "    goal: Review {files}"
-      ))
-      expect(agent).toMatchObject({ reason: "Unsupported", nodeId: "think", line: 6 })
-      expect(agent.message).toBe(
-        "flow.yaml:6:11: node 'think': node type 'agent' is not supported yet; " +
-          "supported node types: compute, condition, parallel, transform"
-      )
-      const implicit = yield* parseError(lines("nodes:", "  - id: helper", "    goal: Do it"))
-      expect(implicit).toMatchObject({ reason: "Unsupported", nodeId: "helper", line: 2 })
-      expect(implicit.message).toContain(
-        "node type 'agent' is not supported yet (a node without 'type:' is an agent node)"
+      const implicit = yield* parseError(lines("nodes:", "  - id: helper", "    type: team", "    goal: Do it"))
+      expect(implicit).toMatchObject({ reason: "Unsupported", nodeId: "helper", line: 3 })
+      expect(implicit.message).toBe(
+        "flow.yaml:3:11: node 'helper': node type 'team' is not supported yet; " +
+          "supported node types: agent, compute, condition, parallel, transform"
       )
       for (const type of ["hitl", "team", "workflow"]) {
         const error = yield* parseError(lines("nodes:", "  - id: n", `    type: ${type}`))
@@ -140,6 +126,44 @@ describe("WorkflowLoader", () => {
       )
       const stage = yield* parseError(lines("nodes:", "  - id: s", "    stage: build"))
       expect(stage.message).toContain("node 's': 'stage' includes are not supported yet")
+    }))
+
+  it.effect("loads agent nodes, with or without 'type: agent', applying the defaults", () =>
+    Effect.gen(function*() {
+      const workflow = yield* WorkflowLoader.parse(
+        lines(
+          "nodes:",
+          "  - id: think",
+          "    type: agent",
+          "    role: reviewer",
+          "    goal: Review {files}",
+          "    tools: [read, grep]",
+          "    tool_budget: 3",
+          "    llm_config: { temperature: 0.2, model_hint: small }",
+          "  - id: helper",
+          "    goal: Do it",
+          "    tools: read"
+        ),
+        "flow.yaml"
+      )
+      expect(workflow.warnings).toEqual([])
+      expect(workflow.nodes).toMatchObject([
+        {
+          type: "agent",
+          id: "think",
+          role: "reviewer",
+          goal: "Review {files}",
+          tools: ["read", "grep"],
+          toolBudget: 3,
+          llmConfig: { temperature: 0.2, model_hint: "small" }
+        },
+        { type: "agent", id: "helper", goal: "Do it", tools: ["read"], toolBudget: 15, llmConfig: {} }
+      ])
+      const noGoal = yield* parseError(lines("nodes:", "  - id: helper", "    tools: [read]"))
+      expect(noGoal).toMatchObject({ reason: "Invalid", nodeId: "helper" })
+      expect(noGoal.message).toContain("node 'helper', field 'goal': is missing")
+      const badBudget = yield* parseError(lines("nodes:", "  - id: a", "    goal: g", "    tool_budget: -1"))
+      expect(badBudget.message).toContain("node 'a', field 'tool_budget'")
     }))
 
   it.effect("rejects next and branches pointing at missing nodes, naming node, target and line", () =>

@@ -1,5 +1,6 @@
 import * as Path from "@effect/platform/Path"
 import { beforeAll, expect, layer } from "@effect/vitest"
+import * as AgentProvider from "@victor/workflow/AgentProvider"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as Effect from "effect/Effect"
@@ -72,6 +73,46 @@ layer(RunLayer, { excludeTestServices: true })("examples/workflows", (it) => {
       expect(typeof state.tracked_files).toBe("number")
       expect(typeof state.todos).toBe("number")
       expect(state.summary).toMatch(/^\d+ packages, \d+ tracked files, \d+ TODO\/FIXME markers$/)
+    }))
+
+  it.effect("agent_review.yaml runs two scripted agents concurrently over real files and summarises them", () =>
+    Effect.gen(function*() {
+      const workflow = yield* WorkflowLoader.loadFile("examples/workflows/agent_review.yaml")
+      expect(workflow.warnings).toEqual([])
+      const script = yield* AgentProvider.loadScript("examples/workflows/agent_review.script.yaml")
+      const result = yield* WorkflowExecutor.execute(workflow).pipe(
+        Effect.provide(AgentProvider.layerScripted(script))
+      )
+      expect(result.error).toBeNull()
+      expect(result.status).toBe("succeeded")
+      const { nodes } = result.trace
+      expect(nodes.map((node) => node.nodeId).sort()).toEqual(
+        ["readme_reviewer", "reviews", "summarize", "todo_hunter"]
+      )
+      expect(nodes.at(-1)?.nodeId).toBe("summarize")
+      expect(nodes.every((node) => node.success)).toBe(true)
+      const byId = new Map(nodes.map((node) => [node.nodeId, node]))
+      const readme = byId.get("readme_reviewer")!
+      const todos = byId.get("todo_hunter")!
+      expect(readme.nodeType).toBe("agent")
+      expect(readme.toolCalls).toMatchObject([{ toolName: "read", success: true, inputs: { path: "README.md" } }])
+      expect(readme.toolCalls[0]!.outputs.content).toMatch(/^# Victor/)
+      expect(todos.toolCalls).toMatchObject([{ toolName: "grep", success: true }])
+      expect(typeof todos.toolCalls[0]!.outputs.count).toBe("number")
+      expect(readme.metadata.model_calls).toMatchObject([
+        { turn: 1, input_tokens: 180, output_tokens: 24, finish_reason: "tool_calls" },
+        { turn: 2, input_tokens: 1400, output_tokens: 18, finish_reason: "stop" }
+      ])
+      // Both ran inside the parallel node's record.
+      const reviews = byId.get("reviews")!
+      for (const child of [readme, todos]) expect(child.timestamp).toBeGreaterThanOrEqual(reviews.timestamp)
+      expect(result.trace.events.filter((e) => e.eventType === "model_call_completed")).toHaveLength(4)
+      const state = result.state as Record<string, unknown>
+      expect(state.tool_calls).toBe(2)
+      expect(state.summary).toBe(
+        "README: Victor traces workflow executions and stores, exports and compares the traces. " +
+          "TODOs: The matches are reviewed by a maintainer before each release; nothing blocks this one."
+      )
     }))
 
   it.effect("failing_build.yaml fails at its test step", () =>
