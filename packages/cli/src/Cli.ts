@@ -51,6 +51,16 @@ const concurrency = Options.integer("concurrency").pipe(
   )
 )
 
+const script = Options.text("script").pipe(
+  Options.optional,
+  Options.withDescription(
+    "Play agent nodes' model turns from this script (JSON or YAML: per node id, a list of turns, each " +
+      "`tool_calls: [{name, arguments}]` or `response: text`). A deterministic provider for demos, tests and offline " +
+      "regression runs: no model is called, but every tool the script asks for really runs and is traced. " +
+      "Example: --script examples/workflows/agent_review.script.yaml"
+  )
+)
+
 const events = Options.choice("events", ["ndjson"]).pipe(
   Options.optional,
   Options.withDescription(
@@ -68,7 +78,7 @@ const traceDir = Options.text("trace-dir").pipe(
 
 const traceCommand = Command.make(
   "trace",
-  { file, output, format, context, workflow, concurrency, events, traceDir },
+  { file, output, format, context, workflow, script, concurrency, events, traceDir },
   (options) =>
     // Imported when the command runs, so that `--help` never loads the workflow engine.
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
@@ -78,6 +88,7 @@ const traceCommand = Command.make(
         format: Option.getOrUndefined(options.format),
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
+        script: Option.getOrUndefined(options.script),
         concurrency: Option.getOrUndefined(options.concurrency),
         events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)
@@ -94,7 +105,7 @@ const traceCommand = Command.make(
 
 const runCommand = Command.make(
   "run",
-  { file, context, workflow, concurrency, events, traceDir },
+  { file, context, workflow, script, concurrency, events, traceDir },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
       command.run({
@@ -103,6 +114,7 @@ const runCommand = Command.make(
         format: undefined,
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
+        script: Option.getOrUndefined(options.script),
         concurrency: Option.getOrUndefined(options.concurrency),
         events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)

@@ -5,11 +5,13 @@
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import * as AgentProvider from "@victor/workflow/AgentProvider"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import type * as WorkflowDefinition from "@victor/workflow/WorkflowDefinition"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import { UsageError } from "./CliError.ts"
 
 /** Loads and validates a workflow file (`workflow` picks one of several). */
@@ -29,3 +31,28 @@ export const checkTools = (
     Effect.provide(ToolRegistry.layerBuiltin),
     Effect.mapError((error) => new UsageError({ description: error.message }))
   )
+
+/**
+ * The model provider for the run: the scripted one when `--script` is given. A workflow with agent nodes and no script
+ * is bad input (real model providers are not available yet), reported before anything runs.
+ */
+export const agentProvider = (
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  script: string | undefined
+): Effect.Effect<Layer.Layer<AgentProvider.AgentProvider>, UsageError, FileSystem.FileSystem> => {
+  if (script !== undefined) {
+    return AgentProvider.loadScript(script).pipe(
+      Effect.map(AgentProvider.layerScripted),
+      Effect.mapError((error) => new UsageError({ description: `--script: ${error.message}` }))
+    )
+  }
+  const agents = workflow.nodes.filter((node) => node.type === "agent").map((node) => `'${node.id}'`)
+  return agents.length === 0
+    ? Effect.succeed(AgentProvider.layerNone)
+    : Effect.fail(
+      new UsageError({
+        description: `workflow '${workflow.name}' has agent nodes (${agents.join(", ")}) and no model provider; ` +
+          `give --script FILE to play their model turns from a script`
+      })
+    )
+}

@@ -31,6 +31,8 @@ export interface TraceCommandOptions {
   readonly format: string | undefined
   readonly context: string | undefined
   readonly workflow: string | undefined
+  /** A script for the scripted agent provider. */
+  readonly script: string | undefined
   readonly concurrency: number | undefined
   /** `ndjson` streams execution events to stdout; the summary then goes to stderr. */
   readonly events: "ndjson" | undefined
@@ -60,6 +62,7 @@ export const run = (
     const workflow = yield* WorkflowInput.load(options.file, options.workflow)
     for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
     yield* WorkflowInput.checkTools(workflow)
+    const provider = yield* WorkflowInput.agentProvider(workflow, options.script)
 
     const traceDirectory = Settings.traceDirectory(options.traceDir)
     const runLayer = Layer.merge(
@@ -69,7 +72,7 @@ export const run = (
     const execution = WorkflowExecutor.execute(workflow, {
       context,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency })
-    })
+    }).pipe(Effect.provide(provider))
     const result = yield* (options.events === "ndjson"
       ? execution.pipe(TraceHandler.provideMore(NdjsonEvents.make(NdjsonEvents.stdoutWriter())))
       : ProgressView.around(execution)).pipe(
