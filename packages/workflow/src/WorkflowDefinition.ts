@@ -3,8 +3,8 @@
  * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
  * through `make`, which applies the same defaults.
  *
- * Node kinds executed today: `agent`, `compute`, `condition`, `parallel` and `transform`. The other kinds Victor
- * knows (`hitl`, `team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never skipped.
+ * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel` and `transform`. The other kinds
+ * Victor knows (`team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never skipped.
  */
 import * as Schema from "effect/Schema"
 import { JsonObject } from "@victor/core/Json"
@@ -22,7 +22,7 @@ export const knownNodeTypes = [
 ] as const
 
 /** The node types this package executes. */
-export const supportedNodeTypes = ["agent", "compute", "condition", "parallel", "transform"] as const
+export const supportedNodeTypes = ["agent", "compute", "condition", "parallel", "transform", "hitl"] as const
 
 /** The node type a node without `type:` has (Victor's default). */
 export const defaultNodeType = "agent"
@@ -134,11 +134,46 @@ export const ParallelNode = Schema.Struct({
 /** A `parallel` node. */
 export interface ParallelNode extends Schema.Schema.Type<typeof ParallelNode> {}
 
-/** Any executable node. */
-export const Node = Schema.Union(AgentNode, ComputeNode, ConditionNode, ParallelNode, TransformNode)
+/** What a `hitl` node asks a human for. */
+export const HitlType = Schema.Literal("approval", "review", "choice", "input", "confirmation").annotations({
+  identifier: "HitlType"
+})
+
+/** What a `hitl` node does when no one answers in time: fail the run, go on with `default_value`, or skip it. */
+export const HitlFallback = Schema.Literal("abort", "continue", "skip").annotations({ identifier: "HitlFallback" })
+
+/** What a `hitl` node does when no one answers in time. */
+export type HitlFallback = typeof HitlFallback.Type
+
+/** The default of a `hitl` node's `timeout`, in seconds. */
+export const defaultHitlTimeout = 300
+
+/**
+ * A `hitl` node: asks a human (through `HumanInput`) for an approval, a review, a choice, some input or a
+ * confirmation. Its `timeout` is how long to wait for the answer (default 300 s), after which `fallback` applies.
+ */
+export const HitlNode = Schema.Struct({
+  type: Schema.Literal("hitl"),
+  ...commonFields,
+  hitlType: Schema.propertySignature(HitlType).pipe(Schema.fromKey("hitl_type")),
+  /** A template rendered against state. */
+  prompt: Schema.String,
+  /** State keys shown to the human with the prompt. */
+  contextKeys: Schema.optionalWith(StringList, { default: () => [] }).pipe(Schema.fromKey("context_keys")),
+  choices: Schema.optionalWith(StringList, { default: () => [] }),
+  defaultValue: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("default_value")),
+  timeout: Schema.optionalWith(Seconds, { default: () => defaultHitlTimeout }),
+  fallback: Schema.optionalWith(HitlFallback, { default: () => "abort" as const })
+}).annotations({ identifier: "HitlNode" })
+
+/** A `hitl` node. */
+export interface HitlNode extends Schema.Schema.Type<typeof HitlNode> {}
 
 /** Any executable node. */
-export type Node = AgentNode | ComputeNode | ConditionNode | ParallelNode | TransformNode
+export const Node = Schema.Union(AgentNode, ComputeNode, ConditionNode, ParallelNode, TransformNode, HitlNode)
+
+/** Any executable node. */
+export type Node = AgentNode | ComputeNode | ConditionNode | ParallelNode | TransformNode | HitlNode
 
 const settingsFields = {
   timeout: Schema.optional(Seconds),

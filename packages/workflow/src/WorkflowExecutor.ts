@@ -35,6 +35,17 @@
  *   error (`AgentError`), fails the node. Providing `AgentProvider` is optional: without one, agent nodes fail with a
  *   message saying so, and workflows without agents run as before. Each visit or retry starts a new conversation
  *   (a scripted provider goes on with the node's next turns).
+ * - hitl: `prompt` is rendered with `Template.render` and `context_keys` read from state (a missing key is `null`);
+ *   the node emits `hitl_requested`, asks the `HumanInput` service, waiting at most its `timeout` (default 300 s;
+ *   `default_node_timeout` does not apply, the workflow `timeout` does), then emits `hitl_resolved` with the answer
+ *   (also when the request ends without one, with the error). Its output is `{ approved, value, timed_out }`
+ *   (`approved` only for approval and confirmation). Answering `false` to an approval or confirmation fails the
+ *   node ("'<node>' was not approved"). No answer in time, or a `NoAnswer` error, applies `fallback`: `abort` (the
+ *   default) fails the node; `continue` succeeds with `value: default_value` (for yes/no types `approved: true` and
+ *   `value` `true` when there is no default) and `timed_out: true`; `skip` emits `node_skipped`, records the node as
+ *   succeeded with outputs `{ skipped: true }`, stores nothing and goes on. A rejection, a missing answer under
+ *   `abort` and a missing `HumanInput` are not retried by `max_retries` (the human has spoken, or cannot); an invalid
+ *   answer or an unavailable provider is. Providing `HumanInput` is optional: without one, hitl nodes fail saying so.
  * - A failed node ends the run as failed, after `max_retries` further attempts. `max_iterations` bounds node visits
  *   (loops count every visit; a parallel node is one visit, its children are not counted); `timeout` bounds the run
  *   and `default_node_timeout` / a node's `timeout` each node.
@@ -58,6 +69,7 @@ import type { TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as AgentProvider from "./AgentProvider.ts"
 import * as Expression from "./Expression.ts"
+import * as HumanInput from "./HumanInput.ts"
 import * as Assignments from "./internal/assignments.ts"
 import { parallelCycle, successor } from "./internal/graph.ts"
 import { isPlainObject, lookup } from "./internal/plainData.ts"
@@ -400,6 +412,91 @@ const prepareAgent = (
   }
 }
 
+/** The message of a hitl node that runs without a `HumanInput` service. */
+const noHumanInput = (nodeId: string): string =>
+  `hitl node '${nodeId}' needs a human-input provider, and none was given: provide HumanInput ` +
+  "(HumanInput.layerAnswers answers non-interactively; the CLI prompts at a terminal or takes " +
+  "--context '{\"hitl\": ...}' or --yes)"
+
+const prepareHitl = (
+  node: WorkflowDefinition.HitlNode,
+  next: string | undefined,
+  state: JsonObject,
+  tracer: WorkflowTracer.WorkflowTracerService,
+  human: Option.Option<HumanInput.HumanInputService>
+): Prepared => {
+  const prompt = Template.render(node.prompt, state)
+  // A context key that is not in state is shown as null, so the human sees that it is missing.
+  const context: JsonObject = Object.fromEntries(
+    node.contextKeys.map((key) => [key, Option.getOrNull(lookup(state, key))])
+  )
+  const inputs: JsonObject = { hitl_type: node.hitlType, prompt, context, choices: node.choices }
+  const request: HumanInput.HitlRequest = {
+    nodeId: node.id,
+    hitlType: node.hitlType,
+    prompt,
+    context,
+    choices: node.choices,
+    defaultValue: node.defaultValue,
+    timeoutSeconds: node.timeout
+  }
+  const yesNo = HumanInput.isYesNo(node.hitlType)
+  const key = WorkflowDefinition.outputKey(node)
+  const record = (eventType: ExecutionEventType, options: WorkflowTracer.RecordEventOptions) =>
+    tracer.recordEvent(eventType, { nodeId: node.id, ...options }).pipe(
+      Effect.mapError((error) => new NodeFailure({ message: error.message }))
+    )
+  const done = (answer: unknown, timedOut: boolean): Outcome => {
+    // Only an answered `true` or the `continue` fallback get here: a yes/no node that gets here is approved.
+    const outputs: JsonObject = { ...(yesNo ? { approved: true } : {}), value: answer, timed_out: timedOut }
+    return { outputs, updates: { [key]: outputs }, next }
+  }
+  return {
+    inputs,
+    body: Effect.gen(function*() {
+      if (Option.isNone(human)) return yield* new NodeFailure({ message: noHumanInput(node.id), final: true })
+      yield* record(ExecutionEventType.HITL_REQUESTED, {
+        data: { hitl_type: node.hitlType, prompt, choices: node.choices }
+      })
+      const result = yield* human.value.ask(request).pipe(
+        Effect.timeout(Duration.seconds(node.timeout)),
+        Effect.either
+      )
+      if (Either.isRight(result)) {
+        const answer = result.right
+        yield* record(ExecutionEventType.HITL_RESOLVED, { data: { answer, timed_out: false } })
+        // A rejection is the human's decision: it ends the run and is not asked again by a retry.
+        if (yesNo && answer === false) {
+          return yield* new NodeFailure({ message: `'${node.id}' was not approved`, final: true })
+        }
+        return done(answer, false)
+      }
+      const error = result.left
+      if (error._tag === "HumanInputError" && error.reason !== "NoAnswer") {
+        yield* record(ExecutionEventType.HITL_RESOLVED, {
+          data: { answer: null, timed_out: false },
+          error: error.message
+        })
+        return yield* new NodeFailure({ message: error.message })
+      }
+      // Nobody answered (in time): the fallback decides.
+      const noAnswer = error._tag === "HumanInputError"
+        ? error.message
+        : `no answer for '${node.id}' within ${node.timeout}s (fallback: ${node.fallback})`
+      yield* record(ExecutionEventType.HITL_RESOLVED, { data: { answer: null, timed_out: true }, error: noAnswer })
+      switch (node.fallback) {
+        case "abort":
+          return yield* new NodeFailure({ message: noAnswer, final: true })
+        case "continue":
+          return done(node.defaultValue ?? (yesNo ? true : null), true)
+        case "skip":
+          yield* record(ExecutionEventType.NODE_SKIPPED, { data: { reason: noAnswer, fallback: "skip" } })
+          return { outputs: { skipped: true }, updates: {}, next }
+      }
+    })
+  }
+}
+
 const prepareCondition = (
   node: WorkflowDefinition.ConditionNode,
   state: JsonObject,
@@ -488,6 +585,8 @@ export const execute = (
       yield* Effect.serviceOption(AgentProvider.AgentProvider),
       () => AgentProvider.none
     )
+    // Optional too: only hitl nodes need it, and they fail saying so without it.
+    const human = yield* Effect.serviceOption(HumanInput.HumanInput)
     const context = options.context ?? {}
     const state: Record<string, unknown> = { ...context }
     const { maxIterations, maxRetries, timeout, defaultNodeTimeout } = workflow.settings
@@ -609,8 +708,11 @@ export const execute = (
         if (remaining !== undefined && remaining <= 0) {
           return yield* new NodeFailure({ message: workflowTimeout, final: true })
         }
-        // The default node timeout bounds each child of a parallel node, not the whole fan-out.
-        const nodeTimeout = node.timeout ?? (node.type === "parallel" ? undefined : defaultNodeTimeout)
+        // The default node timeout bounds each child of a parallel node, not the whole fan-out. A hitl node's
+        // `timeout` is how long it waits for its answer, with its own fallback: only the workflow's limit bounds it.
+        const nodeTimeout = node.type === "hitl"
+          ? undefined
+          : node.timeout ?? (node.type === "parallel" ? undefined : defaultNodeTimeout)
         const bound = remaining !== undefined && (nodeTimeout === undefined || remaining < nodeTimeout)
           ? { seconds: remaining, failure: new NodeFailure({ message: workflowTimeout, final: true }) }
           : nodeTimeout === undefined
@@ -627,6 +729,8 @@ export const execute = (
           ? prepareCondition(node, view, registry)
           : node.type === "parallel"
           ? prepareParallel(node, next, view, deadline)
+          : node.type === "hitl"
+          ? prepareHitl(node, next, view, tracer, human)
           : prepareTransform(node, next, view)
         const body = bound === undefined ? prepared.body : prepared.body.pipe(
           Effect.timeoutFail({ duration: Duration.seconds(bound.seconds), onTimeout: () => bound.failure })

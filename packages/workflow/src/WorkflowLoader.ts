@@ -135,7 +135,8 @@ const nodeKeys: Record<string, ReadonlySet<string>> = {
   compute: encodedKeys(WorkflowDefinition.ComputeNode),
   condition: encodedKeys(WorkflowDefinition.ConditionNode),
   parallel: encodedKeys(WorkflowDefinition.ParallelNode),
-  transform: encodedKeys(WorkflowDefinition.TransformNode)
+  transform: encodedKeys(WorkflowDefinition.TransformNode),
+  hitl: encodedKeys(WorkflowDefinition.HitlNode)
 }
 const workflowKeys = encodedKeys(WorkflowDefinition.WorkflowSpec)
 

@@ -102,7 +102,7 @@ describe("WorkflowLoader", () => {
       expect(error).toMatchObject({ reason: "Invalid", nodeId: "fetch", line: 6, column: 11 })
       expect(error.message).toBe(
         "flow.yaml:6:11: node 'fetch' has unknown type 'http'; known types: agent, compute, condition, parallel, " +
-          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform)"
+          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform, hitl)"
       )
     }))
 
@@ -112,9 +112,9 @@ describe("WorkflowLoader", () => {
       expect(implicit).toMatchObject({ reason: "Unsupported", nodeId: "helper", line: 3 })
       expect(implicit.message).toBe(
         "flow.yaml:3:11: node 'helper': node type 'team' is not supported yet; " +
-          "supported node types: agent, compute, condition, parallel, transform"
+          "supported node types: agent, compute, condition, parallel, transform, hitl"
       )
-      for (const type of ["hitl", "team", "workflow"]) {
+      for (const type of ["team", "workflow"]) {
         const error = yield* parseError(lines("nodes:", "  - id: n", `    type: ${type}`))
         expect(error.reason).toBe("Unsupported")
         expect(error.message).toContain(`node type '${type}' is not supported yet`)
@@ -126,6 +126,97 @@ describe("WorkflowLoader", () => {
       )
       const stage = yield* parseError(lines("nodes:", "  - id: s", "    stage: build"))
       expect(stage.message).toContain("node 's': 'stage' includes are not supported yet")
+    }))
+
+  it.effect("loads hitl nodes with their defaults", () =>
+    Effect.gen(function*() {
+      const workflow = yield* parse(lines(
+        "nodes:",
+        "  - id: gate",
+        "    type: hitl",
+        "    hitl_type: approval",
+        "    prompt: Ship {version}?",
+        "    context_keys: version",
+        "  - id: pick",
+        "    type: hitl",
+        "    hitl_type: choice",
+        "    prompt: Which?",
+        "    choices: [a, b]",
+        "    default_value: b",
+        "    timeout: 30",
+        "    fallback: continue"
+      ))
+      expect(workflow.warnings).toEqual([])
+      expect(workflow.nodes[0]).toEqual({
+        type: "hitl",
+        id: "gate",
+        hitlType: "approval",
+        prompt: "Ship {version}?",
+        contextKeys: ["version"],
+        choices: [],
+        timeout: 300,
+        fallback: "abort",
+        next: [],
+        inputMapping: {},
+        constraints: {}
+      })
+      expect(workflow.nodes[1]).toMatchObject({
+        choices: ["a", "b"],
+        defaultValue: "b",
+        timeout: 30,
+        fallback: "continue"
+      })
+    }))
+
+  it.effect("rejects hitl nodes without a prompt, with a bad hitl_type or fallback, or a choice without choices", () =>
+    Effect.gen(function*() {
+      const noPrompt = yield* parseError(lines("nodes:", "  - { id: gate, type: hitl, hitl_type: approval }"))
+      expect(noPrompt).toMatchObject({ reason: "Invalid", nodeId: "gate" })
+      expect(noPrompt.message).toMatch(/^flow\.yaml:2:\d+: node 'gate', field 'prompt': is missing/)
+
+      const badType = yield* parseError(lines(
+        "nodes:",
+        "  - id: gate",
+        "    type: hitl",
+        "    hitl_type: vote",
+        "    prompt: Go?"
+      ))
+      expect(badType).toMatchObject({ reason: "Invalid", nodeId: "gate", line: 4 })
+      expect(badType.message).toContain("node 'gate', field 'hitl_type'")
+      expect(badType.message).toContain('"approval"')
+
+      const badFallback = yield* parseError(lines(
+        "nodes:",
+        "  - { id: gate, type: hitl, hitl_type: approval, prompt: Go?, fallback: retry }"
+      ))
+      expect(badFallback.message).toContain("node 'gate', field 'fallback'")
+
+      const noChoices = yield* parseError(lines(
+        "nodes:",
+        "  - id: pick",
+        "    type: hitl",
+        "    hitl_type: choice",
+        "    prompt: Which?"
+      ))
+      expect(noChoices).toMatchObject({ reason: "Invalid", nodeId: "pick", line: 4 })
+      expect(noChoices.message).toBe(
+        "flow.yaml:4:16: hitl node 'pick' asks for a choice but has no 'choices'; " +
+          "add 'choices: [a, b]', or use hitl_type: input"
+      )
+
+      const badDefault = yield* parseError(lines(
+        "nodes:",
+        "  - { id: pick, type: hitl, hitl_type: choice, prompt: Which?, choices: [a, b], default_value: c }"
+      ))
+      expect(badDefault.message).toContain("hitl node 'pick' has default_value \"c\", which is not one of its choices")
+
+      const ignored = yield* parse(lines(
+        "nodes:",
+        "  - { id: gate, type: hitl, hitl_type: approval, prompt: Go?, choices: [a] }"
+      ))
+      expect(ignored.warnings).toEqual([
+        "flow.yaml:2:72: hitl node 'gate' has 'choices', which are ignored: its hitl_type is approval"
+      ])
     }))
 
   it.effect("loads agent nodes, with or without 'type: agent', applying the defaults", () =>

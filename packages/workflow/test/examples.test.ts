@@ -1,6 +1,7 @@
 import * as Path from "@effect/platform/Path"
 import { beforeAll, expect, layer } from "@effect/vitest"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
+import * as HumanInput from "@victor/workflow/HumanInput"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as Effect from "effect/Effect"
@@ -112,6 +113,52 @@ layer(RunLayer, { excludeTestServices: true })("examples/workflows", (it) => {
       expect(state.summary).toBe(
         "README: Victor traces workflow executions and stores, exports and compares the traces. " +
           "TODOs: The matches are reviewed by a maintainer before each release; nothing blocks this one."
+      )
+    }))
+
+  it.effect("release_gate.yaml publishes when the gate is approved, and fails at the gate when it is not", () =>
+    Effect.gen(function*() {
+      const workflow = yield* WorkflowLoader.loadFile("examples/workflows/release_gate.yaml")
+      expect(workflow.warnings).toEqual([])
+      const approved = yield* WorkflowExecutor.execute(workflow, { context: { version: "1.4.0" } }).pipe(
+        Effect.provide(HumanInput.layerAnswers({ gate: true }))
+      )
+      expect(approved.error).toBeNull()
+      expect(approved.status).toBe("succeeded")
+      expect(approved.trace.nodes.map((node) => [node.nodeId, node.nodeType, node.success])).toEqual([
+        ["count_files", "compute", true],
+        ["gate", "hitl", true],
+        ["release", "transform", true]
+      ])
+      const state = approved.state as Record<string, unknown>
+      expect(typeof state.tracked_files).toBe("number")
+      expect(state.gate).toEqual({ approved: true, value: true, timed_out: false })
+      expect(state.released).toBe(`release 1.4.0 approved with ${state.tracked_files} tracked files`)
+      const gate = approved.trace.nodes[1]!
+      expect(gate.inputs).toMatchObject({
+        hitl_type: "approval",
+        prompt: `Publish release 1.4.0 (${state.tracked_files} tracked files)?`,
+        context: { version: "1.4.0", "count_files.shell.stdout": String(state.tracked_files) }
+      })
+
+      const rejected = yield* WorkflowExecutor.execute(workflow, { context: { version: "1.4.0" } }).pipe(
+        Effect.provide(HumanInput.layerAnswers({ gate: false }))
+      )
+      expect(rejected.status).toBe("failed")
+      expect(rejected.error).toBe("node 'gate' failed: 'gate' was not approved")
+      expect(rejected.trace.nodes.map((node) => [node.nodeId, node.success])).toEqual([
+        ["count_files", true],
+        ["gate", false]
+      ])
+      expect(rejected.state).not.toHaveProperty("released")
+
+      // The version is optional (the CLI's `--yes` runs it without one).
+      const unversioned = yield* WorkflowExecutor.execute(workflow).pipe(
+        Effect.provide(HumanInput.layerAnswers({}, { yes: true }))
+      )
+      expect(unversioned.status).toBe("succeeded")
+      expect((unversioned.state as Record<string, unknown>).released).toMatch(
+        /^release unversioned approved with \d+ tracked files$/
       )
     }))
 

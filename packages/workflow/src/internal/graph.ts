@@ -261,6 +261,36 @@ export const validate = (spec: WorkflowSpec): Findings => {
         }
         break
       }
+      case "hitl": {
+        if (node.hitlType === "choice") {
+          if (node.choices.length === 0) {
+            errors.push({
+              nodeId: node.id,
+              path: [...at, "hitl_type"],
+              description: `hitl node '${node.id}' asks for a choice but has no 'choices'`,
+              hint: "add 'choices: [a, b]', or use hitl_type: input"
+            })
+          } else if (
+            node.defaultValue !== undefined && !(node.choices as ReadonlyArray<unknown>).includes(node.defaultValue)
+          ) {
+            errors.push({
+              nodeId: node.id,
+              path: [...at, "default_value"],
+              description: `hitl node '${node.id}' has default_value ${
+                JSON.stringify(node.defaultValue)
+              }, which is not one of its choices`,
+              hint: `choices: ${node.choices.join(", ")}`
+            })
+          }
+        } else if (node.choices.length > 0) {
+          warnings.push({
+            nodeId: node.id,
+            path: [...at, "choices"],
+            description: `hitl node '${node.id}' has 'choices', which are ignored: its hitl_type is ${node.hitlType}`
+          })
+        }
+        break
+      }
     }
   })
 
