@@ -61,6 +61,14 @@ const script = Options.text("script").pipe(
   )
 )
 
+const yes = Options.boolean("yes").pipe(
+  Options.withAlias("y"),
+  Options.withDescription(
+    "Answer human-in-the-loop approvals with yes and other questions with their default, without asking. Answers " +
+      `for particular nodes can be given instead in --context. Example: --yes, or --context '{"hitl": {"gate": true}}'`
+  )
+)
+
 const events = Options.choice("events", ["ndjson"]).pipe(
   Options.optional,
   Options.withDescription(
@@ -78,7 +86,7 @@ const traceDir = Options.text("trace-dir").pipe(
 
 const traceCommand = Command.make(
   "trace",
-  { file, output, format, context, workflow, script, concurrency, events, traceDir },
+  { file, output, format, context, workflow, script, yes, concurrency, events, traceDir },
   (options) =>
     // Imported when the command runs, so that `--help` never loads the workflow engine.
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
@@ -89,6 +97,7 @@ const traceCommand = Command.make(
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
         script: Option.getOrUndefined(options.script),
+        yes: options.yes,
         concurrency: Option.getOrUndefined(options.concurrency),
         events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)
@@ -105,7 +114,7 @@ const traceCommand = Command.make(
 
 const runCommand = Command.make(
   "run",
-  { file, context, workflow, script, concurrency, events, traceDir },
+  { file, context, workflow, script, yes, concurrency, events, traceDir },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
       command.run({
@@ -115,6 +124,7 @@ const runCommand = Command.make(
         context: Option.getOrUndefined(options.context),
         workflow: Option.getOrUndefined(options.workflow),
         script: Option.getOrUndefined(options.script),
+        yes: options.yes,
         concurrency: Option.getOrUndefined(options.concurrency),
         events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)

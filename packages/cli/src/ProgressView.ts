@@ -6,6 +6,7 @@
  */
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 
 const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
@@ -23,6 +24,7 @@ export const make = (terminal: Terminal, now: () => number = Date.now) => {
   let failed = 0
   let frame = 0
   let drawn = false
+  let paused = false
 
   const line = (): string => {
     const elapsed = ((now() - started) / 1000).toFixed(1)
@@ -38,6 +40,7 @@ export const make = (terminal: Terminal, now: () => number = Date.now) => {
   }
 
   const draw = () => {
+    if (paused) return
     frame++
     terminal.write(`\r\u001b[2K${line()}`)
     drawn = true
@@ -51,8 +54,8 @@ export const make = (terminal: Terminal, now: () => number = Date.now) => {
           case "node_started":
             if (node !== undefined) running.set(node, undefined)
             break
+          // A skipped node also completes (its record succeeds), so it is counted at completion only.
           case "node_completed":
-          case "node_skipped":
             if (node !== undefined) running.delete(node)
             done++
             break
@@ -79,24 +82,37 @@ export const make = (terminal: Terminal, now: () => number = Date.now) => {
     if (drawn) terminal.write("\r\u001b[2K")
   }
 
-  return { handler, draw, clear, line }
+  /** Stops drawing (and erases the line) while something else uses the terminal, e.g. a question. */
+  const pause = () => {
+    clear()
+    paused = true
+  }
+  const resume = () => {
+    paused = false
+  }
+
+  return { handler, draw, clear, line, pause, resume }
 }
 
-/** Runs an effect with the live view on stderr, when stderr is a terminal; otherwise runs it as it is. */
-export const around = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+/** A running view: its handler, and pause/resume for whoever needs the terminal. */
+export type View = ReturnType<typeof make>
+
+/**
+ * Starts the live view on stderr for the current scope, when stderr is a terminal outside CI; `undefined` otherwise.
+ * Install `view.handler` on the run (TraceHandler.provideMore); the view is erased when the scope closes.
+ */
+export const start: Effect.Effect<View | undefined, never, Scope.Scope> = Effect.suspend(() => {
   const stderr = process.stderr
-  if (!stderr.isTTY || process.env["CI"] === "true") return effect
-  return Effect.acquireUseRelease(
+  if (!stderr.isTTY || process.env["CI"] === "true") return Effect.succeed(undefined)
+  return Effect.acquireRelease(
     Effect.sync(() => {
       const view = make({ get columns() { return stderr.columns }, write: (text) => void stderr.write(text) })
-      const timer = setInterval(view.draw, 100)
-      return { view, timer }
+      return { view, timer: setInterval(view.draw, 100) }
     }),
-    ({ view }) => TraceHandler.provideMore(view.handler)(effect),
     ({ timer, view }) =>
       Effect.sync(() => {
         clearInterval(timer)
         view.clear()
       })
-  )
-}
+  ).pipe(Effect.map(({ view }) => view))
+})

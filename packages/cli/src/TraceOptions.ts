@@ -61,3 +61,22 @@ export const resolveExporter = (
     Effect.mapError(() => new UsageError({ description: `no JSON exporter installed; known formats: ${known}` }))
   )
 }
+
+/**
+ * Takes the `hitl` key out of `--context`: answers for human-in-the-loop nodes by node id
+ * (`{"hitl": {"gate": true}}`); the rest is the initial state.
+ */
+export const splitHitlAnswers = (
+  context: JsonObject
+): Effect.Effect<{ readonly answers: JsonObject; readonly state: JsonObject }, UsageError> => {
+  const { hitl, ...state } = context
+  if (hitl === undefined) return Effect.succeed({ answers: {}, state })
+  if (typeof hitl !== "object" || hitl === null || Array.isArray(hitl)) {
+    return Effect.fail(
+      new UsageError({
+        description: `--context: "hitl" must map hitl node ids to answers, e.g. --context '{"hitl": {"gate": true}}'`
+      })
+    )
+  }
+  return Effect.succeed({ answers: hitl as JsonObject, state })
+}

@@ -21,6 +21,7 @@ import * as NdjsonEvents from "./NdjsonEvents.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Settings from "./Settings.ts"
 import * as Summary from "./Summary.ts"
+import * as TerminalHumanInput from "./TerminalHumanInput.ts"
 import * as WorkflowInput from "./WorkflowInput.ts"
 import * as TraceOptions from "./TraceOptions.ts"
 
@@ -34,6 +35,8 @@ export interface TraceCommandOptions {
   /** A script for the scripted agent provider. */
   readonly script: string | undefined
   readonly concurrency: number | undefined
+  /** `--yes`: answer hitl approvals with yes and other questions with their defaults, never asking. */
+  readonly yes: boolean
   /** `ndjson` streams execution events to stdout; the summary then goes to stderr. */
   readonly events: "ndjson" | undefined
   readonly traceDir: string | undefined
@@ -52,6 +55,7 @@ export const run = (
 > =>
   Effect.gen(function*() {
     const context = yield* TraceOptions.parseContext(options.context)
+    const { answers: hitlAnswers, state } = yield* TraceOptions.splitHitlAnswers(context)
     if (options.concurrency !== undefined && options.concurrency < 1) {
       return yield* new UsageError({
         description: `--concurrency must be at least 1, not ${options.concurrency}; e.g. --concurrency 4`
@@ -69,19 +73,34 @@ export const run = (
       WorkflowTracer.layer().pipe(Layer.provide(FileSystemTraceStore.layer({ directory: traceDirectory }))),
       ToolRegistry.layerBuiltin
     )
-    const execution = WorkflowExecutor.execute(workflow, {
-      context,
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency })
-    }).pipe(Effect.provide(provider))
-    const result = yield* (options.events === "ndjson"
-      ? execution.pipe(TraceHandler.provideMore(NdjsonEvents.make(NdjsonEvents.stdoutWriter())))
-      : ProgressView.around(execution)).pipe(
-        Effect.provide(runLayer),
-        // Ctrl-C / SIGTERM: the executor has ended and stored the trace as cancelled before this runs.
-        Effect.onInterrupt(() =>
-          Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
-        )
+    const result = yield* Effect.scoped(Effect.gen(function*() {
+      // stdout carries the events with --events ndjson; otherwise a terminal gets the live view.
+      const view = options.events === "ndjson" ? undefined : yield* ProgressView.start
+      const humanInput = TerminalHumanInput.layer({
+        answers: hitlAnswers,
+        yes: options.yes,
+        interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+        ...(view === undefined ? {} : { pause: view.pause, resume: view.resume })
+      })
+      const watchers = options.events === "ndjson"
+        ? [NdjsonEvents.make(NdjsonEvents.stdoutWriter())]
+        : view === undefined
+        ? []
+        : [view.handler]
+      return yield* WorkflowExecutor.execute(workflow, {
+        context: state,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency })
+      }).pipe(
+        TraceHandler.provideMore(...watchers),
+        Effect.provide(Layer.merge(provider, humanInput))
       )
+    })).pipe(
+      Effect.provide(runLayer),
+      // Ctrl-C / SIGTERM: the executor has ended and stored the trace as cancelled before this runs.
+      Effect.onInterrupt(() =>
+        Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
+      )
+    )
     const trace = result.trace
 
     const extra: Array<readonly [string, string]> = []
