@@ -26,6 +26,7 @@ describe("agent nodes with --script", () => {
       example("agent_review.yaml"),
       "--script",
       example("agent_review.script.yaml"),
+      "--yes",
       "-o",
       out
     ], { home })

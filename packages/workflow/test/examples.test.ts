@@ -82,13 +82,17 @@ layer(RunLayer, { excludeTestServices: true })("examples/workflows", (it) => {
       expect(workflow.warnings).toEqual([])
       const script = yield* AgentProvider.loadScript("examples/workflows/agent_review.script.yaml")
       const result = yield* WorkflowExecutor.execute(workflow).pipe(
-        Effect.provide(AgentProvider.layerScripted(script))
+        Effect.provide(AgentProvider.layerScripted(script)),
+        Effect.provide(HumanInput.layerAnswers({ sign_off: true }))
       )
       expect(result.error).toBeNull()
       expect(result.status).toBe("succeeded")
       const { nodes } = result.trace
       expect(nodes.map((node) => node.nodeId).sort()).toEqual(
-        ["readme_reviewer", "reviews", "summarize", "todo_hunter"]
+        ["readme_reviewer", "reviews", "sign_off", "summarize", "todo_hunter"]
+      )
+      expect(result.trace.events.filter((e) => e.nodeId === "sign_off").map((e) => e.eventType)).toEqual(
+        expect.arrayContaining(["hitl_requested", "hitl_resolved"])
       )
       expect(nodes.at(-1)?.nodeId).toBe("summarize")
       expect(nodes.every((node) => node.success)).toBe(true)
