@@ -61,7 +61,7 @@ describe("hitl nodes from the CLI", () => {
   it("asks a person on a terminal, and re-asks after an invalid answer", () => {
     const { home } = sandbox()
     // script(1) gives victor a pseudo-terminal; the typed answers come through it.
-    const run = spawnSync("sh", ["-c", `printf 'maybe\\ny\\n' | script -qfec '"${process.execPath}" "${victorBin}" ` +
+    const run = spawnSync("sh", ["-c", `printf 'maybe\\ny\\n' | timeout -k 5 40 script -qfec '"${process.execPath}" "${victorBin}" ` +
       `workflow trace "${example("release_gate.yaml")}"' /dev/null`], {
       cwd: repoRoot,
       env: { ...process.env, HOME: home, CI: "", NO_COLOR: "1" },

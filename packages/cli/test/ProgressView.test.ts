@@ -44,7 +44,7 @@ describe("the live view", () => {
     writeFileSync(file, "workflows:\n  slow:\n    nodes:\n      - id: slow\n        type: compute\n" +
       "        tools: [shell]\n        inputs: { command: \"sleep 0.6\" }\n")
     // `script` runs victor on a pseudo-terminal, as a person's shell would.
-    const run = spawnSync("script", ["-qfec", `"${process.execPath}" "${victorBin}" workflow trace "${file}"`, "/dev/null"], {
+    const run = spawnSync("timeout", ["-k", "5", "40", "script", "-qfec", `"${process.execPath}" "${victorBin}" workflow trace "${file}"`, "/dev/null"], {
       cwd: repoRoot,
       env: { ...process.env, HOME: home, CI: "", NO_COLOR: "1" },
       encoding: "utf8",
