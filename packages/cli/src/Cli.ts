@@ -77,6 +77,14 @@ const events = Options.choice("events", ["ndjson"]).pipe(
   )
 )
 
+const maxIterations = Options.integer("max-iterations").pipe(
+  Options.optional,
+  Options.withDescription(
+    "How many times one node may run in a run (loops), overriding the workflow's max_iterations (default 25). " +
+      "Example: --max-iterations 50"
+  )
+)
+
 const traceDir = Options.text("trace-dir").pipe(
   Options.optional,
   Options.withDescription(
@@ -86,7 +94,7 @@ const traceDir = Options.text("trace-dir").pipe(
 
 const traceCommand = Command.make(
   "trace",
-  { file, output, format, context, workflow, script, yes, concurrency, events, traceDir },
+  { file, output, format, context, workflow, script, yes, concurrency, maxIterations, events, traceDir },
   (options) =>
     // Imported when the command runs, so that `--help` never loads the workflow engine.
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
@@ -99,6 +107,7 @@ const traceCommand = Command.make(
         script: Option.getOrUndefined(options.script),
         yes: options.yes,
         concurrency: Option.getOrUndefined(options.concurrency),
+        maxIterations: Option.getOrUndefined(options.maxIterations),
         events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)
       }))
@@ -114,7 +123,7 @@ const traceCommand = Command.make(
 
 const runCommand = Command.make(
   "run",
-  { file, context, workflow, script, yes, concurrency, events, traceDir },
+  { file, context, workflow, script, yes, concurrency, maxIterations, events, traceDir },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
       command.run({
@@ -126,6 +135,7 @@ const runCommand = Command.make(
         script: Option.getOrUndefined(options.script),
         yes: options.yes,
         concurrency: Option.getOrUndefined(options.concurrency),
+        maxIterations: Option.getOrUndefined(options.maxIterations),
         events: Option.getOrUndefined(options.events),
         traceDir: Option.getOrUndefined(options.traceDir)
       }))

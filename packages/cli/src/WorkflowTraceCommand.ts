@@ -35,6 +35,7 @@ export interface TraceCommandOptions {
   /** A script for the scripted agent provider. */
   readonly script: string | undefined
   readonly concurrency: number | undefined
+  readonly maxIterations: number | undefined
   /** `--yes`: answer hitl approvals with yes and other questions with their defaults, never asking. */
   readonly yes: boolean
   /** `ndjson` streams execution events to stdout; the summary then goes to stderr. */
@@ -56,10 +57,13 @@ export const run = (
   Effect.gen(function*() {
     const context = yield* TraceOptions.parseContext(options.context)
     const { answers: hitlAnswers, state } = yield* TraceOptions.splitHitlAnswers(context)
-    if (options.concurrency !== undefined && options.concurrency < 1) {
-      return yield* new UsageError({
-        description: `--concurrency must be at least 1, not ${options.concurrency}; e.g. --concurrency 4`
-      })
+    for (const [flag, value, example] of [
+      ["--concurrency", options.concurrency, 4],
+      ["--max-iterations", options.maxIterations, 25]
+    ] as const) {
+      if (value !== undefined && value < 1) {
+        return yield* new UsageError({ description: `${flag} must be at least 1, not ${value}; e.g. ${flag} ${example}` })
+      }
     }
     const registry = yield* ExporterRegistry.ExporterRegistry
     const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
@@ -89,7 +93,8 @@ export const run = (
         : [view.handler]
       return yield* WorkflowExecutor.execute(workflow, {
         context: state,
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency })
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations })
       }).pipe(
         TraceHandler.provideMore(...watchers),
         Effect.provide(Layer.merge(provider, humanInput))

@@ -112,3 +112,35 @@ describe("parallel nodes from the CLI", () => {
     expect(listFiles(traceDir)).toEqual([])
   })
 })
+
+describe("--max-iterations", () => {
+  it("stops a loop after N runs of a node, naming it; below 1 is bad input", () => {
+    const { home, traceDir } = sandbox()
+    const file = join(home, "loop.yaml")
+    writeFileSync(file, [
+      "workflows:",
+      "  loop:",
+      "    nodes:",
+      "      - { id: bump, type: transform, transform: count = count + 1 }",
+      "      - id: again",
+      "        type: condition",
+      "        condition: count < 100",
+      "        branches: { true: bump, false: done }",
+      "      - { id: done, type: transform, transform: finished = true }"
+    ].join("\n"))
+    const out = join(home, "loop.json")
+    const run = runVictor(["workflow", "trace", file, "--context", `{"count": 0}`, "--max-iterations", "4", "-o", out], {
+      home
+    })
+    expect(run.code).toBe(1)
+    expect(plain(run.stdout)).toContain("max_iterations (4 per node)")
+    const trace = JSON.parse(readFileSync(out, "utf8")) as { nodes: Array<{ node_id: string; metadata: object }> }
+    expect(trace.nodes.filter((n) => n.node_id === "bump").map((n) => n.metadata)).toEqual(
+      [1, 2, 3, 4].map((iteration) => ({ iteration }))
+    )
+    const bad = runVictor(["workflow", "trace", file, "--max-iterations", "0"], { home })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--max-iterations must be at least 1")
+    expect(listFiles(traceDir)).toHaveLength(1)
+  })
+})

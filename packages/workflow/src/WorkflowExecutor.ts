@@ -46,9 +46,10 @@
  *   succeeded with outputs `{ skipped: true }`, stores nothing and goes on. A rejection, a missing answer under
  *   `abort` and a missing `HumanInput` are not retried by `max_retries` (the human has spoken, or cannot); an invalid
  *   answer or an unavailable provider is. Providing `HumanInput` is optional: without one, hitl nodes fail saying so.
- * - A failed node ends the run as failed, after `max_retries` further attempts. `max_iterations` bounds node visits
- *   (loops count every visit; a parallel node is one visit, its children are not counted); `timeout` bounds the run
- *   and `default_node_timeout` / a node's `timeout` each node.
+ * - A failed node ends the run as failed, after `max_retries` further attempts. `max_iterations` (or the
+ *   `maxIterations` option) bounds how many times each node of the run's path may run, so loops end and long
+ *   workflows do not; every visit is its own record with its `iteration` number (1 for the first) in the metadata.
+ *   `timeout` bounds the run and `default_node_timeout` / a node's `timeout` each node.
  * - An interrupted run ends its trace as `cancelled`, so it is stored like any other.
  */
 import * as Cause from "effect/Cause"
@@ -86,6 +87,8 @@ export interface ExecuteOptions {
   readonly metadata?: JsonObject
   /** A caller-chosen trace id (validated by the store). */
   readonly traceId?: string
+  /** How many times one node may run in a run (loops), overriding the workflow's `max_iterations`. */
+  readonly maxIterations?: number
   /** How many children of one parallel node run at once: a positive whole number or `Infinity`; default 4. */
   readonly concurrency?: number
 }
@@ -589,7 +592,8 @@ export const execute = (
     const human = yield* Effect.serviceOption(HumanInput.HumanInput)
     const context = options.context ?? {}
     const state: Record<string, unknown> = { ...context }
-    const { maxIterations, maxRetries, timeout, defaultNodeTimeout } = workflow.settings
+    const { maxRetries, timeout, defaultNodeTimeout } = workflow.settings
+    const maxIterations = options.maxIterations ?? workflow.settings.maxIterations
     const indexOf = new Map(workflow.nodes.map((node, index) => [node.id, index]))
     const children = WorkflowDefinition.parallelChildren(workflow.nodes)
     const successors = workflow.nodes.map((_, index) => successor(workflow.nodes, index, children))
@@ -735,7 +739,8 @@ export const execute = (
         const body = bound === undefined ? prepared.body : prepared.body.pipe(
           Effect.timeoutFail({ duration: Duration.seconds(bound.seconds), onTimeout: () => bound.failure })
         )
-        const metadata = { ...(iteration > 1 ? { iteration } : {}), ...(attempt > 1 ? { attempt } : {}) }
+        // Every visit is its own record, numbered (1 for the first).
+        const metadata = { iteration, ...(attempt > 1 ? { attempt } : {}) }
         return yield* tracer.withNode(
           {
             nodeId: node.id,
@@ -783,21 +788,20 @@ export const execute = (
       yield* validate(workflow).pipe(Effect.mapError((error) => new RunFailure({ message: error.message })))
       const started = yield* Clock.currentTimeMillis
       const deadline = timeout === undefined ? undefined : started + timeout * 1000
-      let visits = 0
       let current: string | undefined = workflow.startNode
       while (current !== undefined) {
         const index = indexOf.get(current)
         if (index === undefined) {
           return yield* new RunFailure({ message: `no node '${current}' in workflow '${workflow.name}'` })
         }
-        if (visits === maxIterations) {
+        // The limit is per node: a long workflow is fine, a loop that does not end is not.
+        if ((visitsOf.get(current) ?? 0) === maxIterations) {
           return yield* new RunFailure({
-            message: `workflow '${workflow.name}' reached max_iterations (${maxIterations}) before finishing: ` +
-              `node '${current}' would be visit ${maxIterations + 1}; raise max_iterations or check the loop's ` +
-              "exit condition"
+            message: `workflow '${workflow.name}' reached max_iterations (${maxIterations} per node) before ` +
+              `finishing: node '${current}' has already run ${maxIterations} times; raise max_iterations ` +
+              "(--max-iterations) or check the loop's exit condition"
           })
         }
-        visits++
         const node = workflow.nodes[index]!
         const outcome: Outcome = yield* attemptNode(node, state, successors[index], visit(current), deadline).pipe(
           Effect.mapError((failure) => new RunFailure({ message: `node '${node.id}' failed: ${failure.message}` }))

@@ -187,17 +187,13 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       const result = yield* WorkflowExecutor.execute(workflow, { context: { count: 0 } })
       expect(result.status).toBe("failed")
       expect(result.error).toBe(
-        "workflow 'loop' reached max_iterations (5) before finishing: node 'again' would be visit 6; " +
-          "raise max_iterations or check the loop's exit condition"
+        "workflow 'loop' reached max_iterations (5 per node) before finishing: node 'bump' has already run 5 " +
+          "times; raise max_iterations (--max-iterations) or check the loop's exit condition"
       )
-      expect(result.trace.nodes.map((node) => [node.nodeId, node.metadata])).toEqual([
-        ["bump", {}],
-        ["again", {}],
-        ["bump", { iteration: 2 }],
-        ["again", { iteration: 2 }],
-        ["bump", { iteration: 3 }]
-      ])
-      expect(result.state).toEqual({ count: 3 })
+      expect(result.trace.nodes.map((node) => [node.nodeId, node.metadata])).toEqual(
+        [1, 2, 3, 4, 5].flatMap((iteration) => [["bump", { iteration }], ["again", { iteration }]])
+      )
+      expect(result.state).toEqual({ count: 5 })
       expect(result.trace.status).toBe("failed")
     }))
 
@@ -373,6 +369,35 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       expect(bounded.error).toBe("node 'sleepy' failed: workflow 'bounded' timed out after 0.3s")
     }))
 
+  it.effect("max_iterations is per node: a long linear workflow runs; the option overrides the file", () =>
+    Effect.gen(function*() {
+      const ids = Array.from({ length: 30 }, (_, i) => `step_${i}`)
+      const long = yield* load(lines(
+        "name: long",
+        "nodes:",
+        ...ids.map((id) => `  - { id: ${id}, type: transform, transform: n = n + 1 }`)
+      ))
+      const result = yield* WorkflowExecutor.execute(long, { context: { n: 0 } })
+      expect(result.status).toBe("succeeded")
+      expect(result.state).toEqual({ n: 30 })
+      expect(result.trace.nodes.every((node) => node.metadata.iteration === 1)).toBe(true)
+
+      const loop = yield* load(lines(
+        "name: loop",
+        "nodes:",
+        "  - { id: bump, type: transform, transform: count = count + 1 }",
+        "  - id: again",
+        "    type: condition",
+        "    condition: count < 100",
+        "    branches: { true: bump, false: done }",
+        "  - { id: done, type: transform, transform: finished = true }"
+      ))
+      const limited = yield* WorkflowExecutor.execute(loop, { context: { count: 0 }, maxIterations: 3 })
+      expect(limited.status).toBe("failed")
+      expect(limited.error).toContain("max_iterations (3 per node)")
+      expect(limited.state).toEqual({ count: 3 })
+    }))
+
   it.effect("retries a failed node max_retries times, recording every attempt", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
@@ -392,9 +417,9 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       expect(result.status).toBe("succeeded")
       expect(result.state).toEqual({ unstable: { attempts: 3 } })
       expect(result.trace.nodes.map((node) => [node.success, node.error, node.metadata])).toEqual([
-        [false, "handler 'flaky': attempt 1 failed", {}],
-        [false, "handler 'flaky': attempt 2 failed", { attempt: 2 }],
-        [true, null, { attempt: 3 }]
+        [false, "handler 'flaky': attempt 1 failed", { iteration: 1 }],
+        [false, "handler 'flaky': attempt 2 failed", { iteration: 1, attempt: 2 }],
+        [true, null, { iteration: 1, attempt: 3 }]
       ])
       expect(
         result.trace.events.filter((e) => e.eventType === "retry_attempt").map((e) => e.data)
@@ -791,7 +816,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor parallel nodes"
       expect(result.state).toEqual({ from_a: 1, b: { attempts: 2 }, from_c: 3, total: 6 })
       const { trace } = result
       expect(trace.nodes.filter((node) => node.nodeId === "b").map((node) => [node.success, node.metadata]))
-        .toEqual([[false, {}], [true, { attempt: 2 }]])
+        .toEqual([[false, { iteration: 1 }], [true, { iteration: 1, attempt: 2 }]])
       const [outer, inner, c] = ["outer", "inner", "c"].map((id) => recordOf(trace, id))
       expectWithin(inner!, outer!)
       expectWithin(c!, outer!)
