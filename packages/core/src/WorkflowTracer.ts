@@ -162,6 +162,11 @@ export interface WorkflowTracerService {
     effect: Effect.Effect<JsonObject, E, R>,
     describeError?: (error: E) => string
   ) => Effect.Effect<JsonObject, E | TracerError, R>
+  /**
+   * Merges metadata into the calling fiber's open node, as the work goes (like a span's attributes): kept whether the
+   * node then succeeds or fails. Fails with `NoOpenNode` outside a node.
+   */
+  readonly annotateNode: (metadata: JsonObject) => Effect.Effect<void, TracerError>
   /** Records a free-form execution event in the current trace. */
   readonly recordEvent: (
     eventType: ExecutionEventType,
@@ -668,6 +673,14 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           })
         ),
 
+      annotateNode: (metadata) =>
+        Effect.withFiberRuntime((fiber) => {
+          const node = fiber.getFiberRef(currentCursor)?.node
+          if (node === undefined || node.trace.ended) return Effect.fail(noOpenNode)
+          node.metadata = { ...node.metadata, ...metadata }
+          return Effect.void
+        }),
+
       recordEvent: (eventType, options = {}) =>
         Effect.withFiberRuntime((fiber) => {
           const cursor = fiber.getFiberRef(currentCursor)
@@ -802,6 +815,7 @@ export const layerNoop: Layer.Layer<WorkflowTracer> = Layer.succeed(WorkflowTrac
       timestamp: 0
     }),
   withToolCall: (_name, _inputs, effect) => effect,
+  annotateNode: () => Effect.void,
   recordEvent: () => Effect.void,
   endTrace: () => Effect.succeed(noopTrace),
   getTrace: Effect.succeed(noopTrace),

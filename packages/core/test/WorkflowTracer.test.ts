@@ -267,6 +267,32 @@ describe("WorkflowTracer", () => {
       expect((yield* Fiber.join(other)).workflowName).toBe("other")
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
+  it.effect("annotateNode adds metadata to the fiber's open node, kept when the node fails", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "annotated" })
+      yield* Effect.exit(tracer.withNode(
+        { nodeId: "agent", nodeType: "agent", metadata: { kind: "review" } },
+        Effect.gen(function*() {
+          yield* tracer.annotateNode({ model_calls: [{ turn: 1 }] })
+          yield* tracer.annotateNode({ model_calls: [{ turn: 1 }, { turn: 2 }] })
+          return yield* Effect.fail("provider unavailable")
+        })
+      ))
+      const ok = yield* tracer.withNode(
+        { nodeId: "plain", nodeType: "compute" },
+        Effect.as(tracer.annotateNode({ rows: 3 }), "done"),
+        () => ({ metadata: { finished: true } })
+      )
+      expect(ok).toBe("done")
+      const trace = yield* tracer.endTrace()
+      expect(trace.nodes.map((n) => [n.nodeId, n.success, n.metadata])).toEqual([
+        ["agent", false, { kind: "review", model_calls: [{ turn: 1 }, { turn: 2 }] }],
+        ["plain", true, { rows: 3, finished: true }]
+      ])
+      expect((yield* Effect.flip(tracer.annotateNode({ x: 1 }))).reason).toBe("NoOpenNode")
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
   it.effect("the noop tracer runs the work and stores nothing", () =>
     Effect.gen(function*() {
       const tracer = yield* WorkflowTracer.WorkflowTracer

@@ -116,8 +116,6 @@ interface Outcome {
   readonly outputs: JsonObject
   readonly updates: JsonObject
   readonly next: string | undefined
-  /** Added to the node record's metadata (an agent's `model_calls`). */
-  readonly metadata?: JsonObject
 }
 
 /** How one child of a parallel node ended; `skipped` children never started. */
@@ -347,6 +345,8 @@ const prepareAgent = (
         )
         const durationSeconds = Duration.toMillis(elapsed) / 1000
         modelCalls.push(modelCallRecord(response, turn, durationSeconds))
+        // On the open node as they happen, so a failing agent keeps the model calls it made.
+        yield* tracer.annotateNode({ model_calls: [...modelCalls] }).pipe(Effect.ignore)
         yield* tracer.recordEvent(ExecutionEventType.MODEL_CALL_COMPLETED, {
           nodeId: node.id,
           durationSeconds,
@@ -371,7 +371,7 @@ const prepareAgent = (
             })
           }
           const outputs: JsonObject = { response: response.text, success: true, tool_calls: toolCalls, error: null }
-          return { outputs, updates: { [key]: outputs }, next, metadata: { model_calls: modelCalls } }
+          return { outputs, updates: { [key]: outputs }, next }
         }
         for (const call of response.toolCalls) {
           if (toolCalls === node.toolBudget) {
@@ -746,13 +746,10 @@ export const execute = (
             nodeId: node.id,
             nodeType: node.type,
             inputs: prepared.inputs,
-            ...(Object.keys(metadata).length === 0 ? {} : { metadata })
+            metadata
           },
           body,
-            (result) => ({
-            outputs: result.outputs,
-            ...(result.metadata === undefined ? {} : { metadata: result.metadata })
-          })
+          (result) => ({ outputs: result.outputs })
         ).pipe(
           Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message })))
         )

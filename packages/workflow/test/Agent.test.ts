@@ -210,6 +210,8 @@ layer(RunLayer, { excludeTestServices: true })("agent nodes", (it) => {
       )
       expect(exhausted.trace.nodes[0]).toMatchObject({ nodeId: "writer", success: false, error: expect.any(String) })
       expect(exhausted.trace.nodes[0]!.toolCalls.map((call) => call.toolName)).toEqual(["ls"])
+      // The model call the agent made before failing is still on its record.
+      expect(exhausted.trace.nodes[0]!.metadata.model_calls).toMatchObject([{ turn: 1, finish_reason: "tool_calls" }])
 
       const missing = yield* WorkflowExecutor.execute(workflow).pipe(
         Effect.provide(AgentProvider.layerScripted(script({ reader: [{ response: "hi" }], other: [] })))

@@ -40,7 +40,8 @@ export interface OpenNode {
   readonly nodeType: string
   readonly startTime: number
   readonly inputs: JsonObject
-  readonly metadata: JsonObject
+  /** Replaced (never mutated) by `annotateNode`, so records already handed out keep what they had. */
+  metadata: JsonObject
   /**
    * Its tool calls; absent until the first, which arrives as a one-element array (a pushed-to empty array would keep
    * room for 17). Once the node is closed this is the very array its record holds, so late calls still land there.
