@@ -92,25 +92,34 @@ const traceDir = Options.text("trace-dir").pipe(
   )
 )
 
+// The options `trace` and `run` share; `trace` adds the export ones.
+const runConfig = { file, context, workflow, script, yes, concurrency, maxIterations, events, traceDir }
+
+/** Runs a workflow with the shared options and an optional export. */
+const runWorkflow = (
+  options: Command.Command.ParseConfig<typeof runConfig>,
+  exportTo: { readonly output: Option.Option<string>; readonly format: Option.Option<string> }
+) =>
+  // Imported when the command runs, so that `--help` never loads the workflow engine.
+  Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
+    command.run({
+      file: options.file,
+      output: Option.getOrUndefined(exportTo.output),
+      format: Option.getOrUndefined(exportTo.format),
+      context: Option.getOrUndefined(options.context),
+      workflow: Option.getOrUndefined(options.workflow),
+      script: Option.getOrUndefined(options.script),
+      yes: options.yes,
+      concurrency: Option.getOrUndefined(options.concurrency),
+      maxIterations: Option.getOrUndefined(options.maxIterations),
+      events: Option.getOrUndefined(options.events),
+      traceDir: Option.getOrUndefined(options.traceDir)
+    }))
+
 const traceCommand = Command.make(
   "trace",
-  { file, output, format, context, workflow, script, yes, concurrency, maxIterations, events, traceDir },
-  (options) =>
-    // Imported when the command runs, so that `--help` never loads the workflow engine.
-    Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
-      command.run({
-        file: options.file,
-        output: Option.getOrUndefined(options.output),
-        format: Option.getOrUndefined(options.format),
-        context: Option.getOrUndefined(options.context),
-        workflow: Option.getOrUndefined(options.workflow),
-        script: Option.getOrUndefined(options.script),
-        yes: options.yes,
-        concurrency: Option.getOrUndefined(options.concurrency),
-        maxIterations: Option.getOrUndefined(options.maxIterations),
-        events: Option.getOrUndefined(options.events),
-        traceDir: Option.getOrUndefined(options.traceDir)
-      }))
+  { ...runConfig, output, format },
+  (options) => runWorkflow(options, options)
 ).pipe(
   Command.withDescription(
     "Run a workflow with execution tracing: every node and tool call with inputs, outputs, timing and errors. " +
@@ -123,22 +132,8 @@ const traceCommand = Command.make(
 
 const runCommand = Command.make(
   "run",
-  { file, context, workflow, script, yes, concurrency, maxIterations, events, traceDir },
-  (options) =>
-    Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
-      command.run({
-        file: options.file,
-        output: undefined,
-        format: undefined,
-        context: Option.getOrUndefined(options.context),
-        workflow: Option.getOrUndefined(options.workflow),
-        script: Option.getOrUndefined(options.script),
-        yes: options.yes,
-        concurrency: Option.getOrUndefined(options.concurrency),
-        maxIterations: Option.getOrUndefined(options.maxIterations),
-        events: Option.getOrUndefined(options.events),
-        traceDir: Option.getOrUndefined(options.traceDir)
-      }))
+  runConfig,
+  (options) => runWorkflow(options, { output: Option.none(), format: Option.none() })
 ).pipe(
   Command.withDescription(
     "Run a workflow: the same run, summary and stored trace as `workflow trace`, without an export. " +
