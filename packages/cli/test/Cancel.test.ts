@@ -1,29 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { listFiles, repoRoot, sandbox, victorBin } from "./setup/runVictor.ts"
+import { listFiles, repoRoot, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
 
 describe("cancelling a run", () => {
   it("SIGINT during a slow node stores the trace as cancelled with the nodes finished before it; exit 130", async () => {
     const { home, traceDir } = sandbox()
-    const file = join(home, "slow.yaml")
-    writeFileSync(file, [
-      "workflows:",
-      "  slow:",
-      "    nodes:",
-      "      - id: quick",
-      "        type: compute",
-      "        tools: [shell]",
-      "        inputs: { command: \"echo fast\" }",
-      "      - id: slow",
-      "        type: compute",
-      "        tools: [shell]",
-      "        inputs: { command: \"sleep 30\" }",
-      "      - id: never",
-      "        type: transform",
-      "        transform: x = 1"
-    ].join("\n"))
+    const file = slowWorkflow(home, 30)
     const child = spawn(process.execPath, [victorBin, "workflow", "trace", file, "--events", "ndjson"], {
       cwd: repoRoot,
       env: { ...process.env, HOME: home, NO_COLOR: "1" }

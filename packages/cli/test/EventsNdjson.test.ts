@@ -1,35 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { listFiles, repoRoot, sandbox, victorBin } from "./setup/runVictor.ts"
-
-// A workflow whose middle node takes a while, so "as it happens" is observable.
-const slowWorkflow = (dir: string) => {
-  const file = join(dir, "slow.yaml")
-  writeFileSync(file, [
-    "workflows:",
-    "  slow:",
-    "    nodes:",
-    "      - id: quick",
-    "        type: compute",
-    "        tools: [shell]",
-    "        inputs: { command: \"echo fast\" }",
-    "      - id: slow",
-    "        type: compute",
-    "        tools: [shell]",
-    "        inputs: { command: \"sleep 1.5\" }",
-    "      - id: after",
-    "        type: transform",
-    "        transform: x = 1"
-  ].join("\n"))
-  return file
-}
+import { listFiles, repoRoot, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
 
 describe("--events ndjson", () => {
   it("streams every event as a JSON line while the run is going, the summary on stderr", async () => {
     const { home, traceDir } = sandbox()
-    const child = spawn(process.execPath, [victorBin, "workflow", "trace", slowWorkflow(home), "--events", "ndjson"], {
+    const child = spawn(process.execPath, [victorBin, "workflow", "trace", slowWorkflow(home, 1.5), "--events", "ndjson"], {
       cwd: repoRoot,
       env: { ...process.env, HOME: home, NO_COLOR: "1" }
     })
@@ -74,7 +52,7 @@ describe("--events ndjson", () => {
 
   it("| head -n 3 gets the first events; the run still finishes and stores its whole trace", () => {
     const { home, traceDir } = sandbox()
-    const run = spawnSync("sh", ["-c", `"${process.execPath}" "${victorBin}" workflow trace "${slowWorkflow(home)}" ` +
+    const run = spawnSync("sh", ["-c", `"${process.execPath}" "${victorBin}" workflow trace "${slowWorkflow(home, 1.5)}" ` +
       `--events ndjson 2>"${join(home, "stderr.txt")}" | head -n 3`], {
       cwd: repoRoot,
       env: { ...process.env, HOME: home, NO_COLOR: "1" },

@@ -1,6 +1,6 @@
 // Runs the real `victor` binary in a subprocess with a private HOME and trace directory.
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readdirSync, statSync } from "node:fs"
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -50,3 +50,28 @@ export const listFiles = (dir: string): Array<string> => {
 }
 
 export const modeOf = (path: string) => statSync(path).mode & 0o777
+
+/**
+ * Writes `slow.yaml` into `dir`: a quick shell node, a slow one (`sleep <seconds>`), then a transform, so that what
+ * happens while a node runs (events, cancellation) can be observed. Returns the file's path.
+ */
+export const slowWorkflow = (dir: string, seconds: number): string => {
+  const file = join(dir, "slow.yaml")
+  writeFileSync(file, [
+    "workflows:",
+    "  slow:",
+    "    nodes:",
+    "      - id: quick",
+    "        type: compute",
+    "        tools: [shell]",
+    "        inputs: { command: \"echo fast\" }",
+    "      - id: slow",
+    "        type: compute",
+    "        tools: [shell]",
+    `        inputs: { command: "sleep ${seconds}" }`,
+    "      - id: after",
+    "        type: transform",
+    "        transform: x = 1"
+  ].join("\n"))
+  return file
+}
