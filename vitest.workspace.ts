@@ -5,5 +5,10 @@ export default [
   "packages/store-fs",
   "packages/cli",
   "plugins/exporter-json",
-  "examples/custom-tracer-layer"
+  "plugins/exporter-csv",
+  "plugins/exporter-html",
+  "plugins/analysis",
+  "plugins/compare",
+  "examples/custom-tracer-layer",
+  "examples/custom-exporter-plugin"
 ]

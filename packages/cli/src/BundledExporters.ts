@@ -1,9 +1,25 @@
 /**
- * The exporters that ship with Victor, as an `ExporterRegistry` layer. Third-party exporters (named in
- * `victor.config.json`) join them in a later release.
+ * The exporters that ship with Victor: json, csv and html. Third-party exporters named in `victor.config.json` join
+ * them through `PluginLoader`.
  */
+import type { Exporter } from "@victor/core/Exporter"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
+import * as CsvExporter from "@victor/exporter-csv/CsvExporter"
+import * as HtmlExporter from "@victor/exporter-html/HtmlExporter"
 import * as JsonExporter from "@victor/exporter-json/JsonExporter"
 
-/** The registry of bundled exporters: json. */
-export const layer = ExporterRegistry.layer([JsonExporter.make()])
+/** Options of the bundled exporters that the command line exposes. */
+export interface Options {
+  /** `--csv-rows`: one CSV row per node (default) or per tool call. */
+  readonly csvRows?: CsvExporter.Rows | undefined
+}
+
+/** The bundled exporters, in the order `--format` lists them. */
+export const make = (options: Options = {}): ReadonlyArray<Exporter> => [
+  JsonExporter.make(),
+  CsvExporter.make(options.csvRows === undefined ? {} : { rows: options.csvRows }),
+  HtmlExporter.make()
+]
+
+/** The registry of bundled exporters: json, csv, html. */
+export const layer = ExporterRegistry.layer(make())

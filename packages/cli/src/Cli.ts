@@ -6,6 +6,8 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as ProviderOptions from "./ProviderOptions.ts"
+import { traceGroup } from "./TraceGroup.ts"
 
 /** The version printed by `victor --version`. */
 export const VERSION = "0.1.0"
@@ -26,7 +28,17 @@ const output = Options.text("output").pipe(
 const format = Options.text("format").pipe(
   Options.optional,
   Options.withDescription(
-    "Export format for --output: json (default). Example: --format json"
+    "Export format for --output: json, csv, html, or one a plugin in victor.config.json adds (e.g. markdown). " +
+      "Without it the format follows the -o extension (.json, .csv, .html, .md ...), else json. " +
+      "Example: -o report.html, or --format csv -o nodes.txt"
+  )
+)
+
+const csvRows = Options.choice("csv-rows", ["nodes", "tools"]).pipe(
+  Options.optional,
+  Options.withDescription(
+    "Rows of the CSV export: nodes (default: one row per node, the guide's columns) or tools (one row per tool " +
+      "call, with its node). Example: -o tools.csv --csv-rows tools"
   )
 )
 
@@ -92,13 +104,39 @@ const traceDir = Options.text("trace-dir").pipe(
   )
 )
 
+const capture = Options.choice("capture", ["full", "preview", "none"]).pipe(
+  Options.optional,
+  Options.withDescription(
+    "How inputs and outputs larger than the inline budget (64 KiB, capture.max_inline_bytes in victor.config.json) " +
+      "are stored: full (default) keeps them once as blobs in the store's blobs/ directory, with a preview in the " +
+      "trace; preview keeps only the preview, size and hash; none keeps no input or output content at all, only " +
+      "sizes and hashes. Example: --capture preview"
+  )
+)
+
 // The options `trace` and `run` share; `trace` adds the export ones.
-const runConfig = { file, context, workflow, script, yes, concurrency, maxIterations, events, traceDir }
+const runConfig = {
+  file,
+  context,
+  workflow,
+  script,
+  ...ProviderOptions.options,
+  yes,
+  concurrency,
+  maxIterations,
+  events,
+  traceDir,
+  capture
+}
 
 /** Runs a workflow with the shared options and an optional export. */
 const runWorkflow = (
   options: Command.Command.ParseConfig<typeof runConfig>,
-  exportTo: { readonly output: Option.Option<string>; readonly format: Option.Option<string> }
+  exportTo: {
+    readonly output: Option.Option<string>
+    readonly format: Option.Option<string>
+    readonly csvRows?: Option.Option<"nodes" | "tools">
+  }
 ) =>
   // Imported when the command runs, so that `--help` never loads the workflow engine.
   Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
@@ -106,24 +144,30 @@ const runWorkflow = (
       file: options.file,
       output: Option.getOrUndefined(exportTo.output),
       format: Option.getOrUndefined(exportTo.format),
+      csvRows: exportTo.csvRows === undefined ? undefined : Option.getOrUndefined(exportTo.csvRows),
       context: Option.getOrUndefined(options.context),
       workflow: Option.getOrUndefined(options.workflow),
       script: Option.getOrUndefined(options.script),
+      provider: Option.getOrUndefined(options.provider),
+      model: Option.getOrUndefined(options.model),
+      baseUrl: Option.getOrUndefined(options.baseUrl),
       yes: options.yes,
       concurrency: Option.getOrUndefined(options.concurrency),
       maxIterations: Option.getOrUndefined(options.maxIterations),
       events: Option.getOrUndefined(options.events),
-      traceDir: Option.getOrUndefined(options.traceDir)
+      traceDir: Option.getOrUndefined(options.traceDir),
+      capture: Option.getOrUndefined(options.capture)
     }))
 
 const traceCommand = Command.make(
   "trace",
-  { ...runConfig, output, format },
+  { ...runConfig, output, format, csvRows },
   (options) => runWorkflow(options, options)
 ).pipe(
   Command.withDescription(
     "Run a workflow with execution tracing: every node and tool call with inputs, outputs, timing and errors. " +
       "Prints a summary, stores the trace in the trace directory, and with --output also writes an export. " +
+      "A W3C TRACEPARENT in the environment becomes the run's parent; shell tools get the running node's. " +
       "Exit code: 0 when the workflow succeeded, 1 when a node failed, 2 for bad input (nothing ran). " +
       "Examples: victor workflow trace examples/workflows/code_review.yaml -o trace.json ; " +
       `victor workflow trace review.yaml --context '{"review_id": "PR-123"}'`
@@ -150,7 +194,8 @@ const validateCommand = Command.make(
 ).pipe(
   Command.withDescription(
     "Check a workflow file without running it: YAML syntax, node kinds, references between nodes, tools and " +
-      "handlers, expressions; warnings for unreachable nodes and unknown fields. Every problem names the file and " +
+      "handlers, expressions, sub-workflows; warnings for unreachable nodes, loops without an exit, conditions that " +
+      "name no registered condition, and unknown fields. Every problem names the file and " +
       "line. Exit code 0 when there is none, 2 when there is any error or warning (for CI). " +
       "Example: victor workflow validate examples/workflows/code_review.yaml"
   )
@@ -167,9 +212,9 @@ const workflowCommand = Command.make("workflow").pipe(
 export const victor = Command.make("victor").pipe(
   Command.withDescription(
     "Victor traces workflow executions: run a YAML workflow and see every node and tool call, with timings, " +
-      "errors and exports. Start with: victor workflow trace --help"
+      "errors and exports; then list, analyze and compare stored traces. Start with: victor workflow trace --help"
   ),
-  Command.withSubcommands([workflowCommand])
+  Command.withSubcommands([workflowCommand, traceGroup])
 )
 
 /** Runs the CLI on `process.argv`-style arguments. */

@@ -34,8 +34,9 @@ export const parseContext = (text: string | undefined): Effect.Effect<JsonObject
 }
 
 /**
- * The exporter for a run: `--format` when given, else the one whose extension matches `--output`, else JSON.
- * An `--output` extension no exporter knows is an error rather than, say, JSON silently written to `trace.csv`.
+ * The exporter for a run: `--format` when given, else the one whose extension matches `--output` (`.json`, `.csv`,
+ * `.html`, or a plugin's, such as `.md`), else JSON. An unknown format, or an `--output` extension no exporter knows,
+ * is an error listing the known formats rather than, say, JSON silently written to `trace.xml`.
  */
 export const resolveExporter = (
   registry: ExporterRegistry.ExporterRegistry["Type"],
@@ -61,6 +62,16 @@ export const resolveExporter = (
     Effect.mapError(() => new UsageError({ description: `no JSON exporter installed; known formats: ${known}` }))
   )
 }
+
+/** `--csv-rows` shapes the CSV export only; with another format it is a mistake worth saying so. */
+export const checkCsvRows = (exporter: Exporter, csvRows: string | undefined): Effect.Effect<void, UsageError> =>
+  csvRows === undefined || exporter.name === "csv"
+    ? Effect.void
+    : Effect.fail(
+      new UsageError({
+        description: `--csv-rows applies to the csv format, not ${exporter.name}; e.g. -o tools.csv --csv-rows tools`
+      })
+    )
 
 /**
  * Takes the `hitl` key out of `--context`: answers for human-in-the-loop nodes by node id

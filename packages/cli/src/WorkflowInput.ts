@@ -1,18 +1,24 @@
 /**
- * Reading the workflow a command was given, turned into the CLI's usage errors: load and validate the file, and check
- * its tools and handlers against the built-in registry — all before anything runs or anything is stored.
+ * Reading the workflow a command was given, turned into the CLI's usage errors: load and validate the file, check
+ * its tools and handlers against the built-in registry, and choose its agents' model provider — all before anything
+ * runs or anything is stored.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
+import * as ModelProvider from "@victor/workflow/providers/ModelProvider"
+import * as ProviderConfig from "@victor/workflow/providers/ProviderConfig"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import type * as WorkflowDefinition from "@victor/workflow/WorkflowDefinition"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import { UsageError } from "./CliError.ts"
+import type * as ProviderOptions from "./ProviderOptions.ts"
 
 /** Loads and validates a workflow file (`workflow` picks one of several). */
 export const load = (
@@ -32,27 +38,68 @@ export const checkTools = (
     Effect.mapError((error) => new UsageError({ description: error.message }))
   )
 
+/** The provider settings of a run: `--script` and the provider flags. */
+export interface ProviderSettings extends ProviderOptions.ProviderFlags {
+  readonly script: string | undefined
+}
+
 /**
- * The model provider for the run: the scripted one when `--script` is given. A workflow with agent nodes and no script
- * is bad input (real model providers are not available yet), reported before anything runs.
+ * The model provider for the run, per agent node: flags win over the environment, which wins over the node's
+ * `llm_config` and then the workflow's `metadata.llm_config`; `--script` means the scripted provider. A workflow with
+ * agent nodes that no setting gives a provider, an unknown provider, a key written in the workflow or a missing key
+ * for a public API is bad input, reported before anything runs. The API keys are read from `env` here and held
+ * redacted from then on.
  */
 export const agentProvider = (
   workflow: WorkflowDefinition.WorkflowDefinition,
-  script: string | undefined
-): Effect.Effect<Layer.Layer<AgentProvider.AgentProvider>, UsageError, FileSystem.FileSystem> => {
-  if (script !== undefined) {
-    return AgentProvider.loadScript(script).pipe(
-      Effect.map(AgentProvider.layerScripted),
-      Effect.mapError((error) => new UsageError({ description: `--script: ${error.message}` }))
-    )
-  }
-  const agents = workflow.nodes.filter((node) => node.type === "agent").map((node) => `'${node.id}'`)
-  return agents.length === 0
-    ? Effect.succeed(AgentProvider.layerNone)
-    : Effect.fail(
-      new UsageError({
-        description: `workflow '${workflow.name}' has agent nodes (${agents.join(", ")}) and no model provider; ` +
-          `give --script FILE to play their model turns from a script`
+  settings: ProviderSettings,
+  env: ProviderConfig.Environment = process.env
+): Effect.Effect<Layer.Layer<AgentProvider.AgentProvider>, UsageError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const { script } = settings
+    const loadScript = (path: string) =>
+      AgentProvider.loadScript(path).pipe(
+        Effect.mapError((error) => new UsageError({ description: `--script: ${error.message}` }))
+      )
+    const agents = workflow.nodes.filter((node) => node.type === "agent")
+    if (agents.length === 0) {
+      return script === undefined ? AgentProvider.layerNone : AgentProvider.layerScripted(yield* loadScript(script))
+    }
+    const workflowConfig = ProviderConfig.workflowConfigOf(workflow.metadata)
+    const endpoints: Record<string, ProviderConfig.Endpoint> = {}
+    const scripted: Array<string> = []
+    const unconfigured: Array<string> = []
+    for (const node of agents) {
+      const resolved = ProviderConfig.resolve({
+        flags: settings,
+        env,
+        workflowConfig,
+        nodeConfig: node.llmConfig,
+        nodeId: node.id
       })
-    )
-}
+      if (Either.isLeft(resolved)) return yield* new UsageError({ description: resolved.left })
+      const choice = resolved.right
+      if (choice === undefined) unconfigured.push(`'${node.id}'`)
+      else if (choice._tag === "Scripted") scripted.push(`'${node.id}'`)
+      else endpoints[node.id] = choice.endpoint
+    }
+    if (unconfigured.length > 0) {
+      return yield* new UsageError({
+        description: `workflow '${workflow.name}' has agent nodes (${unconfigured.join(", ")}) and no model ` +
+          "provider; give --provider openai or --provider anthropic (key in OPENAI_API_KEY / ANTHROPIC_API_KEY), " +
+          "set VICTOR_PROVIDER, or name one in llm_config.provider; or give --script FILE to play their model " +
+          "turns from a script, offline"
+      })
+    }
+    if (scripted.length > 0 && script === undefined) {
+      return yield* new UsageError({
+        description: `agent nodes ${scripted.join(", ")} use the scripted provider, which plays model turns from a ` +
+          "script: give --script FILE"
+      })
+    }
+    const fallback = script === undefined
+      ? AgentProvider.none
+      : yield* AgentProvider.makeScripted(yield* loadScript(script))
+    if (Object.keys(endpoints).length === 0) return Layer.succeed(AgentProvider.AgentProvider, fallback)
+    return ModelProvider.layerForNodes(endpoints, fallback).pipe(Layer.provide(FetchHttpClient.layer))
+  })

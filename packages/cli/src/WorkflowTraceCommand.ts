@@ -6,20 +6,23 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
+import * as TraceContext from "@victor/core/TraceContext"
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
-import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as BundledExporters from "./BundledExporters.ts"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
+import * as PluginLoader from "./PluginLoader.ts"
+import * as BundledExporters from "./BundledExporters.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Settings from "./Settings.ts"
+import * as RunPersistence from "./store/RunPersistence.ts"
+import * as VictorConfig from "./VictorConfig.ts"
 import * as Summary from "./Summary.ts"
 import * as TerminalHumanInput from "./TerminalHumanInput.ts"
 import * as WorkflowInput from "./WorkflowInput.ts"
@@ -30,10 +33,16 @@ export interface TraceCommandOptions {
   readonly file: string
   readonly output: string | undefined
   readonly format: string | undefined
+  /** `--csv-rows`: one CSV row per node (default) or per tool call. */
+  readonly csvRows?: "nodes" | "tools" | undefined
   readonly context: string | undefined
   readonly workflow: string | undefined
   /** A script for the scripted agent provider. */
   readonly script: string | undefined
+  /** `--provider`, `--model`, `--base-url`: the model of agent nodes (see `ProviderOptions`). */
+  readonly provider?: string | undefined
+  readonly model?: string | undefined
+  readonly baseUrl?: string | undefined
   readonly concurrency: number | undefined
   readonly maxIterations: number | undefined
   /** `--yes`: answer hitl approvals with yes and other questions with their defaults, never asking. */
@@ -41,6 +50,8 @@ export interface TraceCommandOptions {
   /** `ndjson` streams execution events to stdout; the summary then goes to stderr. */
   readonly events: "ndjson" | undefined
   readonly traceDir: string | undefined
+  /** `--capture`: how large inputs and outputs are stored (full: blobs, preview, none). */
+  readonly capture?: "full" | "preview" | "none" | undefined
 }
 
 const formatBytes = (bytes: number): string =>
@@ -67,15 +78,30 @@ export const run = (
     }
     const registry = yield* ExporterRegistry.ExporterRegistry
     const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
+    yield* TraceOptions.checkCsvRows(exporter, options.csvRows)
     const workflow = yield* WorkflowInput.load(options.file, options.workflow)
     for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
+    // A run started by another (a `victor` in a shell node, or any W3C-traced caller) continues its trace context.
+    const inherited = TraceContext.fromEnvironment(process.env)
+    if (inherited.warning !== undefined) yield* Console.error(`warning: ${inherited.warning}`)
     yield* WorkflowInput.checkTools(workflow)
-    const provider = yield* WorkflowInput.agentProvider(workflow, options.script)
+    const provider = yield* WorkflowInput.agentProvider(workflow, {
+      script: options.script,
+      provider: options.provider,
+      model: options.model,
+      baseUrl: options.baseUrl
+    })
 
     const traceDirectory = Settings.traceDirectory(options.traceDir)
-    const runLayer = Layer.merge(
-      WorkflowTracer.layer().pipe(Layer.provide(FileSystemTraceStore.layer({ directory: traceDirectory }))),
-      ToolRegistry.layerBuiltin
+    // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
+    const { config } = yield* VictorConfig.load()
+    const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
+    const runLayer = Layer.mergeAll(
+      WorkflowTracer.layer().pipe(
+        Layer.provide(RunPersistence.storeLayer(traceDirectory, RunPersistence.captureOptions(options.capture, config)))
+      ),
+      ToolRegistry.layerBuiltin,
+      RunPersistence.redactionLayer(redaction)
     )
     const result = yield* Effect.scoped(Effect.gen(function*() {
       // stdout carries the events with --events ndjson; otherwise a terminal gets the live view.
@@ -94,7 +120,9 @@ export const run = (
       return yield* WorkflowExecutor.execute(workflow, {
         context: state,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-        ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations })
+        ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
+        ...(inherited.traceParent === undefined ? {} : { traceParent: inherited.traceParent }),
+        ...(inherited.parentTraceId === undefined ? {} : { parentTraceId: inherited.parentTraceId })
       }).pipe(
         TraceHandler.provideMore(...watchers),
         Effect.provide(Layer.merge(provider, humanInput))
@@ -134,4 +162,9 @@ export const run = (
       return yield* new WorkflowFailed({ status: trace.status })
     }
     if (storeProblem !== undefined) return yield* new UsageError({ description: storeProblem })
-  }).pipe(Effect.provide(BundledExporters.layer))
+  }).pipe(Effect.provide(
+    // Plugins from victor.config.json are loaded only for a run that exports.
+    options.output === undefined && options.format === undefined && options.csvRows === undefined
+      ? BundledExporters.layer
+      : PluginLoader.layer({ csvRows: options.csvRows })
+  ))

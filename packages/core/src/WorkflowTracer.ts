@@ -36,6 +36,7 @@ import {
   removeOpen,
   snapshot
 } from "./internal/activeTrace.ts"
+import * as JournalWriter from "./internal/journalWriter.ts"
 import { emptyObject, type JsonObject } from "./Json.ts"
 import * as TraceAnalysis from "./TraceAnalysis.ts"
 import { type TraceHandler, TraceHandlers, type TraceRef } from "./TraceHandler.ts"
@@ -294,6 +295,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
     const emit = (trace: ActiveTrace, event: ExecutionEvent): Effect.Effect<void> => {
       trace.events.push(event)
+      trace.persistence?.wake()
       return trace.handlers.length === 0 ? Effect.void : runHooks(trace, (h) => h.onEvent?.(event, refOf(trace)))
     }
 
@@ -340,6 +342,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             error: record.error ?? "failed"
           }
       )
+      trace.persistence?.wake()
       return record
     }
 
@@ -370,6 +373,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       }
       addOpen(trace, node)
       trace.events.push({ eventType: ExecutionEventType.NODE_STARTED, timestamp: node.startTime, nodeId: node.nodeId })
+      trace.persistence?.wake()
       return node
     }
 
@@ -440,6 +444,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       } else if (autoToolCalls) trace.pendingToolCalls.push(record)
       const event = toolEvent(record, owner?.nodeId, endTime)
       trace.events.push(event)
+      trace.persistence?.wake()
       if (trace.handlers.length === 0) return Effect.succeed(record)
       return Effect.as(
         runHooks(trace, (h) => {
@@ -491,6 +496,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 Effect.zipRight(
                   emit(trace, { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime })
                 ),
+                // Journaled from here on, so that a run that dies is recovered rather than lost.
+                Effect.zipRight(Effect.map(JournalWriter.start(store, trace), (p) => void (trace.persistence = p))),
                 Effect.as(refOf(trace))
               )
             })
@@ -714,7 +721,9 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             ...(error === null ? {} : { error })
           }).pipe(
             Effect.zipRight(Effect.sync(() => {
-              lastEnded = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
+              const ended = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
+              // Redacted before anything is written: the store, the journal and exports all get this copy.
+              lastEnded = trace.persistence?.redactor.active === true ? trace.persistence.redactor.trace(ended) : ended
               trace.final = lastEnded
               // The fiber leaves any node of the trace behind, but keeps the ended trace for its own `getTrace`
               // (recording skips ended traces), so that it never gets another fiber's trace instead.
@@ -722,7 +731,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
               if (current !== undefined) current.node = undefined
               return lastEnded
             })),
-            Effect.tap((ended) => store.save(ended))
+            Effect.tap((ended) => trace.persistence === undefined ? store.save(ended) : trace.persistence.finish(ended))
           )
         }),
 

@@ -47,6 +47,43 @@ describe("TraceJson", () => {
     }
   })
 
+  it("matches the schema encoding byte for byte for every optional event field and awkward values", () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON() {
+        return `${this.cents / 100} EUR`
+      }
+    }
+    const odd = Object.assign(new Money(150), { note: "<b>&\u2028é😀\ud800" }) as unknown as Record<string, unknown>
+    const trace = sampleTrace({
+      inputs: { "2": "numeric key first", b: [1, null, { c: undefined }], a: NaN, when: new Date(0) },
+      outputs: odd,
+      events: [
+        { eventType: "workflow_started", timestamp: 1 },
+        {
+          eventType: "tool_call_failed",
+          timestamp: 2.5,
+          nodeId: "read",
+          toolName: "read",
+          status: "failed",
+          durationSeconds: 0.25,
+          error: "line\nbreak \"quoted\"",
+          data: { nested: { deep: [1, "two"] } }
+        },
+        { eventType: "node_skipped", timestamp: 3, nodeId: "skip", data: odd }
+      ]
+    })
+    for (const indent of [0, 1, 2, 7]) {
+      const expected = JSON.stringify(WorkflowTrace.encode(trace), null, indent)
+      expect(TraceJson.encodeToString(trace, { indent })).toBe(expected)
+      expect(Array.from(TraceJson.chunks(trace, { indent })).join("")).toBe(expected)
+      const decoder = new TextDecoder()
+      const viaBytes = Array.from(TraceJson.bytes(trace, { indent, batchSize: 64 }))
+        .map((batch) => decoder.decode(batch, { stream: true })).join("") + decoder.decode()
+      expect(viaBytes).toBe(expected)
+    }
+  })
+
   it("writes the guide's keys in the schema's order, snake_case throughout", () => {
     const trace = sampleTrace()
     const parsed = JSON.parse(TraceJson.encodeToString(trace))

@@ -1,10 +1,12 @@
 /**
  * The TraceStore contract suite: every TraceStore implementation runs it (`testTraceStore("memory", layer)`), so all
- * stores behave alike for save, get, list, filters and remove.
+ * stores behave alike for save, get, list, filters, remove, prune, and the journals of running traces (begin, append,
+ * finish, recovery of an abandoned journal as `incomplete`).
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import * as Journal from "../src/Journal.ts"
 import * as TraceStore from "../src/TraceStore.ts"
 import type { WorkflowTrace } from "../src/WorkflowTrace.ts"
 
@@ -96,6 +98,107 @@ export const testTraceStore = <E>(name: string, makeLayer: () => Layer.Layer<Tra
         yield* store.save(sampleTrace({ status: "running" }))
         yield* store.save(sampleTrace({ status: "failed" }))
         expect((yield* store.list()).map((s) => s.status)).toEqual(["failed"])
+      })))
+
+    const header = Journal.headerOf({ ...sampleTrace(), traceId: "run-1", startTime: 100 })
+    const started = (nodeId: string, timestamp: number) =>
+      Journal.event({ eventType: "node_started", timestamp, nodeId })
+    const finishedNode = (nodeId: string, timestamp: number) => ({
+      ...sampleTrace().nodes[0]!,
+      nodeId,
+      timestamp,
+      durationSeconds: 1
+    })
+    const quickEntries = [
+      Journal.event({ eventType: "workflow_started", timestamp: 100 }),
+      started("quick", 100),
+      Journal.nodeStarted({ nodeId: "quick", nodeType: "compute", timestamp: 100, inputs: {} }),
+      Journal.event({ eventType: "node_completed", timestamp: 101, nodeId: "quick", status: "success", durationSeconds: 1 }),
+      Journal.node(finishedNode("quick", 100)),
+      started("slow", 101),
+      Journal.nodeStarted({ nodeId: "slow", nodeType: "compute", timestamp: 101, inputs: { command: "sleep 30" } }),
+      Journal.toolCall({ ...sampleTrace().nodes[0]!.toolCalls[0]!, toolName: "shell", timestamp: 101 }, "slow")
+    ]
+
+    it.effect("lists a journaled trace as running with what it has so far, and leaves it alone while it lives", () =>
+      run(Effect.gen(function*() {
+        const store = yield* TraceStore.TraceStore
+        const journal = yield* store.begin(header)
+        yield* journal.append(quickEntries)
+        expect(yield* store.recover).toEqual([])
+        const [summary] = yield* store.list()
+        expect(summary).toMatchObject({ traceId: "run-1", status: "running", nodeCount: 2, failedNodeCount: 0 })
+        const running = yield* store.get("run-1")
+        expect(running.status).toBe("running")
+        expect(running.nodes.map((n) => n.nodeId)).toEqual(["quick", "slow"])
+        expect(yield* store.list({ status: "succeeded" })).toEqual([])
+      })))
+
+    it.effect("finish stores the final trace in place of the journal", () =>
+      run(Effect.gen(function*() {
+        const store = yield* TraceStore.TraceStore
+        const journal = yield* store.begin(header)
+        yield* journal.append(quickEntries)
+        const final = sampleTrace({ traceId: "run-1", startTime: 100 })
+        yield* journal.finish(final)
+        expect(yield* store.get("run-1")).toEqual(final)
+        expect((yield* store.list()).map((s) => [s.traceId, s.status])).toEqual([["run-1", "succeeded"]])
+        expect(yield* store.recover).toEqual([])
+      })))
+
+    it.effect("recovers an abandoned journal as incomplete: finished nodes, tool calls, the open node failed", () =>
+      run(Effect.gen(function*() {
+        const store = yield* TraceStore.TraceStore
+        const journal = yield* store.begin(header)
+        yield* journal.append(quickEntries)
+        yield* journal.abandon
+        expect(yield* store.recover).toEqual(["run-1"])
+        expect(yield* store.recover).toEqual([])
+        const trace = yield* store.get("run-1")
+        expect(trace).toMatchObject({ status: "incomplete", workflowName: "review", inputs: header.inputs })
+        expect(trace.error).toBe(Journal.INCOMPLETE_ERROR)
+        expect(trace.nodes.map((n) => [n.nodeId, n.nodeType, n.success])).toEqual([
+          ["quick", "compute", true],
+          ["slow", "compute", false]
+        ])
+        expect(trace.nodes[1]!.error).toBe(Journal.UNFINISHED_NODE_ERROR)
+        expect(trace.nodes[1]!.inputs).toEqual({ command: "sleep 30" })
+        expect(trace.nodes[1]!.toolCalls.map((c) => c.toolName)).toEqual(["shell"])
+        expect(trace.events.map((e) => e.eventType)).toEqual([
+          "workflow_started",
+          "node_started",
+          "node_completed",
+          "node_started"
+        ])
+        expect((yield* store.list({ status: "incomplete" })).map((s) => s.traceId)).toEqual(["run-1"])
+      })))
+
+    it.effect("rejects a journal for an invalid id", () =>
+      run(Effect.gen(function*() {
+        const store = yield* TraceStore.TraceStore
+        expect((yield* Effect.flip(store.begin({ ...header, traceId: "../x" }))).reason).toBe("InvalidId")
+      })))
+
+    it.effect("prunes by age, count and size (dry run first); running traces stay", () =>
+      run(Effect.gen(function*() {
+        const store = yield* TraceStore.TraceStore
+        for (const [id, start] of [["a", 10], ["b", 20], ["c", 30], ["d", 40]] as const) {
+          yield* store.save(sampleTrace({ traceId: id, startTime: start }))
+        }
+        const journal = yield* store.begin({ ...header, startTime: 5 })
+        yield* journal.append(quickEntries.slice(0, 2))
+        const ids = Effect.map(store.list(), (list) => list.map((s) => s.traceId))
+        const dry = yield* store.prune({ startedBefore: 25, dryRun: true })
+        expect(dry.removed.map((s) => s.traceId)).toEqual(["a", "b"])
+        expect(dry.dryRun).toBe(true)
+        expect(yield* ids).toEqual(["run-1", "a", "b", "c", "d"])
+        const byAge = yield* store.prune({ startedBefore: 15 })
+        expect(byAge.removed.map((s) => s.traceId)).toEqual(["a"])
+        expect(byAge.freedBytes).toBeGreaterThan(0)
+        expect((yield* store.prune({ keepLast: 2 })).removed.map((s) => s.traceId)).toEqual(["b"])
+        expect(yield* ids).toEqual(["run-1", "c", "d"])
+        expect((yield* store.prune({ maxBytes: 1 })).removed.map((s) => s.traceId)).toEqual(["c", "d"])
+        expect(yield* ids).toEqual(["run-1"])
       })))
 
     it.effect("removes a trace", () =>

@@ -1,29 +1,72 @@
 /**
- * A TraceStore on any @effect/platform `FileSystem` (Node, Bun, Deno): one `{workflow}_{traceId}.json` file per
- * finished trace in the guide's JSON format, in a directory private to the user (0700, files 0600).
+ * A TraceStore on any @effect/platform `FileSystem` (Node, Bun, Deno), in a directory private to the user (0700,
+ * files 0600):
+ * - `{workflow}_{traceId}.jsonl`: the journal of a running trace, one JSON line per entry, appended and written
+ *   through to the OS as things happen (it survives `kill -9`), its mtime touched by a heartbeat while the run lives;
+ * - `{workflow}_{traceId}.json`: a finished trace in the guide's JSON format, streamed to a temp file and renamed, so
+ *   a reader never sees half a trace; the journal is removed once it is there;
+ * - `.index.jsonl`: summaries for fast listing (see `internal/traceIndex.ts`), a cache rebuilt from the files;
+ * - `blobs/<sha256>`: large payloads, stored once (see `@victor/core/Payload`).
  *
- * Files are streamed to a temp file in the same directory and renamed over the final name, so a reader never sees a
- * half-written trace and a failed save leaves nothing behind. Files are decoded, never trusted: `get` reports a
- * corrupt file as `Corrupt`, naming the file and the field; `list` skips foreign and corrupt files with a warning.
+ * Recovery: `list`, `get` and `prune` first turn journals whose run is gone into `incomplete` traces. A run is gone
+ * when its journal's owner (pid and host, in the header) is a process of this host that no longer exists, or, when
+ * that cannot be known, when its heartbeat is older than `staleAfterSeconds`. A recovering process claims a journal
+ * by renaming it, and writes the trace with a hard link that never replaces a file, so a run that finishes after all
+ * keeps its real trace.
+ *
+ * Files are decoded, never trusted: `get` reports a corrupt file as `Corrupt`, naming the file and the field; `list`
+ * skips foreign and corrupt files with one warning each.
  */
+import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
+import * as Journal from "@victor/core/Journal"
+import * as Payload from "@victor/core/Payload"
 import * as TraceJson from "@victor/core/TraceJson"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as internal from "./internal/traceFiles.ts"
+import * as TraceIndex from "./internal/traceIndex.ts"
 
-/** Where the store keeps its files. */
+/** Where the store keeps its files and how it tells live runs from dead ones. */
 export interface Options {
-  /** The trace directory; created (with its parents, mode 0700) on the first save. */
+  /** The trace directory; created (with its parents, mode 0700) on the first write. */
   readonly directory: string
+  /** This process, stamped into the journals it writes so that others can tell whether it still runs. */
+  readonly owner?: Journal.JournalOwner
+  /** Whether a process of this host runs (Node: `process.kill(pid, 0)`); without it, only heartbeats count. */
+  readonly isProcessAlive?: (pid: number) => boolean
+  /** How often a running trace's journal is touched; default 2 s. */
+  readonly heartbeatSeconds?: number
+  /** A journal not touched for this long, whose owner cannot be checked, belongs to a dead run; default 30 s. */
+  readonly staleAfterSeconds?: number
+  /** How large payloads are kept (blobs); default `full` with a 64 KiB inline budget. */
+  readonly capture?: Payload.CaptureOptions
+  /** While a run is live, unreferenced blobs younger than this are kept by prune (it may be about to use them). */
+  readonly blobGraceSeconds?: number
 }
 
-/** How many trace files `list` reads at the same time. */
-const listConcurrency = 4
+/** The journals this process is writing, by path (across store instances): never recovered from under it. */
+const ownJournals = globalValue("@victor/store-fs/ownJournals", () => new Set<string>())
+
+/** How many files are read or stat'ed at the same time. */
+const concurrency = 32
+
+const BLOB_DIR = "blobs"
+
+const randomSuffix = () => globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)
+
+const mtimeOf = (info: FileSystem.File.Info): number => Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0)
 
 /** A file system trace store over the `FileSystem` and `Path` services. */
 export const make = (
@@ -33,51 +76,245 @@ export const make = (
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const directory = options.directory
+    const indexFile = path.join(directory, TraceIndex.INDEX_NAME)
+    const blobDirectory = path.join(directory, BLOB_DIR)
+    const heartbeat = Duration.seconds(options.heartbeatSeconds ?? 2)
+    const staleAfterMs = (options.staleAfterSeconds ?? 30) * 1000
+    const blobGraceMs = (options.blobGraceSeconds ?? 600) * 1000
+    const capturer = Payload.make(options.capture)
+
+    const ignoreNotFound = <A>(fallback: A) => (effect: Effect.Effect<A, PlatformError.PlatformError>) =>
+      Effect.catchIf(effect, internal.isNotFound, () => Effect.succeed(fallback))
 
     /** The directory's entries; a directory that does not exist yet is empty. */
     const readNames: Effect.Effect<ReadonlyArray<string>, TraceStore.TraceStoreError> = fs.readDirectory(directory)
       .pipe(
-        Effect.catchIf(internal.isNotFound, () => Effect.succeed<ReadonlyArray<string>>([])),
+        ignoreNotFound<ReadonlyArray<string>>([]),
         Effect.mapError(internal.unavailable("list traces in", directory))
       )
 
-    const ensureDirectory = Effect.gen(function*() {
-      if (yield* fs.exists(directory)) return
-      yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 })
-      // The mode given to mkdir is filtered by the umask; set it explicitly.
-      yield* fs.chmod(directory, 0o700)
-    }).pipe(Effect.mapError(internal.unavailable("create trace directory", directory)))
+    const makePrivateDirectory = (dir: string, what: string) =>
+      Effect.gen(function*() {
+        if (yield* fs.exists(dir)) return
+        yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 })
+        // The mode given to mkdir is filtered by the umask; set it explicitly.
+        yield* fs.chmod(dir, 0o700)
+      }).pipe(Effect.mapError(internal.unavailable(what, dir)))
 
-    /** A file's parsed JSON, or none when it no longer exists (removed or replaced since the listing). */
-    const readJson = (file: string): Effect.Effect<Option.Option<unknown>, TraceStore.TraceStoreError> =>
+    const ensureDirectory = makePrivateDirectory(directory, "create trace directory")
+
+    /** A file's text, or none when it no longer exists (removed or replaced since the listing). */
+    const readText = (file: string, what = "read trace"): Effect.Effect<Option.Option<string>, TraceStore.TraceStoreError> =>
       fs.readFileString(file).pipe(
         Effect.map(Option.some),
-        Effect.catchIf(internal.isNotFound, () => Effect.succeed(Option.none<string>())),
-        Effect.mapError(internal.unavailable("read trace", file)),
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.succeed(Option.none()),
-          onSome: (text) => Effect.map(internal.parseJson(file, text), Option.some)
-        }))
+        ignoreNotFound(Option.none<string>()),
+        Effect.mapError(internal.unavailable(what, file))
       )
 
-    const decode = (
+    /** A file's parsed JSON, or none when it no longer exists. */
+    const readJson = (file: string): Effect.Effect<Option.Option<unknown>, TraceStore.TraceStoreError> =>
+      Effect.flatMap(readText(file), Option.match({
+        onNone: () => Effect.succeed(Option.none()),
+        onSome: (text) => Effect.map(internal.parseJson(file, text), Option.some)
+      }))
+
+    const decodeSlow = (
       file: string,
       json: unknown
     ): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
       Effect.mapError(WorkflowTrace.decodeUnknown(json), (error) => internal.notATrace(file, error))
+
+    /** Decodes a trace file's JSON: Schema for the header, hand-written checks for its nodes and events (fast). */
+    const decode = (
+      file: string,
+      json: unknown
+    ): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
+      Effect.suspend(() => {
+        if (typeof json !== "object" || json === null) return decodeSlow(file, json)
+        const o = json as { readonly nodes?: unknown; readonly events?: unknown }
+        const rawNodes = o.nodes ?? []
+        const rawEvents = o.events ?? []
+        if (!Array.isArray(rawNodes) || !Array.isArray(rawEvents)) return decodeSlow(file, json)
+        const nodes: Array<WorkflowTrace.NodeTraceRecord> = []
+        for (const n of rawNodes) {
+          const decoded = Journal.decodeNodeFast(n)
+          if (decoded === undefined) return decodeSlow(file, json)
+          nodes.push(decoded)
+        }
+        const events: Array<WorkflowTrace.WorkflowTrace["events"][number]> = []
+        for (const e of rawEvents) {
+          const decoded = Journal.decodeEventFast(e)
+          if (decoded === undefined) return decodeSlow(file, json)
+          events.push(decoded)
+        }
+        return Effect.map(decodeSlow(file, { ...o, nodes: [], events: [] }), (header) => ({ ...header, nodes, events }))
+      })
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Blobs
+    // -----------------------------------------------------------------------------------------------------------
+
+    const writeBlob = (blob: Payload.Blob) =>
+      Effect.gen(function*() {
+        const file = path.join(blobDirectory, blob.sha256)
+        const now = yield* Clock.currentTimeMillis
+        // Already there: the same content. Touched, so that a prune running now sees it as fresh.
+        const touched = yield* Effect.either(fs.utimes(file, new Date(now), new Date(now)))
+        if (touched._tag === "Right") return
+        yield* makePrivateDirectory(blobDirectory, "create blob directory")
+        const temp = path.join(blobDirectory, `.${blob.sha256}.${randomSuffix()}.tmp`)
+        const cannotWrite = internal.unavailable("write blob", file)
+        yield* Effect.gen(function*() {
+          yield* fs.writeFile(temp, blob.bytes, { flag: "wx", mode: 0o600 })
+          yield* fs.chmod(temp, 0o600)
+          yield* fs.rename(temp, file)
+        }).pipe(Effect.mapError(cannotWrite), Effect.onError(() => Effect.ignore(fs.remove(temp))))
+      })
+
+    const writeBlobs = (blobs: ReadonlyArray<Payload.Blob>) =>
+      Effect.forEach(blobs, writeBlob, { discard: true, concurrency: 4 })
+
+    const readBlob = (sha256: string): Effect.Effect<string, TraceStore.TraceStoreError> =>
+      Effect.gen(function*() {
+        const hash = yield* TraceStore.validateBlobName(sha256)
+        const file = path.join(blobDirectory, hash)
+        const text = yield* readText(file, "read blob")
+        if (Option.isNone(text)) {
+          return yield* new TraceStore.TraceStoreError({
+            reason: "NotFound",
+            path: file,
+            description: `blob ${file} is missing (removed by hand?); the trace keeps its preview`
+          })
+        }
+        return text.value
+      })
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Index
+    // -----------------------------------------------------------------------------------------------------------
+
+    const readIndex: Effect.Effect<TraceIndex.Parsed | undefined> = readText(indexFile, "read index").pipe(
+      Effect.map(Option.match({ onNone: () => undefined, onSome: TraceIndex.parse })),
+      // An index that cannot be read is rebuilt like a missing one.
+      Effect.orElseSucceed(() => undefined)
+    )
+
+    /** Appends index lines when there is an index (`list` creates it); a failure only makes it stale. */
+    const appendIndex = (lines: ReadonlyArray<string>) =>
+      lines.length === 0 ? Effect.void : Effect.gen(function*() {
+        if (!(yield* fs.exists(indexFile).pipe(Effect.orElseSucceed(() => false)))) return
+        yield* fs.writeFileString(indexFile, lines.map((l) => l + "\n").join(""), { flag: "a", mode: 0o600 })
+      }).pipe(Effect.ignore)
+
+    const rewriteIndex = (entries: Iterable<TraceIndex.Entry>) =>
+      Effect.gen(function*() {
+        const temp = path.join(directory, `${TraceIndex.INDEX_NAME}.${randomSuffix()}.tmp`)
+        const text = Array.from(entries, (e) => TraceIndex.encode(e) + "\n").join("")
+        yield* fs.writeFileString(temp, text, { flag: "wx", mode: 0o600 })
+        yield* fs.chmod(temp, 0o600)
+        yield* fs.rename(temp, indexFile).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
+      }).pipe(Effect.ignore)
+
+    const statOf = (file: string) =>
+      fs.stat(file).pipe(
+        Effect.map((info) => Option.some({ size: Number(info.size), mtime: mtimeOf(info) })),
+        Effect.orElseSucceed(() => Option.none<{ size: number; mtime: number }>())
+      )
+
+    /** An index entry made by reading a file (for a file the index does not know, or knows an older version of). */
+    const indexEntryOf = (name: string, stat: { size: number; mtime: number }): Effect.Effect<TraceIndex.Entry | undefined> => {
+      const file = path.join(directory, name)
+      const base = { file: name, size: stat.size, mtime: stat.mtime }
+      return Effect.gen(function*() {
+        const text = yield* readText(file)
+        if (Option.isNone(text)) return undefined
+        const json = yield* internal.parseJson(file, text.value)
+        const trace = yield* decode(file, json)
+        if (!name.endsWith(`_${trace.traceId}.json`)) {
+          return {
+            ...base,
+            summary: undefined,
+            skip: `it holds trace ${trace.traceId} but is not named *_${trace.traceId}.json`,
+            blobs: []
+          }
+        }
+        return {
+          ...base,
+          summary: WorkflowTrace.summarize(trace),
+          skip: undefined,
+          blobs: Payload.referencedHashes(text.value)
+        }
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.succeed<TraceIndex.Entry>({
+            ...base,
+            summary: undefined,
+            skip: error.description.startsWith(`trace file ${file} `)
+              ? error.description.slice(`trace file ${file} `.length)
+              : error.description,
+            blobs: []
+          })
+        )
+      )
+    }
+
+    /** Every trace file's index entry, from the index where it is up to date; keeps the index up to date. */
+    const indexedEntries: Effect.Effect<ReadonlyArray<TraceIndex.Entry>, TraceStore.TraceStoreError> = Effect.gen(
+      function*() {
+        const names = (yield* readNames).filter(internal.isTraceFileName)
+        if (names.length === 0 && !(yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false)))) return []
+        const index = yield* readIndex
+        const known = index?.entries ?? new Map<string, TraceIndex.Entry>()
+        const fresh: Array<TraceIndex.Entry> = []
+        const present: Array<TraceIndex.Entry> = []
+        // A few fibers, each going through its share of the files: a fiber per file costs more than its stat.
+        const lanes = Array.from({ length: concurrency }, (_, lane) => names.filter((_, i) => i % concurrency === lane))
+        yield* Effect.forEach(lanes, (lane) =>
+          Effect.gen(function*() {
+            for (const name of lane) {
+              const stat = yield* statOf(path.join(directory, name))
+              if (Option.isNone(stat)) continue
+              const entry = known.get(name)
+              if (entry !== undefined && entry.size === stat.value.size && entry.mtime === stat.value.mtime) {
+                present.push(entry)
+                continue
+              }
+              const read = yield* indexEntryOf(name, stat.value)
+              if (read === undefined) continue
+              fresh.push(read)
+              present.push(read)
+            }
+          }), { concurrency, discard: true })
+        const gone = known.size + fresh.length - present.length
+        if (index === undefined || index.corrupt || index.lines > 2 * present.length + 64 || gone > 0) {
+          yield* rewriteIndex(present)
+        } else if (fresh.length > 0) {
+          yield* appendIndex(fresh.map(TraceIndex.encode))
+        }
+        for (const entry of present) {
+          if (entry.skip !== undefined) yield* Effect.logWarning(`skipping ${path.join(directory, entry.file)}: ${entry.skip}`)
+        }
+        return present
+      }
+    )
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Finished traces
+    // -----------------------------------------------------------------------------------------------------------
 
     /**
      * The parsed files that may hold this id: named `*_{id}.json` and not declaring another id (a file of id `a_b`
      * is also named `*_b.json`). Problems with files that might be this trace are returned, not raised, so that a
      * readable copy still wins.
      */
-    const candidates = (id: string) =>
+    const candidates = (id: string, except?: string) =>
       Effect.gen(function*() {
         const found: Array<{ readonly file: string; readonly json: unknown }> = []
         const problems: Array<TraceStore.TraceStoreError> = []
         for (const name of yield* readNames) {
           if (!internal.mayHoldId(name, id)) continue
           const file = path.join(directory, name)
+          if (file === except) continue
           const read = yield* Effect.either(readJson(file))
           if (read._tag === "Left") {
             problems.push(read.left)
@@ -91,22 +328,27 @@ export const make = (
         return { found, problems }
       })
 
-    /** Streams the trace's JSON into a fresh temp file, then renames it over the final name; no partial file stays. */
-    const writeAtomically = (trace: WorkflowTrace.WorkflowTrace, file: string, temp: string) => {
+    const unencodable = (file: string, traceId: string) => (cause: unknown) =>
+      internal.corrupt(
+        file,
+        `cannot be written: the trace holds a value JSON cannot represent (${
+          cause instanceof Error ? cause.message : String(cause)
+        })`,
+        traceId
+      )
+
+    /**
+     * Streams the trace's JSON into a fresh temp file, flushed, then puts it in place: renamed over the final name,
+     * or with `noClobber` hard-linked (failing with AlreadyExists rather than replacing a file). No partial file stays.
+     */
+    const writeAtomically = (trace: WorkflowTrace.WorkflowTrace, file: string, noClobber = false) => {
+      const temp = path.join(directory, internal.tempFileName(path.basename(file)))
       const cannotWrite = internal.unavailable("write trace to", file, trace.traceId)
-      const unencodable = (cause: unknown) =>
-        internal.corrupt(
-          file,
-          `cannot be written: the trace holds a value JSON cannot represent (${
-            cause instanceof Error ? cause.message : String(cause)
-          })`,
-          trace.traceId
-        )
       const streamToTemp = Effect.scoped(Effect.gen(function*() {
         const handle = yield* Effect.mapError(fs.open(temp, { flag: "wx", mode: 0o600 }), cannotWrite)
         const batches = TraceJson.bytes(trace)[Symbol.iterator]()
         while (true) {
-          const next = yield* Effect.try({ try: () => batches.next(), catch: unencodable })
+          const next = yield* Effect.try({ try: () => batches.next(), catch: unencodable(file, trace.traceId) })
           if (next.done === true) break
           yield* Effect.mapError(handle.writeAll(next.value), cannotWrite)
         }
@@ -117,36 +359,259 @@ export const make = (
         yield* streamToTemp
         // The mode given to open is filtered by the umask; set it before the file gets its final name.
         yield* Effect.mapError(fs.chmod(temp, 0o600), cannotWrite)
+        if (noClobber) {
+          const linked = yield* Effect.either(fs.link(temp, file))
+          yield* Effect.ignore(fs.remove(temp))
+          if (linked._tag === "Left") {
+            if (linked.left._tag === "SystemError" && linked.left.reason === "AlreadyExists") return false
+            return yield* Effect.fail(cannotWrite(linked.left))
+          }
+          return true
+        }
         yield* Effect.mapError(fs.rename(temp, file), cannotWrite)
+        return true
       }).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
     }
 
     /** Removes other files holding this id (the same trace saved earlier under another workflow name). */
     const removeStale = (id: string, keep: string) =>
       Effect.gen(function*() {
-        const { found } = yield* candidates(id)
+        // The file just written is not read back: it can be a 100,000-node trace.
+        const { found } = yield* candidates(id, keep)
         for (const { file, json } of found) {
-          if (file === keep || internal.declaredTraceId(json) !== id) continue
+          if (internal.declaredTraceId(json) !== id) continue
           yield* fs.remove(file).pipe(
-            Effect.catchIf(internal.isNotFound, () => Effect.void),
+            ignoreNotFound<void>(undefined),
             Effect.mapError(internal.unavailable("remove old copy of trace", file, id))
           )
+          yield* appendIndex([TraceIndex.encodeRemoval(path.basename(file))])
         }
       })
 
-    const save = (trace: WorkflowTrace.WorkflowTrace): Effect.Effect<void, TraceStore.TraceStoreError> =>
+    /** Writes a trace (captured: large payloads to blobs) and indexes it; with `noClobber`, never over a file. */
+    const store = (trace: WorkflowTrace.WorkflowTrace, noClobber: boolean) =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(trace.traceId)
         const name = internal.fileName(trace.workflowName, id)
         const file = path.join(directory, name)
         yield* ensureDirectory
-        yield* writeAtomically(trace, file, path.join(directory, internal.tempFileName(name)))
+        const captured = yield* capturer.trace(trace)
+        yield* writeBlobs(captured.blobs)
+        const written = yield* writeAtomically(captured.trace, file, noClobber)
+        if (!written) return false
+        const stat = yield* statOf(file)
+        if (Option.isSome(stat)) {
+          yield* appendIndex([TraceIndex.encode({
+            file: name,
+            ...stat.value,
+            summary: WorkflowTrace.summarize(captured.trace),
+            skip: undefined,
+            blobs: captured.blobs.map((b) => b.sha256)
+          })])
+        }
         yield* removeStale(id, file)
+        return true
       })
+
+    const save = (trace: WorkflowTrace.WorkflowTrace): Effect.Effect<void, TraceStore.TraceStoreError> =>
+      Effect.asVoid(store(trace, false))
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Journals
+    // -----------------------------------------------------------------------------------------------------------
+
+    const begin = (header: Journal.JournalHeader): Effect.Effect<TraceStore.TraceJournal, TraceStore.TraceStoreError> =>
+      Effect.gen(function*() {
+        const id = yield* TraceStore.validateId(header.traceId)
+        const file = path.join(directory, internal.journalFileName(header.workflowName, id))
+        const cannotWrite = internal.unavailable("write journal", file, id)
+        yield* ensureDirectory
+        const scope = yield* Scope.make()
+        const handle = yield* fs.open(file, { flag: "wx", mode: 0o600 }).pipe(
+          Effect.mapError(cannotWrite),
+          Scope.extend(scope),
+          Effect.onError(() => Scope.close(scope, Exit.void))
+        )
+        ownJournals.add(file)
+        const encoder = new TextEncoder()
+        const write = (text: string) => Effect.mapError(handle.writeAll(encoder.encode(text)), cannotWrite)
+        yield* Effect.mapError(fs.chmod(file, 0o600), cannotWrite)
+        yield* write(Journal.encodeHeader(header, options.owner) + "\n")
+        // The heartbeat tells other processes this run is alive while it waits (a slow node writes nothing).
+        // Interruptible even when the run started in an uninterruptible region (a fork inherits it), so `close` ends it.
+        const beat = yield* Effect.forkDaemon(Effect.interruptible(
+          Effect.flatMap(Clock.currentTimeMillis, (now) => fs.utimes(file, new Date(now), new Date(now))).pipe(
+            Effect.ignore,
+            Effect.repeat(Schedule.spaced(heartbeat))
+          )
+        ))
+        // One append at a time: the writer fiber never overlaps itself, but `finish` may come while it writes.
+        const lock = yield* Effect.makeSemaphore(1)
+        let closed = false
+        const close = Effect.gen(function*() {
+          closed = true
+          yield* Fiber.interrupt(beat)
+          yield* Scope.close(scope, Exit.void)
+          ownJournals.delete(file)
+        })
+        return {
+          traceId: id,
+          append: (entries) =>
+            lock.withPermits(1)(Effect.gen(function*() {
+              if (closed || entries.length === 0) return
+              const captured = yield* capturer.entries(entries)
+              yield* writeBlobs(captured.blobs)
+              const text = yield* Effect.try({
+                try: () => captured.entries.map((e) => Journal.encodeEntry(e) + "\n").join(""),
+                catch: unencodable(file, id)
+              })
+              yield* write(text)
+            })),
+          finish: (trace) =>
+            lock.withPermits(1)(Effect.gen(function*() {
+              // The final trace first: until it is in place, the journal is what a crash leaves.
+              yield* save(trace)
+              yield* close
+              yield* fs.remove(file).pipe(ignoreNotFound<void>(undefined), Effect.ignore)
+            })),
+          abandon: lock.withPermits(1)(Effect.gen(function*() {
+            if (closed) return
+            yield* Effect.ignore(write(Journal.ABANDONED_LINE + "\n"))
+            yield* close
+          }))
+        } satisfies TraceStore.TraceJournal
+      })
+
+    /** Whether the run writing a journal is alive. */
+    const isLive = (
+      file: string,
+      journal: { readonly owner: Journal.JournalOwner | undefined; readonly abandoned: boolean },
+      ageMs: number
+    ): boolean => {
+      if (journal.abandoned) return false
+      const owner = journal.owner
+      const self = options.owner
+      if (owner !== undefined && self !== undefined && owner.host === self.host) {
+        // This process: alive by definition for the journals it writes; an older one with a reused pid is not.
+        if (owner.pid === self.pid) return ownJournals.has(file) || ageMs < staleAfterMs
+        if (options.isProcessAlive !== undefined) {
+          if (!options.isProcessAlive(owner.pid)) return false
+          // A live pid whose heartbeat stopped long ago is another program that reused the pid.
+          return ageMs < staleAfterMs * 10
+        }
+      }
+      return ageMs < staleAfterMs
+    }
+
+    type JournalState =
+      | { readonly _tag: "Live"; readonly trace: WorkflowTrace.WorkflowTrace; readonly file: string; readonly text: string }
+      | { readonly _tag: "Dead"; readonly file: string }
+      | { readonly _tag: "Gone" }
+
+    /** Reads a journal and tells whether its run is alive. */
+    const inspectJournal = (name: string): Effect.Effect<JournalState, TraceStore.TraceStoreError> =>
+      Effect.gen(function*() {
+        const file = path.join(directory, name)
+        const stat = yield* statOf(file)
+        const text = yield* readText(file, "read journal")
+        if (Option.isNone(stat) || Option.isNone(text)) return { _tag: "Gone" } as const
+        const now = yield* Clock.currentTimeMillis
+        const age = now - stat.value.mtime
+        // The header says whose it is; the rest is read only for a live run (to list it) or by the recovery.
+        const header = Journal.parseHeader(text.value)
+        if (header._tag === "Left") {
+          // A journal being created has no header yet; an old one without a header is not a journal.
+          if (age < staleAfterMs) return { _tag: "Gone" } as const
+          return yield* internal.corrupt(file, `is not a trace journal: ${header.left}`)
+        }
+        if (isLive(file, header.right, age)) {
+          const parsed = Journal.parse(text.value)
+          if (parsed._tag === "Left") return { _tag: "Gone" } as const
+          return {
+            _tag: "Live",
+            file,
+            text: text.value,
+            trace: Journal.rebuild(parsed.right.header, parsed.right.entries, "running")
+          } as const
+        }
+        return { _tag: "Dead", file } as const
+      })
+
+    /** Recovers one dead journal into an `incomplete` trace; the id, or none when another process got there first. */
+    const recoverJournal = (file: string) =>
+      Effect.gen(function*() {
+        const claim = path.join(directory, `.${path.basename(file)}.recovering-${randomSuffix()}`)
+        const claimed = yield* Effect.either(fs.rename(file, claim))
+        if (claimed._tag === "Left") {
+          if (internal.isNotFound(claimed.left)) return Option.none<string>()
+          return yield* Effect.fail(internal.unavailable("recover journal", file)(claimed.left))
+        }
+        // The run's last sign of life, kept before the claim is touched (a fresh claim is one being worked on).
+        const lastSeen = yield* statOf(claim)
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.ignore(fs.utimes(claim, new Date(now), new Date(now)))
+        // Read again once claimed: the file is final now.
+        const text = yield* readText(claim, "read journal")
+        const parsed = Option.isNone(text) ? undefined : Journal.parse(text.value)
+        if (parsed === undefined || parsed._tag === "Left") return Option.none<string>()
+        // The last heartbeat (the rename keeps the mtime) is when the run was last seen alive.
+        const lastAlive = Option.isSome(lastSeen) && lastSeen.value.mtime > 0 ? lastSeen.value.mtime / 1000 : undefined
+        const trace = Journal.rebuild(parsed.right.header, parsed.right.entries, "incomplete", lastAlive)
+        // Never over a file: if the run did finish after all, its own trace stays.
+        yield* store(trace, true)
+        yield* Effect.ignore(fs.remove(claim))
+        return Option.some(trace.traceId)
+      })
+
+    const journalNames = Effect.map(readNames, (names) => names.filter(internal.isJournalFileName))
+
+    /** Claims left by a recovery that died half-way (untouched for `staleAfterSeconds`): recovered again. */
+    const abandonedClaims = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const names = (yield* readNames).filter((n) => n.startsWith(".") && n.includes(".jsonl.recovering-"))
+      const stale: Array<string> = []
+      for (const name of names) {
+        const stat = yield* statOf(path.join(directory, name))
+        if (Option.isSome(stat) && now - stat.value.mtime >= staleAfterMs) stale.push(path.join(directory, name))
+      }
+      return stale
+    })
+
+    /** The running traces of live journals, recovering the dead ones on the way. */
+    const sweepJournals = Effect.gen(function*() {
+      const running: Array<{ readonly trace: WorkflowTrace.WorkflowTrace; readonly text: string }> = []
+      const recovered: Array<string> = []
+      for (const name of yield* journalNames) {
+        const state = yield* Effect.either(inspectJournal(name))
+        if (state._tag === "Left") {
+          yield* Effect.logWarning(`skipping ${path.join(directory, name)}: ${state.left.description}`)
+          continue
+        }
+        if (state.right._tag === "Live") running.push(state.right)
+        else if (state.right._tag === "Dead") {
+          const done = yield* Effect.either(recoverJournal(state.right.file))
+          if (done._tag === "Left") yield* Effect.logWarning(`cannot recover ${state.right.file}: ${done.left.description}`)
+          else if (Option.isSome(done.right)) recovered.push(done.right.value)
+        }
+      }
+      for (const claim of yield* abandonedClaims) {
+        const done = yield* Effect.either(recoverJournal(claim))
+        if (done._tag === "Right" && Option.isSome(done.right)) recovered.push(done.right.value)
+        if (done._tag === "Right") yield* Effect.ignore(fs.remove(claim))
+      }
+      return { running, recovered }
+    })
+
+    const recover = Effect.map(sweepJournals, (s) => s.recovered as ReadonlyArray<string>)
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Queries
+    // -----------------------------------------------------------------------------------------------------------
 
     const get = (traceId: string): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(traceId)
+        const { running } = yield* sweepJournals
         const { found, problems } = yield* candidates(id)
         for (const { file, json } of found) {
           const decoded = yield* Effect.either(decode(file, json))
@@ -155,43 +620,25 @@ export const make = (
           if (internal.declaredTraceId(json) === id) return yield* Effect.fail(decoded.left)
           problems.push(decoded.left)
         }
+        const live = running.find((r) => r.trace.traceId === id)
+        if (live !== undefined) return live.trace
         return yield* Effect.fail(problems[0] ?? TraceStore.notFound(id))
       })
 
-    // A trace in a file not named after its id could be listed but never fetched, so it is skipped like a foreign file.
-    const summaryIfNamedRight = (file: string, name: string, trace: WorkflowTrace.WorkflowTrace) =>
-      name.endsWith(`_${trace.traceId}.json`)
-        ? Effect.succeed(Option.some(WorkflowTrace.summarize(trace)))
-        : Effect.as(
-          Effect.logWarning(
-            `skipping ${file}: it holds trace ${trace.traceId} but is not named *_${trace.traceId}.json`
-          ),
-          Option.none<WorkflowTrace.TraceSummary>()
-        )
-
-    const summaryOf = (name: string): Effect.Effect<Option.Option<WorkflowTrace.TraceSummary>> => {
-      const file = path.join(directory, name)
-      return readJson(file).pipe(
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.succeed(Option.none<WorkflowTrace.TraceSummary>()),
-          onSome: (json) => Effect.flatMap(decode(file, json), (trace) => summaryIfNamedRight(file, name, trace))
-        })),
-        Effect.catchAll((error) =>
-          Effect.as(Effect.logWarning(`skipping ${file}: ${error.description}`), Option.none())
-        )
-      )
-    }
-
     const list = (query?: TraceStore.TraceQuery) =>
       Effect.gen(function*() {
-        const names = (yield* readNames).filter(internal.isTraceFileName)
-        const summaries = yield* Effect.forEach(names, summaryOf, { concurrency: listConcurrency })
-        return TraceStore.applyQuery(summaries.flatMap(Option.toArray), query)
+        const { running } = yield* sweepJournals
+        const entries = yield* indexedEntries
+        const summaries = entries.flatMap((e) => (e.summary === undefined ? [] : [e.summary]))
+        const stored = new Set(summaries.map((s) => s.traceId))
+        for (const r of running) if (!stored.has(r.trace.traceId)) summaries.push(WorkflowTrace.summarize(r.trace))
+        return TraceStore.applyQuery(summaries, query)
       })
 
     const remove = (traceId: string): Effect.Effect<void, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(traceId)
+        yield* sweepJournals
         const { found, problems } = yield* candidates(id)
         let removed = false
         for (const { file, json } of found) {
@@ -200,15 +647,62 @@ export const make = (
             continue
           }
           yield* fs.remove(file).pipe(
-            Effect.catchIf(internal.isNotFound, () => Effect.void),
+            ignoreNotFound<void>(undefined),
             Effect.mapError(internal.unavailable("remove trace", file, id))
           )
+          yield* appendIndex([TraceIndex.encodeRemoval(path.basename(file))])
           removed = true
         }
         if (!removed) return yield* Effect.fail(problems[0] ?? TraceStore.notFound(id))
       })
 
-    return TraceStore.TraceStore.of({ save, get, list, remove })
+    const prune = (pruneOptions: TraceStore.PruneOptions) =>
+      Effect.gen(function*() {
+        const { running } = yield* sweepJournals
+        const entries = yield* indexedEntries
+        const traced = entries.flatMap((e) => (e.summary === undefined ? [] : [{ entry: e, summary: e.summary }]))
+        const plan = TraceStore.planPrune(traced.map((t) => ({ summary: t.summary, bytes: t.entry.size })), pruneOptions)
+        const planned = new Set(plan.map((p) => p.summary.traceId))
+        const dryRun = pruneOptions.dryRun === true
+        let freedBytes = plan.reduce((sum, p) => sum + p.bytes, 0)
+        if (!dryRun) {
+          for (const t of traced) {
+            if (!planned.has(t.summary.traceId)) continue
+            const file = path.join(directory, t.entry.file)
+            yield* fs.remove(file).pipe(
+              ignoreNotFound<void>(undefined),
+              Effect.mapError(internal.unavailable("remove trace", file, t.summary.traceId))
+            )
+          }
+          yield* appendIndex(traced.filter((t) => planned.has(t.summary.traceId)).map((t) => TraceIndex.encodeRemoval(t.entry.file)))
+        }
+        // Blobs nobody refers to any more: not by a trace that stays, not by a live journal.
+        const referenced = new Set<string>()
+        for (const t of traced) if (!planned.has(t.summary.traceId)) for (const b of t.entry.blobs) referenced.add(b)
+        for (const r of running) for (const b of Payload.referencedHashes(r.text)) referenced.add(b)
+        const blobNames = yield* fs.readDirectory(blobDirectory).pipe(
+          ignoreNotFound<ReadonlyArray<string>>([]),
+          Effect.mapError(internal.unavailable("list blobs in", blobDirectory))
+        )
+        const now = yield* Clock.currentTimeMillis
+        let blobsRemoved = 0
+        for (const name of blobNames) {
+          if (!TraceStore.isSha256(name) || referenced.has(name)) continue
+          const file = path.join(blobDirectory, name)
+          const stat = yield* statOf(file)
+          if (Option.isNone(stat)) continue
+          // A live run may have written a blob it has not referred to yet.
+          if (running.length > 0 && now - stat.value.mtime < blobGraceMs) continue
+          if (!dryRun) {
+            yield* fs.remove(file).pipe(ignoreNotFound<void>(undefined), Effect.mapError(internal.unavailable("remove blob", file)))
+          }
+          blobsRemoved++
+          freedBytes += stat.value.size
+        }
+        return { removed: plan.map((p) => p.summary), freedBytes, blobsRemoved, dryRun } satisfies TraceStore.PruneResult
+      })
+
+    return TraceStore.TraceStore.of({ begin, recover, prune, readBlob, save, get, list, remove })
   })
 
 /** The file system trace store as a layer; needs `FileSystem` and `Path` (e.g. `NodeContext.layer`). */

@@ -2,7 +2,8 @@
  * The model behind `agent` nodes. The executor runs an agent's loop (goal, tool calls, final answer) and asks an
  * `AgentProvider` for each model turn, so the same workflow runs against a real model or, offline and
  * deterministically, against a script: `layerScripted` plays recorded turns per node id, which is what tests,
- * examples and demos use. `layerNone` is for programs that run no agent nodes.
+ * examples and demos use. `layerNone` is for programs that run no agent nodes. Real models live in `providers/`
+ * (`OpenAiProvider`, `AnthropicProvider`); `makeRouted` lets each agent node use its own.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Context from "effect/Context"
@@ -21,7 +22,11 @@ export const AgentErrorReason = Schema.Literal(
   "ScriptExhausted",
   "InvalidScript",
   "Unavailable",
-  "BadResponse"
+  "BadResponse",
+  "Unauthorized",
+  "RateLimited",
+  "Rejected",
+  "Timeout"
 )
 
 /** A model turn could not be had, or a script could not be loaded; the message is one readable line. */
@@ -87,7 +92,7 @@ export const ModelRequest = Schema.Struct({
 export interface ModelRequest extends Schema.Schema.Type<typeof ModelRequest> {}
 
 /** Why a model turn ended. */
-export const FinishReason = Schema.Literal("stop", "tool_calls", "length", "error")
+export const FinishReason = Schema.Literal("stop", "tool_calls", "length", "content_filter", "error", "other")
 
 /** Token counts of one turn. */
 export const Usage = Schema.Struct({ inputTokens: Schema.Number, outputTokens: Schema.Number })
@@ -134,6 +139,36 @@ export const none: AgentProviderService = {
 
 /** The provider of programs that run no agent nodes. */
 export const layerNone: Layer.Layer<AgentProvider> = Layer.succeed(AgentProvider, none)
+
+/**
+ * A provider that hands each node's turns to that node's own provider (nodes may name different providers or models
+ * in `llm_config`), and the others' to `fallback`. Its name is the providers' names, joined with `+` when they
+ * differ; then each error also names the provider it came from.
+ */
+export const makeRouted = (
+  byNode: Readonly<Record<string, AgentProviderService>>,
+  fallback: AgentProviderService = none
+): AgentProviderService => {
+  const names = Array.from(new Set(Object.values(byNode).map((provider) => provider.name))).sort()
+  const mixed = names.length > 1
+  return {
+    name: names.length === 0 ? fallback.name : names.join("+"),
+    complete: (request) => {
+      const provider = Object.hasOwn(byNode, request.nodeId) ? byNode[request.nodeId]! : fallback
+      return mixed
+        ? Effect.mapError(
+          provider.complete(request),
+          (error) =>
+            new AgentError({
+              reason: error.reason,
+              ...(error.nodeId === undefined ? {} : { nodeId: error.nodeId }),
+              description: `${provider.name}: ${error.description}`
+            })
+        )
+        : provider.complete(request)
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Scripted provider

@@ -1,15 +1,19 @@
 /**
- * What workflow nodes call without a model: tools by name (used by `compute` nodes' `tools:`), compute handlers
- * (`handler:`) and named conditions (a `condition:` that is a registered name). The registry is a service so that a
- * program, a test or a plugin can swap or extend it; `layerBuiltin` provides the built-in tools `shell`, `read`,
- * `write`, `grep` and `ls`, which work on the platform `FileSystem`, `Path` and `CommandExecutor` captured when the
- * layer is built.
+ * The tools workflow nodes call by name (`compute` nodes' `tools:`, the tools an agent may use). The registry is a
+ * service so that a program, a test or a plugin can swap or extend it; `layerBuiltin` provides the built-in tools
+ * `shell`, `read`, `write`, `grep` and `ls`, which work on the platform `FileSystem`, `Path` and `CommandExecutor`
+ * captured when the layer is built. Named conditions and compute handlers live in `FunctionRegistry`.
+ *
+ * Processes the `shell` tool starts get the environment of the process, plus `RegistryOptions.env`, plus
+ * `currentEnvironment` (the executor sets `TRACEPARENT` / `TRACESTATE` there for the node that runs the tool).
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { JsonObject } from "@victor/core/Json"
@@ -36,17 +40,9 @@ export interface Tool {
   readonly run: (inputs: JsonObject) => Effect.Effect<JsonObject, ToolError>
 }
 
-/** A compute handler: gets the node's resolved inputs and the state, returns the node's output. */
-export type ComputeHandler = (inputs: JsonObject, state: JsonObject) => Effect.Effect<unknown, ToolError>
-
-/** A named condition: gets the state, returns the value matched against the branches (a string, boolean, ...). */
-export type NamedCondition = (state: JsonObject) => unknown
-
 /** The registry service. */
 export interface ToolRegistryService {
   readonly tools: ReadonlyMap<string, Tool>
-  readonly handlers: ReadonlyMap<string, ComputeHandler>
-  readonly conditions: ReadonlyMap<string, NamedCondition>
   /** The tool with this name, or an `UnknownTool` error listing the known ones. */
   readonly get: (name: string) => Effect.Effect<Tool, ToolError>
 }
@@ -57,9 +53,18 @@ export class ToolRegistry extends Context.Tag("@victor/workflow/ToolRegistry")<T
 /** What a registry holds; every part is optional. */
 export interface RegistryOptions {
   readonly tools?: Iterable<Tool>
-  readonly handlers?: Readonly<Record<string, ComputeHandler>>
-  readonly conditions?: Readonly<Record<string, NamedCondition>>
+  /** Environment variables added to every process the built-in `shell` tool starts. */
+  readonly env?: Readonly<Record<string, string>>
 }
+
+/**
+ * Environment variables for the processes tools start in the current fiber, on top of the process environment and
+ * `RegistryOptions.env`: the executor sets the node's trace context here (`Effect.locally`).
+ */
+export const currentEnvironment: FiberRef.FiberRef<Readonly<Record<string, string>>> = globalValue(
+  "@victor/workflow/ToolRegistry/currentEnvironment",
+  () => FiberRef.unsafeMake<Readonly<Record<string, string>>>({})
+)
 
 /** "a, b, c" or "none", for error messages that list what is known. */
 export const listNames = (names: Iterable<string>): string => {
@@ -81,8 +86,6 @@ export const make = (options: RegistryOptions = {}): ToolRegistryService => {
   for (const tool of options.tools ?? []) tools.set(tool.name, tool)
   return {
     tools,
-    handlers: new Map(Object.entries(options.handlers ?? {})),
-    conditions: new Map(Object.entries(options.conditions ?? {})),
     get: (name) => {
       const tool = tools.get(name)
       return tool === undefined ? Effect.fail(unknownTool(name, tools.keys())) : Effect.succeed(tool)
@@ -90,7 +93,7 @@ export const make = (options: RegistryOptions = {}): ToolRegistryService => {
   }
 }
 
-/** A registry holding exactly these tools, handlers and conditions. */
+/** A registry holding exactly these tools. */
 export const layer = (options: RegistryOptions = {}): Layer.Layer<ToolRegistry> =>
   Layer.succeed(ToolRegistry, make(options))
 
@@ -100,7 +103,9 @@ export const builtinTools: Effect.Effect<
   never,
   FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
 > = makeBuiltinTools(
-  (tool, reason, description) => new ToolError({ reason, tool, description })
+  (tool, reason, description) => new ToolError({ reason, tool, description }),
+  {},
+  currentEnvironment
 )
 
 /** The built-in tools plus these extras (an extra tool replaces a built-in one of the same name). */
@@ -109,7 +114,14 @@ export const layerBuiltinWith = (
 ): Layer.Layer<ToolRegistry, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Layer.effect(
     ToolRegistry,
-    Effect.map(builtinTools, (builtin) => make({ ...options, tools: [...builtin, ...(options.tools ?? [])] }))
+    Effect.map(
+      makeBuiltinTools(
+        (tool, reason, description) => new ToolError({ reason, tool, description }),
+        options.env ?? {},
+        currentEnvironment
+      ),
+      (builtin) => make({ ...options, tools: [...builtin, ...(options.tools ?? [])] })
+    )
   )
 
 /** The built-in tools. */

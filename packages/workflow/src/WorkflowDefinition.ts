@@ -3,8 +3,9 @@
  * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
  * through `make`, which applies the same defaults.
  *
- * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel` and `transform`. The other kinds
- * Victor knows (`team`, `workflow`) and `$ref` / `stage:` includes are rejected by the loader by name, never skipped.
+ * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel`, `transform` and `workflow` (a
+ * sub-workflow). The other kind Victor knows (`team`) and `$ref` / `stage:` includes are rejected by the loader by
+ * name, never skipped.
  */
 import * as Schema from "effect/Schema"
 import { JsonObject } from "@victor/core/Json"
@@ -22,7 +23,15 @@ export const knownNodeTypes = [
 ] as const
 
 /** The node types this package executes. */
-export const supportedNodeTypes = ["agent", "compute", "condition", "parallel", "transform", "hitl"] as const
+export const supportedNodeTypes = [
+  "agent",
+  "compute",
+  "condition",
+  "parallel",
+  "transform",
+  "hitl",
+  "workflow"
+] as const
 
 /** The node type a node without `type:` has (Victor's default). */
 export const defaultNodeType = "agent"
@@ -79,7 +88,10 @@ export const AgentNode = Schema.Struct({
 /** An `agent` node. */
 export interface AgentNode extends Schema.Schema.Type<typeof AgentNode> {}
 
-/** A `compute` node: runs a registered handler, or tools in order, without a model. */
+/**
+ * A `compute` node: runs a registered handler (which may call the node's `tools`), or the tools in order, without a
+ * model.
+ */
 export const ComputeNode = Schema.Struct({
   type: Schema.Literal("compute"),
   ...commonFields,
@@ -169,11 +181,41 @@ export const HitlNode = Schema.Struct({
 /** A `hitl` node. */
 export interface HitlNode extends Schema.Schema.Type<typeof HitlNode> {}
 
-/** Any executable node. */
-export const Node = Schema.Union(AgentNode, ComputeNode, ConditionNode, ParallelNode, TransformNode, HitlNode)
+/**
+ * A `workflow` node: runs another workflow as a sub-workflow, with its own trace. `workflow` names it (a workflow of
+ * the same file, or of the file at `path`, relative to this file); `input_mapping` builds the child's context from
+ * this state (`$ctx.key` or a bare state key reads a value, a `{key}` template renders text); `output_mapping`
+ * (`parent_key: child_key`) copies keys of the child's final state back. The child's final state is also stored
+ * under `output` (default: the node id), unless there is an `output_mapping` and no explicit `output`.
+ */
+export const WorkflowNode = Schema.Struct({
+  type: Schema.Literal("workflow"),
+  ...commonFields,
+  /** The workflow's name; optional with a `path` whose file holds one workflow. */
+  workflow: Schema.optional(Schema.String),
+  /** A workflow file, relative to the file of this workflow. */
+  path: Schema.optional(Schema.String),
+  outputMapping: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
+    default: () => ({})
+  }).pipe(Schema.fromKey("output_mapping"))
+}).annotations({ identifier: "WorkflowNode" })
+
+/** A `workflow` node. */
+export interface WorkflowNode extends Schema.Schema.Type<typeof WorkflowNode> {}
 
 /** Any executable node. */
-export type Node = AgentNode | ComputeNode | ConditionNode | ParallelNode | TransformNode | HitlNode
+export const Node = Schema.Union(
+  AgentNode,
+  ComputeNode,
+  ConditionNode,
+  ParallelNode,
+  TransformNode,
+  HitlNode,
+  WorkflowNode
+)
+
+/** Any executable node. */
+export type Node = AgentNode | ComputeNode | ConditionNode | ParallelNode | TransformNode | HitlNode | WorkflowNode
 
 const settingsFields = {
   timeout: Schema.optional(Seconds),
@@ -215,11 +257,19 @@ export interface Settings {
   readonly maxRetries: number
 }
 
+/** A 1-based line and column in a workflow file. */
+export interface Position {
+  readonly line: number
+  readonly column: number
+}
+
 /** Where a definition came from, for messages that point into the file. */
 export interface Source {
   readonly path: string
   /** The line of each node's entry, by node id. */
   readonly nodeLines: Readonly<Record<string, number>>
+  /** Where each node's entry and each of its fields (by their YAML key) start, by node id. */
+  readonly nodePositions?: Readonly<Record<string, { readonly node: Position; readonly fields: Readonly<Record<string, Position>> }>>
 }
 
 /** A workflow ready to run. */
@@ -234,6 +284,8 @@ export interface WorkflowDefinition {
   /** Things that load but are probably not what the author meant (e.g. `next` with several targets). */
   readonly warnings: ReadonlyArray<string>
   readonly source?: Source
+  /** The workflows its `workflow` nodes run, by node id (resolved by the loader). */
+  readonly subWorkflows?: Readonly<Record<string, WorkflowDefinition>>
 }
 
 /** The default of `max_iterations`. */
@@ -243,7 +295,11 @@ export const defaultMaxIterations = 25
 export const make = (
   name: string,
   spec: WorkflowSpec,
-  extra: { readonly warnings?: ReadonlyArray<string>; readonly source?: Source } = {}
+  extra: {
+    readonly warnings?: ReadonlyArray<string>
+    readonly source?: Source
+    readonly subWorkflows?: Readonly<Record<string, WorkflowDefinition>>
+  } = {}
 ): WorkflowDefinition => ({
   name,
   description: spec.description,
@@ -257,7 +313,8 @@ export const make = (
   },
   nodes: spec.nodes,
   warnings: extra.warnings ?? [],
-  ...(extra.source === undefined ? {} : { source: extra.source })
+  ...(extra.source === undefined ? {} : { source: extra.source }),
+  ...(extra.subWorkflows === undefined ? {} : { subWorkflows: extra.subWorkflows })
 })
 
 /** The ids of the nodes some `parallel` node lists: they run only as part of it, never on their own. */

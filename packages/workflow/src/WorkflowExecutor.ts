@@ -51,6 +51,18 @@
  *   workflows do not; every visit is its own record with its `iteration` number (1 for the first) in the metadata.
  *   `timeout` bounds the run and `default_node_timeout` / a node's `timeout` each node.
  * - An interrupted run ends its trace as `cancelled`, so it is stored like any other.
+ * - compute `handler:` and condition names come from `FunctionRegistry` (the built-in one when none is provided); a
+ *   handler may call the tools its node lists (`tools:`), each traced as a tool call of the node.
+ * - workflow (sub-workflow): the child runs with the same services in a fiber of its own, with its own trace (stored
+ *   like any other) whose `parent_trace_id` is this run and whose `trace_parent` is the W3C `traceparent` of this
+ *   node (`00-<trace id>-<span id>-01`: the trace id the whole tree shares, the node's span id from
+ *   `TraceContext.spanIdOf`). The node's metadata links `child_trace_id`. Its context is `input_mapping` resolved
+ *   against state (a copy of the state without one); a child that does not succeed fails the node with its error.
+ *   `output_mapping` copies child keys back; the child's final state is stored under `output` (default the node id)
+ *   unless an `output_mapping` is given without an `output`.
+ * - Trace context: `ExecuteOptions.traceParent` / `parentTraceId` become the trace's parents; processes started by
+ *   the tools of a compute or agent node get `TRACEPARENT` (the node's span) and `TRACESTATE` (`victor=<trace id>`)
+ *   through `ToolRegistry.currentEnvironment`.
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -59,25 +71,30 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { type ExecutionEvent, ExecutionEventType } from "@victor/core/ExecutionEvent"
 import type { JsonObject } from "@victor/core/Json"
+import * as TraceContext from "@victor/core/TraceContext"
 import * as TraceHandler from "@victor/core/TraceHandler"
+import * as TraceId from "@victor/core/TraceId"
 import type { TraceStoreError } from "@victor/core/TraceStore"
 import type { TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as AgentProvider from "./AgentProvider.ts"
 import * as Expression from "./Expression.ts"
+import * as FunctionRegistry from "./FunctionRegistry.ts"
 import * as HumanInput from "./HumanInput.ts"
 import * as Assignments from "./internal/assignments.ts"
-import { parallelCycle, successor } from "./internal/graph.ts"
+import { successor } from "./internal/graph.ts"
 import { isPlainObject, lookup } from "./internal/plainData.ts"
 import * as Template from "./Template.ts"
 import * as ToolRegistry from "./ToolRegistry.ts"
 import * as WorkflowDefinition from "./WorkflowDefinition.ts"
 import { WorkflowLoadError } from "./WorkflowLoader.ts"
+import * as WorkflowValidation from "./WorkflowValidation.ts"
 
 /** Options of `execute` and `executeStream`. */
 export interface ExecuteOptions {
@@ -91,6 +108,13 @@ export interface ExecuteOptions {
   readonly maxIterations?: number
   /** How many children of one parallel node run at once: a positive whole number or `Infinity`; default 4. */
   readonly concurrency?: number
+  /**
+   * The W3C `traceparent` this run continues (e.g. from a `TRACEPARENT` environment variable, validated by the
+   * caller): recorded as the trace's `trace_parent`, and its trace id is passed on to sub-workflows and processes.
+   */
+  readonly traceParent?: string
+  /** The Victor trace id of the run that started this one (a sub-workflow's parent), recorded as `parent_trace_id`. */
+  readonly parentTraceId?: string
 }
 
 /** The default of `ExecuteOptions.concurrency`. */
@@ -128,65 +152,63 @@ type ChildResult =
 interface Prepared {
   readonly inputs: JsonObject
   readonly body: Effect.Effect<Outcome, NodeFailure>
+  /** Added to the node record's metadata when it starts. */
+  readonly metadata?: JsonObject
+}
+
+const bareKey = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$/
+
+/**
+ * A sub-workflow's context: without `input_mapping` a copy of the state; with it, each child key gets `$ctx.key` or
+ * a bare state key's value, or a template rendered against the state.
+ */
+const childContext = (
+  node: WorkflowDefinition.WorkflowNode,
+  state: JsonObject
+): Either.Either<JsonObject, string> => {
+  const entries = Object.entries(node.inputMapping)
+  if (entries.length === 0) return Either.right({ ...state })
+  const context: Record<string, unknown> = {}
+  for (const [key, source] of entries) {
+    if (bareKey.test(source)) {
+      const value = lookup(state, source)
+      if (Option.isNone(value)) {
+        return Either.left(`input_mapping '${key}' reads '${source}', which is not in the workflow state`)
+      }
+      context[key] = value.value
+      continue
+    }
+    const value = Template.resolve(source, state)
+    if (Either.isLeft(value)) return Either.left(`input_mapping '${key}': ${value.left.message}`)
+    context[key] = value.right
+  }
+  return Either.right(context)
 }
 
 /**
- * Checks a workflow against the registry: every tool and handler a compute node names, and every tool an agent node
- * allows, must be registered. Also checks what a definition built in code (without the loader's validation) could
- * get wrong and the run could not survive: a parallel node listing a missing node, or parallel nodes containing each
- * other. Errors point at the node's line when the definition came from a file.
+ * Checks a workflow against the registries before it runs: every tool a compute or agent node names, every compute
+ * handler and named condition (`FunctionRegistry`, the built-in one when none is provided), parallel nodes that name
+ * missing nodes or contain each other (which a definition built in code could get wrong), and the same for every
+ * sub-workflow. Fails with the first error, pointing at the node's line and column when the definition came from a
+ * file; `WorkflowValidation.check` gives every finding, warnings included.
  */
 export const validate = (
   workflow: WorkflowDefinition.WorkflowDefinition
 ): Effect.Effect<void, WorkflowLoadError, ToolRegistry.ToolRegistry> =>
-  Effect.flatMap(ToolRegistry.ToolRegistry, (registry) => {
-    const ids = new Set(workflow.nodes.map((node) => node.id))
-    const cycle = parallelCycle(workflow.nodes)
-    for (const node of workflow.nodes) {
-      if (node.type === "parallel") {
-        const missing = node.parallelNodes.find((id) => !ids.has(id))
-        const problem = missing !== undefined
-          ? {
-            description: `node '${node.id}' has parallel_nodes entry '${missing}', which is not a node in this workflow`
-          }
-          : cycle?.[0] === node.id
-          ? { description: `parallel node '${node.id}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}` }
-          : undefined
-        if (problem !== undefined) return Effect.fail(invalidNode(workflow, node, problem))
-      }
-      if (node.type !== "compute" && node.type !== "agent") continue
-      const unknownTool = node.tools.find((tool) => !registry.tools.has(tool))
-      const problem = node.type === "compute" && node.handler !== undefined && !registry.handlers.has(node.handler)
-        ? {
-          description: `node '${node.id}' uses handler '${node.handler}', which is not registered`,
-          hint: `registered handlers: ${ToolRegistry.listNames(registry.handlers.keys())}`
-        }
-        : unknownTool !== undefined
-        ? {
-          description: `node '${node.id}' uses unknown tool '${unknownTool}'`,
-          hint: `known tools: ${ToolRegistry.listNames(registry.tools.keys())}`
-        }
-        : undefined
-      if (problem === undefined) continue
-      return Effect.fail(invalidNode(workflow, node, problem))
-    }
-    return Effect.void
+  Effect.flatMap(WorkflowValidation.check(workflow), (findings) => {
+    const first = WorkflowValidation.errors(findings)[0]
+    return first === undefined ? Effect.void : Effect.fail(
+      new WorkflowLoadError({
+        reason: "Invalid",
+        path: first.path,
+        ...(first.line === undefined ? {} : { line: first.line }),
+        ...(first.column === undefined ? {} : { column: first.column }),
+        ...(first.nodeId === undefined ? {} : { nodeId: first.nodeId }),
+        description: first.description,
+        ...(first.hint === undefined ? {} : { hint: first.hint })
+      })
+    )
   })
-
-const invalidNode = (
-  workflow: WorkflowDefinition.WorkflowDefinition,
-  node: WorkflowDefinition.Node,
-  problem: { readonly description: string; readonly hint?: string }
-): WorkflowLoadError => {
-  const line = workflow.source?.nodeLines[node.id]
-  return new WorkflowLoadError({
-    reason: "Invalid",
-    path: workflow.source?.path ?? workflow.name,
-    ...(line === undefined ? {} : { line }),
-    nodeId: node.id,
-    ...problem
-  })
-}
 
 /** Reads `input_mapping` (`param: state_key` or `param: $ctx.key`) and resolves `inputs` over it. */
 const resolveInputs = (
@@ -218,7 +240,8 @@ const prepareCompute = (
   next: string | undefined,
   state: JsonObject,
   tracer: WorkflowTracer.WorkflowTracerService,
-  registry: ToolRegistry.ToolRegistryService
+  registry: ToolRegistry.ToolRegistryService,
+  functions: FunctionRegistry.FunctionRegistryService
 ): Prepared => {
   const resolved = resolveInputs(node, state)
   if (Either.isLeft(resolved)) return failed(node.inputs, resolved.left)
@@ -227,13 +250,33 @@ const prepareCompute = (
 
   if (node.handler !== undefined) {
     const name = node.handler
-    const handler = registry.handlers.get(name)
+    const handler = functions.handlers.get(name)
     if (handler === undefined) {
       return failed({ handler: name, inputs }, `handler '${name}' is not registered`)
     }
+    // The handler may call the node's own tools, each traced as a tool call of the node.
+    const allowed = new Set(node.tools)
+    const tools: FunctionRegistry.HandlerTools = {
+      names: node.tools,
+      call: (tool, toolInputs) =>
+        allowed.has(tool)
+          ? Effect.flatMap(registry.get(tool), (found) =>
+            tracer.withToolCall(tool, toolInputs, found.run(toolInputs), (error) => error.message).pipe(
+              Effect.catchTag("TracerError", (error) =>
+                Effect.fail(new ToolRegistry.ToolError({ reason: "Failed", tool, description: error.message })))
+            ))
+          : Effect.fail(
+            new ToolRegistry.ToolError({
+              reason: "UnknownTool",
+              tool,
+              description: `handler '${name}' called tool '${tool}', which node '${node.id}' does not list in ` +
+                `'tools' (listed: ${ToolRegistry.listNames(allowed)})`
+            })
+          )
+    }
     return {
-      inputs: { handler: name, inputs },
-      body: Effect.suspend(() => handler(inputs, { ...state })).pipe(
+      inputs: { handler: name, inputs, ...(node.tools.length === 0 ? {} : { tools: node.tools }) },
+      body: Effect.suspend(() => handler(inputs, { ...state }, tools)).pipe(
         Effect.mapError((error) => new NodeFailure({ message: `handler '${name}': ${error.message}` })),
         Effect.catchAllDefect((defect) =>
           Effect.fail(
@@ -242,7 +285,7 @@ const prepareCompute = (
             })
           )
         ),
-        Effect.map((value) => ({
+        Effect.map((value): Outcome => ({
           outputs: isPlainObject(value) ? value : { result: value },
           updates: { [key]: value },
           next
@@ -503,12 +546,12 @@ const prepareHitl = (
 const prepareCondition = (
   node: WorkflowDefinition.ConditionNode,
   state: JsonObject,
-  registry: ToolRegistry.ToolRegistryService
+  functions: FunctionRegistry.FunctionRegistryService
 ): Prepared => {
   const parsed = Expression.parse(node.condition)
   if (Either.isLeft(parsed)) return failed({ expression: node.condition }, parsed.left.message)
   const name = Expression.bareName(parsed.right)
-  const named = name === undefined ? undefined : registry.conditions.get(name)
+  const named = name === undefined ? undefined : functions.conditions.get(name)
   // A registered condition wins over a state key of the same name.
   const evaluated: Either.Either<unknown, string> = named !== undefined
     ? Either.try({
@@ -521,7 +564,7 @@ const prepareCondition = (
         name === undefined
           ? error.message
           : `${error.message}, and no registered condition is named '${name}' (registered: ${
-            ToolRegistry.listNames(registry.conditions.keys())
+            ToolRegistry.listNames(functions.conditions.keys())
           })`
     )
   if (Either.isLeft(evaluated)) return failed({ expression: node.condition }, evaluated.left)
@@ -590,6 +633,19 @@ export const execute = (
     )
     // Optional too: only hitl nodes need it, and they fail saying so without it.
     const human = yield* Effect.serviceOption(HumanInput.HumanInput)
+    // Sub-workflows run with the same services (tracer, tools, providers, handlers) as this run.
+    const services = yield* Effect.context<WorkflowTracer.WorkflowTracer | ToolRegistry.ToolRegistry>()
+    // Optional: the built-in conditions and handlers without one.
+    const functions = yield* FunctionRegistry.current
+    // The run's trace id is chosen here, so that its W3C ids are known before the first node.
+    const traceId = options.traceId ?? (yield* TraceId.make)
+    const inherited = options.traceParent === undefined ? undefined : TraceContext.parse(options.traceParent)
+    // The W3C trace id is the one the run continues, so a whole tree of runs shares it; else the run's own.
+    const w3cTraceId = inherited !== undefined && Either.isRight(inherited)
+      ? inherited.right.traceId
+      : TraceContext.traceIdOf(traceId)
+    const traceParentOf = (nodeId: string, iteration: number, attempt: number): string =>
+      TraceContext.format({ traceId: w3cTraceId, parentId: TraceContext.spanIdOf(traceId, nodeId, iteration, attempt) })
     const context = options.context ?? {}
     const state: Record<string, unknown> = { ...context }
     const { maxRetries, timeout, defaultNodeTimeout } = workflow.settings
@@ -696,6 +752,80 @@ export const execute = (
       }
     }
 
+    // A sub-workflow: the child runs in a fiber of its own (so that its trace never becomes this fiber's current
+    // one), with its own trace whose parents are this run and this node's span.
+    const prepareWorkflow = (
+      node: WorkflowDefinition.WorkflowNode,
+      next: string | undefined,
+      view: JsonObject,
+      iteration: number,
+      attempt: number
+    ): Prepared => {
+      const child = workflow.subWorkflows?.[node.id]
+      const mapped = childContext(node, view)
+      const inputs: JsonObject = {
+        workflow: child?.name ?? node.workflow ?? null,
+        ...(node.path === undefined ? {} : { path: node.path }),
+        context: Either.isRight(mapped) ? mapped.right : null
+      }
+      if (child === undefined) {
+        return failed(inputs, `workflow node '${node.id}' has no loaded sub-workflow (load it with WorkflowLoader)`)
+      }
+      if (Either.isLeft(mapped)) return failed(inputs, mapped.left)
+      const childTraceId = crypto.randomUUID()
+      const traceParent = traceParentOf(node.id, iteration, attempt)
+      const metadata: JsonObject = {
+        child_trace_id: childTraceId,
+        child_workflow: child.name,
+        span_id: TraceContext.spanIdOf(traceId, node.id, iteration, attempt),
+        traceparent: traceParent
+      }
+      const key = WorkflowDefinition.outputKey(node)
+      const storeWhole = node.output !== undefined || Object.keys(node.outputMapping).length === 0
+      return {
+        inputs,
+        metadata,
+        body: Effect.gen(function*() {
+          const runChild = execute(child, {
+            context: mapped.right,
+            traceId: childTraceId,
+            parentTraceId: traceId,
+            traceParent,
+            concurrency,
+            ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations })
+          })
+          const fiber = yield* Effect.fork(Effect.provide(runChild, services))
+          // Awaited, not joined: joining would hand the child's trace to this fiber as its current trace.
+          const exit = yield* Effect.onInterrupt(Fiber.await(fiber), () => Fiber.interrupt(fiber))
+          if (Exit.isFailure(exit)) {
+            return yield* new NodeFailure({ message: `sub-workflow '${child.name}': ${WorkflowTracer.describeCause(exit.cause)}` })
+          }
+          const result = exit.value
+          if (result.status !== "succeeded") {
+            return yield* new NodeFailure({
+              message: `sub-workflow '${child.name}' (trace ${childTraceId}) ${result.status}: ${result.error ?? result.status}`
+            })
+          }
+          const updates: Record<string, unknown> = storeWhole ? { [key]: result.state } : {}
+          for (const [parentKey, childKey] of Object.entries(node.outputMapping)) {
+            const value = lookup(result.state, childKey)
+            if (Option.isNone(value)) {
+              return yield* new NodeFailure({
+                message: `output_mapping '${parentKey}' reads '${childKey}', which is not in the final state of ` +
+                  `sub-workflow '${child.name}' (keys: ${Object.keys(result.state).join(", ") || "none"})`
+              })
+            }
+            updates[parentKey] = value.value
+          }
+          return {
+            outputs: { child_trace_id: childTraceId, status: result.status, outputs: result.state },
+            updates,
+            next
+          }
+        })
+      }
+    }
+
     // One attempt at a node over `view`; the caller decides what to do with its updates.
     const runNode = (
       node: WorkflowDefinition.Node,
@@ -728,19 +858,31 @@ export const execute = (
         const prepared = node.type === "agent"
           ? prepareAgent(node, next, view, tracer, registry, provider)
           : node.type === "compute"
-          ? prepareCompute(node, next, view, tracer, registry)
+          ? prepareCompute(node, next, view, tracer, registry, functions)
           : node.type === "condition"
-          ? prepareCondition(node, view, registry)
+          ? prepareCondition(node, view, functions)
           : node.type === "parallel"
           ? prepareParallel(node, next, view, deadline)
           : node.type === "hitl"
           ? prepareHitl(node, next, view, tracer, human)
+          : node.type === "workflow"
+          ? prepareWorkflow(node, next, view, iteration, attempt)
           : prepareTransform(node, next, view)
-        const body = bound === undefined ? prepared.body : prepared.body.pipe(
+        // Processes started for a node that calls tools get its trace context, so a `victor` inside links up.
+        const traced = node.type === "compute" || node.type === "agent"
+          ? Effect.locally(
+            prepared.body,
+            ToolRegistry.currentEnvironment,
+            TraceContext.environmentFor(traceParentOf(node.id, iteration, attempt), traceId)
+          )
+          : prepared.body
+        const body = bound === undefined ? traced : traced.pipe(
           Effect.timeoutFail({ duration: Duration.seconds(bound.seconds), onTimeout: () => bound.failure })
         )
-        // Every visit is its own record, numbered (1 for the first).
-        const metadata = { iteration, ...(attempt > 1 ? { attempt } : {}) }
+        // Every visit is its own record, numbered (1 for the first); a sub-workflow's links to the child trace.
+        const metadata = prepared.metadata === undefined
+          ? { iteration, ...(attempt > 1 ? { attempt } : {}) }
+          : { iteration, ...(attempt > 1 ? { attempt } : {}), ...prepared.metadata }
         return yield* tracer.withNode(
           {
             nodeId: node.id,
@@ -819,7 +961,9 @@ export const execute = (
           workflowName: workflow.name,
           inputs: context,
           metadata: { ...workflow.metadata, ...options.metadata },
-          ...(options.traceId === undefined ? {} : { traceId: options.traceId })
+          traceId,
+          parentTraceId: options.parentTraceId ?? null,
+          traceParent: inherited !== undefined && Either.isRight(inherited) ? options.traceParent ?? null : null
         })
         const exit = yield* Effect.exit(restore(run))
         const [status, error]: readonly [Exclude<TraceStatus, "running">, string | null] = Exit.isSuccess(exit)
@@ -853,7 +997,7 @@ const endEvents: ReadonlySet<string> = new Set([
 
 /**
  * Runs a workflow and streams its execution events as they happen, ending after the run's completed, failed or
- * cancelled event. The run belongs to the stream: stopping the stream early cancels the run (its trace is stored as
+ * cancelled event (the events of its sub-workflows are in their own traces, not in this stream). The run belongs to the stream: stopping the stream early cancels the run (its trace is stored as
  * `cancelled`).
  */
 export const executeStream = (
@@ -863,10 +1007,12 @@ export const executeStream = (
   Stream.unwrapScoped(
     Effect.gen(function*() {
       const mailbox = yield* Mailbox.make<ExecutionEvent>()
+      // Only this run's events: its sub-workflows' are in their own traces.
+      const traceId = options.traceId ?? (yield* TraceId.make)
       const handler = TraceHandler.make("@victor/workflow/executeStream", {
-        onEvent: (event) => Effect.asVoid(mailbox.offer(event))
+        onEvent: (event, trace) => trace.traceId === traceId ? Effect.asVoid(mailbox.offer(event)) : Effect.void
       })
-      yield* execute(workflow, options).pipe(
+      yield* execute(workflow, { ...options, traceId }).pipe(
         TraceHandler.provideMore(handler),
         Effect.ensuring(mailbox.end),
         Effect.forkScoped

@@ -6,6 +6,9 @@
  * A file holds `workflows: { <name>: {...} }` (one or many; pick one with `options.workflow`, which a file with one
  * workflow does not need) or a single workflow at the top level, named by its `name:` key or the file's base name.
  * Every error is a `WorkflowLoadError` whose message reads `path:line:column: what is wrong; how to fix it`.
+ *
+ * The workflows that `workflow` nodes run are loaded too (from the same file, or from `path:` relative to the file,
+ * which needs `loadFile`), recursively; a cycle of sub-workflows is an error naming the chain.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -54,7 +57,37 @@ const location = (path: string, line: number | undefined, column: number | undef
 export interface LoadOptions {
   /** Which workflow of a file with several (`--workflow NAME`). */
   readonly workflow?: string
+  /**
+   * Reads the file a sub-workflow's `path:` names (already resolved against the parent file). `loadFile` reads
+   * from the `FileSystem`; without a reader, `parse` rejects sub-workflows in other files.
+   */
+  readonly readFile?: (path: string) => Effect.Effect<string, WorkflowLoadError>
 }
+
+/** What a recursive load shares: the chain of workflows being loaded (for cycles) and those already loaded. */
+interface Session {
+  readonly chain: ReadonlyArray<string>
+  readonly loaded: Map<string, WorkflowDefinition.WorkflowDefinition>
+  readonly sources: Map<string, string>
+}
+
+/** `path` resolved against the directory of `from` (`/` and `\\` separators; `.` and `..` removed). */
+export const resolvePath = (from: string, path: string): string => {
+  const absolute = path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(path)
+  const slash = Math.max(from.lastIndexOf("/"), from.lastIndexOf("\\"))
+  const joined = absolute ? path : slash < 0 ? path : `${from.slice(0, slash + 1)}${path}`
+  const leading = joined.startsWith("/") ? "/" : ""
+  const parts: Array<string> = []
+  for (const part of joined.split(/[\\/]+/)) {
+    if (part === "" || part === ".") continue
+    if (part === ".." && parts.length > 0 && parts[parts.length - 1] !== "..") parts.pop()
+    else if (part === ".." && leading === "/") continue
+    else parts.push(part)
+  }
+  return `${leading}${parts.join("/")}` || "."
+}
+
+const workflowKey = (path: string, name: string): string => `${resolvePath("", path)}#${name}`
 
 /** The file's base name without `.yaml` / `.yml`: the name of a top-level workflow without `name:`. */
 const baseName = (path: string): string => {
@@ -136,7 +169,8 @@ const nodeKeys: Record<string, ReadonlySet<string>> = {
   condition: encodedKeys(WorkflowDefinition.ConditionNode),
   parallel: encodedKeys(WorkflowDefinition.ParallelNode),
   transform: encodedKeys(WorkflowDefinition.TransformNode),
-  hitl: encodedKeys(WorkflowDefinition.HitlNode)
+  hitl: encodedKeys(WorkflowDefinition.HitlNode),
+  workflow: encodedKeys(WorkflowDefinition.WorkflowNode)
 }
 const workflowKeys = encodedKeys(WorkflowDefinition.WorkflowSpec)
 
@@ -163,6 +197,14 @@ export const parse = (
   source: string,
   path: string,
   options: LoadOptions = {}
+): Effect.Effect<WorkflowDefinition.WorkflowDefinition, WorkflowLoadError> =>
+  parseIn(source, path, options, { chain: [], loaded: new Map(), sources: new Map([[resolvePath("", path), source]]) })
+
+const parseIn = (
+  source: string,
+  path: string,
+  options: LoadOptions,
+  session: Session
 ): Effect.Effect<WorkflowDefinition.WorkflowDefinition, WorkflowLoadError> =>
   Effect.gen(function*() {
     const result = yamlDocument.parse(source)
@@ -267,6 +309,20 @@ export const parse = (
       )
     }
 
+    // A workflow that is already being loaded further up is a cycle of sub-workflows; one loaded before is reused.
+    const self = workflowKey(path, workflowName)
+    if (session.chain.includes(self)) {
+      const cycle = [...session.chain.slice(session.chain.indexOf(self)), self]
+      return yield* new WorkflowLoadError({
+        reason: "Invalid",
+        path,
+        description: `sub-workflows form a cycle: ${cycle.map((k) => `'${k}'`).join(" -> ")}`,
+        hint: "a workflow may not run itself, directly or through other workflows"
+      })
+    }
+    const reused = session.loaded.get(self)
+    if (reused !== undefined) return reused
+
     yield* checkNodeKinds(raw, (reason, at, description, hint, nodeId) =>
       error(reason, located(at), description, hint, nodeId))
 
@@ -325,11 +381,94 @@ export const parse = (
       )
     ]
     const nodeLines: Record<string, number> = {}
+    const nodePositions: Record<
+      string,
+      { readonly node: WorkflowDefinition.Position; readonly fields: Record<string, WorkflowDefinition.Position> }
+    > = {}
     spec.nodes.forEach((node, index) => {
       const position = yamlDocument.positionOf(parsed, located(["nodes", index]))
-      if (position !== undefined) nodeLines[node.id] = position.line
+      if (position === undefined) return
+      nodeLines[node.id] = position.line
+      const fields: Record<string, WorkflowDefinition.Position> = {}
+      for (const key of yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index]))) {
+        const at = yamlDocument.positionOf(parsed, located(["nodes", index, key]))
+        if (at !== undefined) fields[key] = at
+      }
+      if (!(node.id in nodePositions)) nodePositions[node.id] = { node: position, fields }
     })
-    return WorkflowDefinition.make(workflowName, spec, { warnings, source: { path, nodeLines } })
+
+    // Sub-workflows, depth first: the chain of workflows being loaded finds cycles, `loaded` shares the rest.
+    const key = workflowKey(path, workflowName)
+    const chain = [...session.chain, key]
+    const subWorkflows: Record<string, WorkflowDefinition.WorkflowDefinition> = {}
+    for (const [index, node] of spec.nodes.entries()) {
+      if (node.type !== "workflow") continue
+      const at = ["nodes", index, node.path === undefined ? "workflow" : "path"] as const
+      const childPath = node.path === undefined ? path : resolvePath(path, node.path)
+      if (node.path === undefined && node.workflow === undefined) {
+        return yield* error(
+          "Invalid",
+          located(["nodes", index]),
+          `workflow node '${node.id}' names no workflow`,
+          "add 'workflow: <name>' (a workflow of this file) or 'path: <file>' (relative to this file)",
+          node.id
+        )
+      }
+      // A named child already being loaded closes a cycle: reported here, at the node that closes it.
+      const childKey = node.workflow === undefined ? undefined : workflowKey(childPath, node.workflow)
+      if (childKey !== undefined && chain.includes(childKey)) {
+        const cycle = [...chain.slice(chain.indexOf(childKey)), childKey]
+        return yield* error(
+          "Invalid",
+          located(at),
+          `workflow node '${node.id}': sub-workflows form a cycle: ${cycle.map((k) => `'${k}'`).join(" -> ")}`,
+          "a workflow may not run itself, directly or through other workflows",
+          node.id
+        )
+      }
+      let childSource = session.sources.get(resolvePath("", childPath))
+      if (childSource === undefined) {
+        if (options.readFile === undefined) {
+          return yield* error(
+            "Unsupported",
+            located(at),
+            `workflow node '${node.id}' runs a workflow from '${node.path}', and this workflow was parsed from ` +
+              "text without a way to read other files",
+            "load it with WorkflowLoader.loadFile",
+            node.id
+          )
+        }
+        childSource = yield* options.readFile(childPath)
+        session.sources.set(resolvePath("", childPath), childSource)
+      }
+      const childOptions: LoadOptions = {
+        ...(node.workflow === undefined ? {} : { workflow: node.workflow }),
+        ...(options.readFile === undefined ? {} : { readFile: options.readFile })
+      }
+      // The child's name is known once it is parsed; a cycle is a key already on the chain.
+      const child = yield* parseIn(childSource, childPath, childOptions, { ...session, chain }).pipe(
+        Effect.catchTag("WorkflowLoadError", (cause) =>
+          cause.reason === "UnknownWorkflow" && cause.path === childPath && node.path === undefined
+            ? Effect.fail(
+              error(
+                "Invalid",
+                located(at),
+                `workflow node '${node.id}' runs workflow '${node.workflow}', which is not in this file`,
+                cause.hint,
+                node.id
+              )
+            )
+            : Effect.fail(cause))
+      )
+      subWorkflows[node.id] = child
+    }
+    const definition = WorkflowDefinition.make(workflowName, spec, {
+      warnings,
+      source: { path, nodeLines, nodePositions },
+      ...(Object.keys(subWorkflows).length === 0 ? {} : { subWorkflows })
+    })
+    session.loaded.set(key, definition)
+    return definition
   })
 
 /** Reads and parses a workflow file. */
@@ -351,5 +490,18 @@ export const loadFile = (
           : new WorkflowLoadError({ reason: "Unreadable", path, description: `cannot read the file: ${error.message}` })
       )
     )
-    return yield* parse(source, path, options)
+    const readFile = (file: string) =>
+      fs.readFileString(file).pipe(
+        Effect.mapError((error) =>
+          error._tag === "SystemError" && error.reason === "NotFound"
+            ? new WorkflowLoadError({
+              reason: "NotFound",
+              path: file,
+              description: "no such workflow file (named by a workflow node's 'path:')",
+              hint: "sub-workflow paths are relative to the file that names them"
+            })
+            : new WorkflowLoadError({ reason: "Unreadable", path: file, description: `cannot read the file: ${error.message}` })
+        )
+      )
+    return yield* parse(source, path, { readFile, ...options })
   })

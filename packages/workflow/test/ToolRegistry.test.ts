@@ -35,6 +35,23 @@ layer(TestLayer, { excludeTestServices: true })("ToolRegistry built-in tools", (
       expect(output).toEqual({ stdout: "out\n3\n", stderr: "err\n", exit_code: 0 })
     }))
 
+  it.effect("shell processes get the registry's env, then the fiber's currentEnvironment", () =>
+    Effect.gen(function*() {
+      const registry = yield* Effect.provide(
+        ToolRegistry.ToolRegistry,
+        ToolRegistry.layerBuiltinWith({ env: { GREETING: "hello", WHO: "registry" } })
+      )
+      const shell = yield* registry.get("shell")
+      const plain = yield* shell.run({ command: "echo \"$GREETING $WHO\"" })
+      expect(plain["stdout"]).toBe("hello registry\n")
+      const local = yield* Effect.locally(
+        shell.run({ command: "echo \"$GREETING $WHO\"" }),
+        ToolRegistry.currentEnvironment,
+        { WHO: "node" }
+      )
+      expect(local["stdout"]).toBe("hello node\n")
+    }))
+
   it.effect("shell fails on a non-zero exit code with the first line of stderr", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
@@ -129,7 +146,7 @@ layer(TestLayer, { excludeTestServices: true })("ToolRegistry built-in tools", (
 })
 
 describe("ToolRegistry.make", () => {
-  it.effect("holds custom tools, handlers and conditions; a later tool replaces an earlier one", () =>
+  it.effect("holds custom tools; a later tool replaces an earlier one", () =>
     Effect.gen(function*() {
       const echo = (tag: string): ToolRegistry.Tool => ({
         name: "echo",
@@ -137,14 +154,11 @@ describe("ToolRegistry.make", () => {
         run: (inputs) => Effect.succeed({ tag, ...inputs })
       })
       const registry = ToolRegistry.make({
-        tools: [echo("first"), echo("second")],
-        handlers: { double: (inputs) => Effect.succeed(Number(inputs.n) * 2) },
-        conditions: { always: () => true }
+        tools: [echo("first"), echo("second")]
       })
       const tool = yield* registry.get("echo")
       expect(yield* tool.run({ x: 1 })).toEqual({ tag: "second", x: 1 })
-      expect(Array.from(registry.handlers.keys())).toEqual(["double"])
-      expect(Array.from(registry.conditions.keys())).toEqual(["always"])
+      expect(Array.from(registry.tools.keys())).toEqual(["echo"])
       expect((yield* Effect.flip(registry.get("shell"))).message).toBe("unknown tool 'shell'; known tools: echo")
     }))
 })

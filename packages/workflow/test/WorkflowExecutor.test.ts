@@ -2,6 +2,7 @@ import { expect, layer } from "@effect/vitest"
 import * as TraceStore from "@victor/core/TraceStore"
 import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as FunctionRegistry from "@victor/workflow/FunctionRegistry"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
@@ -18,8 +19,9 @@ import { makeTree, RunLayer, ToolsLayer } from "./fixtures.ts"
 const lines = (...text: ReadonlyArray<string>) => text.join("\n") + "\n"
 const load = (source: string) => WorkflowLoader.parse(source, "test.yaml")
 
-/** Runs with the built-in tools plus these handlers and conditions. */
-const withExtras = (options: ToolRegistry.RegistryOptions) => Effect.provide(ToolRegistry.layerBuiltinWith(options))
+/** Runs with the built-in functions plus these handlers and conditions (a test plugin). */
+const withExtras = (functions: Omit<FunctionRegistry.FunctionPlugin, "name">) =>
+  Effect.provide(FunctionRegistry.layer([FunctionRegistry.plugin("test", functions)]))
 
 // Real clock: durations are measured, and timeouts fire in real time.
 layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
@@ -401,7 +403,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
   it.effect("retries a failed node max_retries times, recording every attempt", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
-      const flaky: ToolRegistry.ComputeHandler = () =>
+      const flaky: FunctionRegistry.ComputeHandler = () =>
         Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
           n < 3
             ? Effect.fail(
@@ -463,7 +465,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       ))
       const failed = yield* WorkflowExecutor.execute(unknown).pipe(registry)
       expect(failed.error).toContain("unknown name 'is_holiday'")
-      expect(failed.error).toContain("and no registered condition is named 'is_holiday' (registered: is_weekend)")
+      expect(failed.error).toContain("and no registered condition is named 'is_holiday' (registered: always, is_weekend, never)")
     }))
 
   it.effect("fails a node whose input reads a missing state key", () =>
@@ -481,10 +483,11 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
 
 const failingStore = Layer.effect(
   TraceStore.TraceStore,
-  Effect.map(TraceStore.makeMemory, (memory) => ({
-    ...memory,
-    save: () => Effect.fail(new TraceStore.TraceStoreError({ reason: "Unavailable", description: "disk full" }))
-  }))
+  Effect.map(TraceStore.makeMemory, (memory) => {
+    const diskFull = () => Effect.fail(new TraceStore.TraceStoreError({ reason: "Unavailable", description: "disk full" }))
+    // Neither a journal nor a final save can be written.
+    return { ...memory, begin: diskFull, save: diskFull }
+  })
 )
 
 layer(Layer.merge(ToolsLayer, Layer.provide(WorkflowTracer.layer(), failingStore)), { excludeTestServices: true })(
@@ -795,7 +798,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor parallel nodes"
   it.effect("nested parallel nodes, and children's own retries", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
-      const flaky: ToolRegistry.ComputeHandler = () =>
+      const flaky: FunctionRegistry.ComputeHandler = () =>
         Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
           n < 2
             ? Effect.fail(new ToolRegistry.ToolError({ reason: "Failed", tool: "flaky", description: "not yet" }))

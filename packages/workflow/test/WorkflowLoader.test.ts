@@ -57,7 +57,8 @@ describe("WorkflowLoader", () => {
       expect(list).toMatchObject({ id: "list", tools: ["ls"], next: ["decide"], failFast: true, inputs: { path: "." } })
       expect(decide).toMatchObject({ branches: { true: "done", default: "done" } })
       expect(workflow.warnings).toEqual([])
-      expect(workflow.source).toEqual({ path: "flow.yaml", nodeLines: { list: 10, decide: 15, done: 19 } })
+      expect(workflow.source).toMatchObject({ path: "flow.yaml", nodeLines: { list: 10, decide: 15, done: 19 } })
+      expect(workflow.source?.nodePositions?.["decide"]?.node).toEqual({ line: 15, column: 9 })
     }))
 
   it.effect("names a top-level workflow by its name: key or the file's base name", () =>
@@ -102,7 +103,7 @@ describe("WorkflowLoader", () => {
       expect(error).toMatchObject({ reason: "Invalid", nodeId: "fetch", line: 6, column: 11 })
       expect(error.message).toBe(
         "flow.yaml:6:11: node 'fetch' has unknown type 'http'; known types: agent, compute, condition, parallel, " +
-          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform, hitl)"
+          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform, hitl, workflow)"
       )
     }))
 
@@ -112,13 +113,11 @@ describe("WorkflowLoader", () => {
       expect(implicit).toMatchObject({ reason: "Unsupported", nodeId: "helper", line: 3 })
       expect(implicit.message).toBe(
         "flow.yaml:3:11: node 'helper': node type 'team' is not supported yet; " +
-          "supported node types: agent, compute, condition, parallel, transform, hitl"
+          "supported node types: agent, compute, condition, parallel, transform, hitl, workflow"
       )
-      for (const type of ["team", "workflow"]) {
-        const error = yield* parseError(lines("nodes:", "  - id: n", `    type: ${type}`))
-        expect(error.reason).toBe("Unsupported")
-        expect(error.message).toContain(`node type '${type}' is not supported yet`)
-      }
+      const team = yield* parseError(lines("nodes:", "  - id: n", "    type: team"))
+      expect(team.reason).toBe("Unsupported")
+      expect(team.message).toContain("node type 'team' is not supported yet")
       const ref = yield* parseError(lines("nodes:", "  - $ref: ./common.yaml#lint"))
       expect(ref.reason).toBe("Unsupported")
       expect(ref.message).toBe(
@@ -503,6 +502,8 @@ describe("WorkflowLoader", () => {
       expect(workflow.warnings).toEqual([
         "flow.yaml:6:11: node 'a' has 2 'next' targets; only the first ('b') is followed " +
         "(use a parallel node for fan-out)",
+        "flow.yaml:2:5: loop 'a' -> 'b' -> 'a' has no exit: no node in it reaches the end of the workflow and no " +
+        "condition branch leaves it, so a run that enters it stops only at max_iterations",
         "flow.yaml:8:5: node 'c' is never reached from the start node",
         "flow.yaml:5:11: node 'a': unknown field 'tool' is ignored"
       ])

@@ -1,5 +1,6 @@
 import * as Path from "@effect/platform/Path"
 import { beforeAll, expect, layer } from "@effect/vitest"
+import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
 import * as HumanInput from "@victor/workflow/HumanInput"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
@@ -184,5 +185,35 @@ layer(RunLayer, { excludeTestServices: true })("examples/workflows", (it) => {
         error: "command exited with code 3: error: 2 of 12 tests failed"
       })
       expect(result.state).not.toHaveProperty("published")
+    }))
+
+  it.effect("release_report.yaml runs its sub-workflows (same file and a relative path), each in a linked trace", () =>
+    Effect.gen(function*() {
+      const workflow = yield* WorkflowLoader.loadFile("examples/workflows/release_report.yaml", {
+        workflow: "release_report"
+      })
+      expect(workflow.warnings).toEqual([])
+      const result = yield* WorkflowExecutor.execute(workflow)
+      expect(result.error).toBeNull()
+      const state = result.state as Record<string, unknown>
+      expect(state.core_files).toBeGreaterThan(0)
+      expect(state.workflow_files).toBeGreaterThan(0)
+      expect(state.report).toBe(
+        `packages/core: ${state.core_files} source files; headline: ${
+          Number(state.core_files) + Number(state.workflow_files)
+        } TypeScript files in two packages`
+      )
+      const children = result.trace.nodes.filter((node) => node.nodeType === "workflow")
+      expect(children.map((node) => node.metadata["child_workflow"])).toEqual([
+        "package_stats",
+        "package_stats",
+        "headline"
+      ])
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      for (const node of children) {
+        const child = yield* tracer.getTraceById(node.metadata["child_trace_id"] as string)
+        expect(child.parentTraceId).toBe(result.trace.traceId)
+        expect(child.traceParent).toBe(node.metadata["traceparent"])
+      }
     }))
 })

@@ -3,6 +3,7 @@
  * out (node records, tool-call records, finished traces) is a plain immutable snapshot.
  */
 import type { ExecutionEvent } from "../ExecutionEvent.ts"
+import type { Persistence } from "./journalWriter.ts"
 import type { JsonObject } from "../Json.ts"
 import type { TraceHandler } from "../TraceHandler.ts"
 import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "../WorkflowTrace.ts"
@@ -31,6 +32,8 @@ export interface ActiveTrace {
   ended: boolean
   /** The trace as `endTrace` returned it, once ended. */
   final: WorkflowTrace | undefined
+  /** Its journal and redactor, set right after it starts (see `journalWriter.ts`). */
+  persistence?: Persistence | undefined
 }
 
 /** A node between `startNode` and `endNode`. */

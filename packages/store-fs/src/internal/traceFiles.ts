@@ -11,6 +11,13 @@ import * as ParseResult from "effect/ParseResult"
 export const fileName = (workflowName: string, traceId: string): string =>
   `${TraceId.fileSafeName(workflowName)}_${traceId}.json`
 
+/** The file name of a running trace's journal: `{workflow}_{traceId}.jsonl`. */
+export const journalFileName = (workflowName: string, traceId: string): string =>
+  `${TraceId.fileSafeName(workflowName)}_${traceId}.jsonl`
+
+/** Whether a directory entry may be a journal. */
+export const isJournalFileName = (name: string): boolean => name.endsWith(".jsonl") && !name.startsWith(".")
+
 /** Whether a directory entry may hold a trace (temp files and other hidden files start with a dot). */
 export const isTraceFileName = (name: string): boolean => name.endsWith(".json") && !name.startsWith(".")
 

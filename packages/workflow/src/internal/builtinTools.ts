@@ -10,6 +10,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -68,7 +69,9 @@ const globToRegExp = (glob: string): RegExp => {
 
 /** Builds the built-in tools over the platform services in context. */
 export const makeBuiltinTools = (
-  makeError: MakeError
+  makeError: MakeError,
+  env: Readonly<Record<string, string>> = {},
+  currentEnvironment?: FiberRef.FiberRef<Readonly<Record<string, string>>>
 ): Effect.Effect<ReadonlyArray<Tool>, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -96,7 +99,11 @@ export const makeBuiltinTools = (
       run: (inputs) =>
         Effect.gen(function*() {
           const { command, cwd, timeout } = yield* decode("shell", ShellInputs, inputs)
+          // The process environment, the registry's `env`, then the fiber's (the running node's trace context).
+          const fiberEnv = currentEnvironment === undefined ? {} : yield* FiberRef.get(currentEnvironment)
           let cmd = Command.make("sh", "-c", command)
+          const extra = { ...env, ...fiberEnv }
+          if (Object.keys(extra).length > 0) cmd = Command.env(cmd, extra)
           if (cwd !== undefined) {
             const directory = path.resolve(cwd)
             const info = yield* fs.stat(directory).pipe(Effect.mapError(fileError("shell", "use", directory)))

@@ -1,7 +1,7 @@
 /**
  * Graph rules of a decoded workflow: ids are unique, every `next`, branch, parallel child and `start_node` names a
  * node, conditions have branches, parallel nodes do not contain themselves, expressions and transform lines parse,
- * compute nodes say what to run. Problems carry the path of the offending YAML node (relative to the workflow) so
+ * compute nodes say what to run, loops have an exit. Problems carry the path of the offending YAML node (relative to the workflow) so
  * the loader can name its line; warnings are things that load but are probably not what the author meant.
  *
  * A node listed in a parallel node's `parallel_nodes` is its child: it runs only as part of that parallel node, so
@@ -176,13 +176,6 @@ export const validate = (spec: WorkflowSpec): Findings => {
             description: `compute node '${node.id}' has neither 'tools' nor a 'handler'`,
             hint: "add 'tools: [shell]' with 'inputs', or 'handler: <registered handler>'"
           })
-        } else if (node.handler !== undefined && node.tools.length > 0) {
-          errors.push({
-            nodeId: node.id,
-            path: [...at, "handler"],
-            description: `compute node '${node.id}' has both 'tools' and a 'handler'`,
-            hint: "use one of them, or split the node in two"
-          })
         }
         const seen = new Set<string>()
         node.tools.forEach((tool, j) => {
@@ -282,7 +275,8 @@ export const validate = (spec: WorkflowSpec): Findings => {
               hint: `choices: ${node.choices.join(", ")}`
             })
           }
-        } else if (node.choices.length > 0) {
+        } else if (node.choices.length > 0 && (node.hitlType === "approval" || node.hitlType === "confirmation")) {
+          // A yes/no question ignores choices; `input` and `review` show them as suggestions (as Victor's files do).
           warnings.push({
             nodeId: node.id,
             path: [...at, "choices"],
@@ -309,6 +303,16 @@ export const validate = (spec: WorkflowSpec): Findings => {
     }
   }
   if (errors.length === 0) {
+    for (const loop of loopsWithoutExit(spec)) {
+      const index = firstIndex.get(loop[0]!)!
+      warnings.push({
+        nodeId: loop[0]!,
+        path: ["nodes", index],
+        description: `loop ${[...loop, loop[0]!].map((id) => `'${id}'`).join(" -> ")} has no exit: no node in it ` +
+          "reaches the end of the workflow and no condition branch leaves it, so a run that enters it stops only at " +
+          "max_iterations"
+      })
+    }
     for (const id of unreachable(spec)) {
       warnings.push({
         nodeId: id,
@@ -343,6 +347,92 @@ export const parallelCycle = (nodes: ReadonlyArray<Node>): ReadonlyArray<string>
     if (found !== undefined) return found
   }
   return undefined
+}
+
+/** Where the run may go after each node (parallel children, which never continue the run, have no edges). */
+const edges = (spec: WorkflowSpec): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const children = parallelChildren(spec.nodes)
+  const out = new Map<string, ReadonlyArray<string>>()
+  spec.nodes.forEach((node, index) => {
+    if (out.has(node.id)) return
+    if (children.has(node.id)) out.set(node.id, [])
+    else if (node.type === "condition") out.set(node.id, Array.from(new Set(Object.values(node.branches))))
+    else {
+      const next = successor(spec.nodes, index, children)
+      out.set(node.id, next === undefined ? [] : [next])
+    }
+  })
+  return out
+}
+
+/**
+ * Loops a run can enter and never leave except at `max_iterations`: strongly connected groups of nodes reachable
+ * from the start, from which no path reaches a node that ends the run (one with nowhere to go). Each is listed in
+ * file order.
+ */
+export const loopsWithoutExit = (spec: WorkflowSpec): ReadonlyArray<ReadonlyArray<string>> => {
+  const graph = edges(spec)
+  const children = parallelChildren(spec.nodes)
+  const order = new Map(spec.nodes.map((node, index) => [node.id, index]))
+  // Which nodes can reach an end: walk backwards from the ends.
+  const reverse = new Map<string, Array<string>>()
+  for (const [from, targets] of graph) for (const to of targets) reverse.set(to, [...(reverse.get(to) ?? []), from])
+  const ending = new Set<string>()
+  const pending = Array.from(graph).filter(([id, targets]) => targets.length === 0 && !children.has(id)).map(([id]) =>
+    id
+  )
+  while (pending.length > 0) {
+    const id = pending.pop()!
+    if (ending.has(id)) continue
+    ending.add(id)
+    pending.push(...(reverse.get(id) ?? []))
+  }
+  const start = spec.startNode ?? (spec.nodes.find((node) => !children.has(node.id)) ?? spec.nodes[0]!).id
+  const reached = new Set<string>()
+  const walk = [start]
+  while (walk.length > 0) {
+    const id = walk.pop()!
+    if (reached.has(id) || !graph.has(id)) continue
+    reached.add(id)
+    walk.push(...graph.get(id)!)
+  }
+  // Tarjan's strongly connected components over the trapped nodes.
+  const trapped = Array.from(reached).filter((id) => !ending.has(id))
+  const inTrap = new Set(trapped)
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: Array<string> = []
+  const onStack = new Set<string>()
+  const loops: Array<ReadonlyArray<string>> = []
+  let counter = 0
+  const connect = (id: string): void => {
+    index.set(id, counter)
+    low.set(id, counter)
+    counter++
+    stack.push(id)
+    onStack.add(id)
+    for (const to of graph.get(id) ?? []) {
+      if (!inTrap.has(to)) continue
+      if (!index.has(to)) {
+        connect(to)
+        low.set(id, Math.min(low.get(id)!, low.get(to)!))
+      } else if (onStack.has(to)) {
+        low.set(id, Math.min(low.get(id)!, index.get(to)!))
+      }
+    }
+    if (low.get(id) !== index.get(id)) return
+    const group: Array<string> = []
+    for (;;) {
+      const member = stack.pop()!
+      onStack.delete(member)
+      group.push(member)
+      if (member === id) break
+    }
+    const cyclic = group.length > 1 || (graph.get(id) ?? []).includes(id)
+    if (cyclic) loops.push(group.sort((a, b) => order.get(a)! - order.get(b)!))
+  }
+  for (const id of trapped) if (!index.has(id)) connect(id)
+  return loops.sort((a, b) => order.get(a[0]!)! - order.get(b[0]!)!)
 }
 
 const unreachable = (spec: WorkflowSpec): ReadonlyArray<string> => {

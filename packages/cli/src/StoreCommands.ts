@@ -1,0 +1,172 @@
+/**
+ * `victor trace list | show | export | rm | prune`: the commands over the trace store. Only their arguments and help
+ * live here; what they do (`store/TraceCommands.ts`) is imported when one runs, so `--help` stays fast.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+
+const load = () => Effect.promise(() => import("./store/TraceCommands.ts"))
+
+const traceDir = Options.text("trace-dir").pipe(
+  Options.optional,
+  Options.withDescription(
+    "The trace store: defaults to $VICTOR_TRACE_DIR, else ~/.victor/workflow_traces. Example: --trace-dir ./traces"
+  )
+)
+
+const reference = (what: string) =>
+  Args.text({ name: "trace" }).pipe(
+    Args.withDescription(
+      `The trace ${what}: its id, a unique prefix of the id, or \`last\` (the newest). Example: last, or 3f2a`
+    )
+  )
+
+const listCommand = Command.make("list", {
+  workflow: Options.text("workflow").pipe(
+    Options.optional,
+    Options.withDescription("Only traces of this workflow. Example: --workflow code_review")
+  ),
+  status: Options.text("status").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Only traces in this state: succeeded, failed, incomplete (recovered after a crash), cancelled or running. " +
+        "Example: --status failed"
+    )
+  ),
+  since: Options.text("since").pipe(
+    Options.optional,
+    Options.withDescription("Only traces started within this age: s, m, h, d or w. Example: --since 7d")
+  ),
+  limit: Options.integer("limit").pipe(
+    Options.optional,
+    Options.withDescription("At most this many, the most recent. Example: --limit 20")
+  ),
+  json: Options.boolean("json").pipe(
+    Options.withDescription(
+      "Print a JSON array of summaries (trace_id, workflow_name, status, start_time, end_time, duration_seconds, " +
+        "node_count, failed_node_count), newest first. Example: --json | jq -r '.[0].trace_id'"
+    )
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(load(), (c) =>
+    c.list({
+      workflow: Option.getOrUndefined(o.workflow),
+      status: Option.getOrUndefined(o.status),
+      since: Option.getOrUndefined(o.since),
+      limit: Option.getOrUndefined(o.limit),
+      json: o.json,
+      traceDir: Option.getOrUndefined(o.traceDir)
+    }))).pipe(
+    Command.withDescription(
+      "List stored traces, newest first: id, workflow, status, start (UTC), duration, node and failure counts. " +
+        "Runs that died (kill -9, a crash) are recovered from their journals and listed as incomplete. Foreign or " +
+        "corrupt files in the directory are skipped with a warning each. " +
+        "Examples: victor trace list ; victor trace list --workflow review --status failed --since 7d --limit 10"
+    )
+  )
+
+const showCommand = Command.make("show", {
+  reference: reference("to show"),
+  full: Options.boolean("full").pipe(
+    Options.withDescription(
+      "Print every input and output in full, with large payloads read back from their blobs (otherwise one " +
+        "clipped line each, and a blob shows as its preview). Example: victor trace show last --full"
+    )
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(load(), (c) =>
+    c.show({ reference: o.reference, full: o.full, traceDir: Option.getOrUndefined(o.traceDir) }))).pipe(
+    Command.withDescription(
+      "Show a stored trace (or a trace file): its summary, then every node with its status, duration, tool calls, " +
+        "inputs and outputs. Examples: victor trace show last ; victor trace show 3f2a --full ; victor trace show trace.json"
+    )
+  )
+
+const exportCommand = Command.make("export", {
+  reference: reference("to export"),
+  format: Options.text("format").pipe(
+    Options.optional,
+    Options.withDescription(
+      "The export format, any the exporter registry knows (json, csv, html, ...); by default the one matching the " +
+        "extension of -o, else json. Example: --format csv"
+    )
+  ),
+  output: Options.text("output").pipe(
+    Options.withAlias("o"),
+    Options.optional,
+    Options.withDescription(
+      "The file to write (missing directories are created); without it the export goes to stdout. Large payloads " +
+        "are read back from their blobs. Example: -o report.html"
+    )
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(load(), (c) =>
+    c.exportTrace({
+      reference: o.reference,
+      format: Option.getOrUndefined(o.format),
+      output: Option.getOrUndefined(o.output),
+      traceDir: Option.getOrUndefined(o.traceDir)
+    }))).pipe(
+    Command.withDescription(
+      "Export a stored trace with an exporter plugin. Examples: victor trace export last --format csv -o trace.csv ; " +
+        "victor trace export 3f2a -o report.html"
+    )
+  )
+
+const rmCommand = Command.make("rm", {
+  references: Args.text({ name: "trace" }).pipe(
+    Args.atLeast(1),
+    Args.withDescription("One or more traces: ids, unique id prefixes or `last`. Example: victor trace rm 3f2a 9c1d")
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(load(), (c) => c.rm({ references: o.references, traceDir: Option.getOrUndefined(o.traceDir) }))).pipe(
+    Command.withDescription(
+      "Remove stored traces (their blobs go with the next prune). Example: victor trace rm last"
+    )
+  )
+
+const pruneCommand = Command.make("prune", {
+  olderThan: Options.text("older-than").pipe(
+    Options.optional,
+    Options.withDescription("Remove traces started longer ago than this: s, m, h, d or w. Example: --older-than 30d")
+  ),
+  keepLast: Options.integer("keep-last").pipe(
+    Options.optional,
+    Options.withDescription("Keep only the newest N traces. Example: --keep-last 100")
+  ),
+  maxSize: Options.text("max-size").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Remove the oldest traces until the store holds at most this much: B, KB/MB/GB (powers of 1000) or " +
+        "KiB/MiB/GiB (powers of 1024). Example: --max-size 2GB"
+    )
+  ),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription("Only print what would be removed. Example: victor trace prune --older-than 30d --dry-run")
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(load(), (c) =>
+    c.prune({
+      olderThan: Option.getOrUndefined(o.olderThan),
+      keepLast: Option.getOrUndefined(o.keepLast),
+      maxSize: Option.getOrUndefined(o.maxSize),
+      dryRun: o.dryRun,
+      traceDir: Option.getOrUndefined(o.traceDir)
+    }))).pipe(
+    Command.withDescription(
+      "Clean up the store: remove traces by age, count or total size (a trace matching any rule goes; running " +
+        "traces never), then the blobs no trace refers to. Examples: victor trace prune --older-than 30d ; " +
+        "victor trace prune --keep-last 100 --max-size 2GB --dry-run"
+    )
+  )
+
+/** The store commands, in the order `victor trace --help` lists them. */
+export const storeCommands = [listCommand, showCommand, exportCommand, rmCommand, pruneCommand] as const

@@ -1,0 +1,67 @@
+/**
+ * `victor trace stats`: patterns across stored runs (slow nodes, common errors, failure rates), read through the
+ * `TraceStore` contract: `list` for the matching runs, then `get` for each, folded into `HistoryStats` one at a time.
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import * as HistoryStats from "@victor/analysis/HistoryStats"
+import * as Threshold from "@victor/compare/Threshold"
+import * as TraceStore from "@victor/core/TraceStore"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { UsageError } from "../CliError.ts"
+import * as Output from "./Output.ts"
+
+/** The option values of `trace stats`. */
+export interface StatsOptions {
+  readonly workflow: string | undefined
+  readonly last: number | undefined
+  readonly slow: string
+  readonly json: boolean
+  readonly traceDir: string | undefined
+}
+
+/** How many traces are read at the same time. */
+const readConcurrency = 16
+
+/** Runs the command; a bad option fails with `UsageError`. Unreadable traces are skipped and counted on stderr. */
+export const run = (
+  options: StatsOptions
+): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    if (options.last !== undefined && options.last < 1) {
+      return yield* new UsageError({ description: `--last must be at least 1, not ${options.last}; e.g. --last 50` })
+    }
+    const slow = Threshold.parse(options.slow)
+    if (Either.isLeft(slow) || slow.right.absoluteSeconds === undefined) {
+      return yield* new UsageError({ description: `invalid --slow '${options.slow}': give seconds, e.g. --slow 2s or --slow 500ms` })
+    }
+    const store = yield* TraceStore.TraceStore
+    const summaries = yield* store.list({
+      ...(options.workflow === undefined ? {} : { workflowName: options.workflow }),
+      ...(options.last === undefined ? {} : { limit: options.last })
+    }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))
+    const accumulator = HistoryStats.make()
+    let skipped = 0
+    yield* Effect.forEach(
+      summaries,
+      (summary) =>
+        store.get(summary.traceId).pipe(
+          Effect.match({
+            onFailure: () => void skipped++,
+            onSuccess: (trace) => accumulator.add(trace)
+          })
+        ),
+      { concurrency: readConcurrency, discard: true }
+    )
+    if (skipped > 0) yield* Console.error(`warning: skipped ${skipped} stored trace(s) that could not be read`)
+    const stats = accumulator.result({ slowThresholdSeconds: slow.right.absoluteSeconds })
+    if (options.json) return yield* Output.printJson(HistoryStats.encode(stats))
+    if (stats.traces === 0) {
+      return yield* Console.log(
+        options.workflow === undefined ? "no stored traces yet" : `no stored traces of workflow '${options.workflow}'`
+      )
+    }
+    yield* Console.log(HistoryStats.render(stats))
+  }).pipe(Effect.provide(Output.storeLayer(options.traceDir)))

@@ -1,0 +1,33 @@
+/**
+ * The trace store of the `victor` process on Node: the file system store, stamped with this process's pid and host
+ * so that other `victor` processes can tell its running traces from dead ones (`process.kill(pid, 0)`).
+ */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import type * as Payload from "@victor/core/Payload"
+import type * as TraceStore from "@victor/core/TraceStore"
+import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
+import * as Layer from "effect/Layer"
+import * as os from "node:os"
+
+/** Whether a process of this host exists: signal 0 checks without sending anything; EPERM means it exists. */
+const isProcessAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** The store in `directory`, owned by this process, on Node's file system. */
+export const layer = (options: {
+  readonly directory: string
+  readonly capture?: Payload.CaptureOptions
+}): Layer.Layer<TraceStore.TraceStore> =>
+  FileSystemTraceStore.layer({
+    directory: options.directory,
+    owner: { pid: process.pid, host: os.hostname() },
+    isProcessAlive,
+    ...(options.capture === undefined ? {} : { capture: options.capture })
+  }).pipe(Layer.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer)))

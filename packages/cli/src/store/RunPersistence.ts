@@ -1,0 +1,73 @@
+/**
+ * How a `workflow trace` / `workflow run` persists its trace: the store layer (with the capture mode of `--capture`
+ * or `victor.config.json`) and the redaction rules (secret-looking environment variables, the config's `redact`, the
+ * workflow's `metadata.redact`). Redaction is on unless the config says `"redact": {"enabled": false}`.
+ */
+import type * as Payload from "@victor/core/Payload"
+import * as Redaction from "@victor/core/Redaction"
+import type * as TraceStore from "@victor/core/TraceStore"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { UsageError } from "../CliError.ts"
+import * as VictorConfig from "../VictorConfig.ts"
+import * as NodeTraceStore from "./NodeTraceStore.ts"
+
+/** The capture options: the flag wins over the config. */
+export const captureOptions = (
+  flag: Payload.CaptureMode | undefined,
+  config: typeof VictorConfig.VictorConfig.Type
+): Payload.CaptureOptions => {
+  const mode = flag ?? config.capture?.mode
+  const max = config.capture?.max_inline_bytes
+  return { ...(mode === undefined ? {} : { mode }), ...(max === undefined ? {} : { maxInlineBytes: max }) }
+}
+
+const decodeRules = Schema.decodeUnknown(VictorConfig.RedactRules, { errors: "all", onExcessProperty: "error" })
+
+/** The redaction rules of a run; `undefined` when the config turns redaction off. */
+export const redactionRules = (
+  config: typeof VictorConfig.VictorConfig.Type,
+  workflowMetadata: { readonly [key: string]: unknown },
+  env: Readonly<Record<string, string | undefined>> = process.env
+): Effect.Effect<Redaction.Rules | undefined, UsageError> =>
+  Effect.gen(function*() {
+    const fromConfig = config.redact ?? {}
+    if (fromConfig.enabled === false) return undefined
+    const fromWorkflow = workflowMetadata["redact"] === undefined
+      ? {}
+      : yield* decodeRules(workflowMetadata["redact"]).pipe(
+        Effect.mapError((error) =>
+          new UsageError({
+            description: `workflow metadata.redact: ${ParseResult.ArrayFormatter.formatErrorSync(error).map((i) =>
+              `${i.path.join(".")}: ${i.message}`
+            ).join("; ")}`
+          })
+        )
+      )
+    const named = [...(fromConfig.env ?? []), ...(fromWorkflow.env ?? [])]
+    const values = [
+      ...Redaction.secretValues(env),
+      ...named.flatMap((name) => {
+        const value = env[name]
+        return value === undefined || value.length === 0 ? [] : [value]
+      })
+    ]
+    return {
+      values,
+      keys: [...(fromConfig.keys ?? []), ...(fromWorkflow.keys ?? [])],
+      paths: [...(fromConfig.paths ?? []), ...(fromWorkflow.paths ?? [])],
+      patterns: [...(fromConfig.patterns ?? []), ...(fromWorkflow.patterns ?? [])]
+    }
+  })
+
+/** The redaction layer of a run (no redactor when turned off). */
+export const redactionLayer = (rules: Redaction.Rules | undefined): Layer.Layer<never> =>
+  Redaction.layer(rules ?? {})
+
+/** The store of a run. */
+export const storeLayer = (
+  directory: string,
+  capture: Payload.CaptureOptions
+): Layer.Layer<TraceStore.TraceStore> => NodeTraceStore.layer({ directory, capture })

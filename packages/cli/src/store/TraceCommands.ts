@@ -1,0 +1,280 @@
+/**
+ * What `victor trace list | show | export | rm | prune` do. Each opens the trace store (recovering the journals of
+ * runs that died on the way), prints plain text that reads the same in a terminal, a pipe and a CI log, and reports
+ * a skipped foreign or corrupt file as one warning line on stderr.
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import * as ExporterRegistry from "@victor/core/ExporterRegistry"
+import * as Payload from "@victor/core/Payload"
+import * as TraceStore from "@victor/core/TraceStore"
+import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Stream from "effect/Stream"
+import { UsageError } from "../CliError.ts"
+import * as ExportWriter from "../ExportWriter.ts"
+import * as Settings from "../Settings.ts"
+import * as Summary from "../Summary.ts"
+import * as TraceOptions from "../TraceOptions.ts"
+import * as TraceReference from "../TraceReference.ts"
+import * as NodeTraceStore from "./NodeTraceStore.ts"
+import * as Units from "./Units.ts"
+
+type Env = FileSystem.FileSystem | Path.Path
+
+/** Store warnings (a skipped file) as `victor: warning: ...` lines on stderr. */
+const warningLogger = Logger.make(({ logLevel, message }) => {
+  if (logLevel._tag !== "Warning" && logLevel._tag !== "Error") return
+  const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+  process.stderr.write(`victor: warning: ${text}\n`)
+})
+
+const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ description: error.message })
+
+/** Runs a command with the store of `--trace-dir` (or the default directory). */
+const withStore = <A, R>(
+  traceDir: string | undefined,
+  effect: Effect.Effect<A, UsageError, R | TraceStore.TraceStore>
+): Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env> =>
+  effect.pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) }),
+        // The runtime installs the pretty logger (on stdout) in place of the default one: both give way.
+        Logger.replace(Logger.defaultLogger, warningLogger),
+        Logger.replace(Logger.prettyLoggerDefault, warningLogger)
+      )
+    )
+  ) as Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env>
+
+const pad = (rows: ReadonlyArray<ReadonlyArray<string>>, rightAligned: ReadonlySet<number> = new Set()): string => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((row) =>
+    row.map((cell, i) =>
+      i === row.length - 1 && !rightAligned.has(i)
+        ? cell
+        : rightAligned.has(i)
+        ? cell.padStart(widths[i]!)
+        : cell.padEnd(widths[i]!)
+    ).join("  ").trimEnd()
+  ).join("\n")
+}
+
+const formatTime = (seconds: number): string => new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19)
+
+const summaryJson = (s: WorkflowTrace.TraceSummary) => ({
+  trace_id: s.traceId,
+  workflow_name: s.workflowName,
+  status: s.status,
+  start_time: s.startTime,
+  end_time: s.endTime,
+  duration_seconds: s.durationSeconds,
+  node_count: s.nodeCount,
+  failed_node_count: s.failedNodeCount
+})
+
+const statuses = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const
+
+/** `trace list`. */
+export const list = (options: {
+  readonly workflow: string | undefined
+  readonly status: string | undefined
+  readonly since: string | undefined
+  readonly limit: number | undefined
+  readonly json: boolean
+  readonly traceDir: string | undefined
+}): Effect.Effect<void, UsageError, Env> =>
+  withStore(
+    options.traceDir,
+    Effect.gen(function*() {
+      const status = options.status
+      if (status !== undefined && !(statuses as ReadonlyArray<string>).includes(status)) {
+        return yield* new UsageError({
+          description: `--status: unknown status "${status}"; use one of ${statuses.join(", ")}, e.g. --status failed`
+        })
+      }
+      if (options.limit !== undefined && options.limit < 1) {
+        return yield* new UsageError({ description: `--limit must be at least 1, not ${options.limit}; e.g. --limit 20` })
+      }
+      const age = options.since === undefined ? undefined : yield* Units.parseAge("--since", options.since)
+      const now = (yield* Clock.currentTimeMillis) / 1000
+      const store = yield* TraceStore.TraceStore
+      const summaries = yield* store.list({
+        ...(options.workflow === undefined ? {} : { workflowName: options.workflow }),
+        ...(status === undefined ? {} : { status: status as WorkflowTrace.TraceStatus }),
+        ...(age === undefined ? {} : { since: now - age }),
+        ...(options.limit === undefined ? {} : { limit: options.limit })
+      }).pipe(Effect.mapError(storeError))
+      // Newest first, like `ls -t`: the run just made is on top.
+      const newestFirst = summaries.slice().reverse()
+      if (options.json) {
+        yield* Console.log(JSON.stringify(newestFirst.map(summaryJson), null, 2))
+        return
+      }
+      if (newestFirst.length === 0) {
+        yield* Console.log("No stored traces match. Run one with: victor workflow trace FILE.yaml")
+        return
+      }
+      const rows = [
+        ["TRACE ID", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION", "NODES", "FAILED"],
+        ...newestFirst.map((s) => [
+          s.traceId,
+          s.workflowName,
+          s.status,
+          formatTime(s.startTime),
+          Summary.formatDuration(s.durationSeconds),
+          String(s.nodeCount),
+          String(s.failedNodeCount)
+        ])
+      ]
+      yield* Console.log(pad(rows, new Set([4, 5, 6])))
+    })
+  )
+
+const clip = (text: string, max: number) => {
+  const flat = text.replace(/\s+/g, " ")
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string => {
+  if (trace.nodes.length === 0) return "No nodes."
+  const rows = [
+    ["NODE", "TYPE", "STATUS", "DURATION", "TOOLS", "ERROR"],
+    ...trace.nodes.map((n) => [
+      n.nodeId,
+      n.nodeType,
+      n.success ? "ok" : "failed",
+      Summary.formatDuration(n.durationSeconds),
+      String(n.toolCalls.length),
+      n.error === null ? "" : clip(n.error, 80)
+    ])
+  ]
+  const lines = [pad(rows, new Set([3, 4]))]
+  const json = (value: unknown) => (full ? JSON.stringify(value, null, 2).replaceAll("\n", "\n      ") : clip(JSON.stringify(value), 120))
+  for (const node of trace.nodes) {
+    lines.push("", `${node.nodeId} (${node.nodeType})`)
+    lines.push(`  inputs:  ${json(node.inputs)}`, `  outputs: ${json(node.outputs)}`)
+    for (const call of node.toolCalls) {
+      lines.push(
+        `  tool ${call.toolName} (${call.success ? "ok" : "failed"}, ${Summary.formatDuration(call.durationSeconds)})`,
+        `    inputs:  ${json(call.inputs)}`,
+        `    outputs: ${json(call.outputs)}`
+      )
+      if (call.error !== null) lines.push(`    error:   ${clip(call.error, 200)}`)
+    }
+  }
+  return lines.join("\n")
+}
+
+/** `trace show`. */
+export const show = (options: {
+  readonly reference: string
+  readonly full: boolean
+  readonly traceDir: string | undefined
+}): Effect.Effect<void, UsageError, Env> =>
+  withStore(
+    options.traceDir,
+    Effect.gen(function*() {
+      const store = yield* TraceStore.TraceStore
+      const stored = yield* TraceReference.resolve(options.reference)
+      const trace = options.full ? yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError)) : stored
+      yield* Console.log(Summary.render(trace, [["Started", `${formatTime(trace.startTime)} UTC`]]))
+      yield* Console.log("")
+      yield* Console.log(renderNodes(trace, options.full))
+    })
+  )
+
+/** `trace export`: the trace (blobs resolved) through an exporter of the registry, to a file or stdout. */
+export const exportTrace = (options: {
+  readonly reference: string
+  readonly format: string | undefined
+  readonly output: string | undefined
+  readonly traceDir: string | undefined
+}): Effect.Effect<void, UsageError, Env> =>
+  withStore(
+    options.traceDir,
+    Effect.gen(function*() {
+      const registry = yield* ExporterRegistry.ExporterRegistry
+      const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
+      const store = yield* TraceStore.TraceStore
+      const stored = yield* TraceReference.resolve(options.reference)
+      const trace = yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError))
+      const bytes = exporter.export(trace)
+      if (options.output === undefined) {
+        // No -o: the export goes to stdout, for a pipe.
+        yield* Stream.runForEach(bytes, (chunk) => Effect.sync(() => void process.stdout.write(chunk))).pipe(
+          Effect.mapError((error) => new UsageError({ description: `cannot export ${trace.traceId}: ${error.message}` }))
+        )
+        return
+      }
+      const written = yield* ExportWriter.write(options.output, bytes).pipe(
+        Effect.mapError((error) => (error instanceof UsageError ? error : new UsageError({ description: error.message })))
+      )
+      yield* Console.log(`Exported ${trace.traceId} as ${exporter.name} to ${options.output} (${Units.formatBytes(written)})`)
+    }).pipe(
+      // The exporters are loaded only by the command that uses them, so `trace list` starts faster.
+      Effect.provide(Layer.unwrapEffect(Effect.promise(() => import("../BundledExporters.ts").then((m) => m.layer))))
+    )
+  )
+
+/** `trace rm`. */
+export const rm = (options: {
+  readonly references: ReadonlyArray<string>
+  readonly traceDir: string | undefined
+}): Effect.Effect<void, UsageError, Env> =>
+  withStore(
+    options.traceDir,
+    Effect.gen(function*() {
+      const store = yield* TraceStore.TraceStore
+      for (const reference of options.references) {
+        const id = yield* TraceReference.resolveId(reference)
+        yield* store.remove(id).pipe(Effect.mapError(storeError))
+        yield* Console.log(`Removed ${id}`)
+      }
+    })
+  )
+
+/** `trace prune`. */
+export const prune = (options: {
+  readonly olderThan: string | undefined
+  readonly keepLast: number | undefined
+  readonly maxSize: string | undefined
+  readonly dryRun: boolean
+  readonly traceDir: string | undefined
+}): Effect.Effect<void, UsageError, Env> =>
+  withStore(
+    options.traceDir,
+    Effect.gen(function*() {
+      if (options.olderThan === undefined && options.keepLast === undefined && options.maxSize === undefined) {
+        return yield* new UsageError({
+          description: "say what to prune: --older-than 30d, --keep-last 100 or --max-size 2GB (add --dry-run to preview)"
+        })
+      }
+      if (options.keepLast !== undefined && options.keepLast < 0) {
+        return yield* new UsageError({ description: `--keep-last must be 0 or more, not ${options.keepLast}` })
+      }
+      const age = options.olderThan === undefined ? undefined : yield* Units.parseAge("--older-than", options.olderThan)
+      const maxBytes = options.maxSize === undefined ? undefined : yield* Units.parseSize("--max-size", options.maxSize)
+      const now = (yield* Clock.currentTimeMillis) / 1000
+      const store = yield* TraceStore.TraceStore
+      const result = yield* store.prune({
+        ...(age === undefined ? {} : { startedBefore: now - age }),
+        ...(options.keepLast === undefined ? {} : { keepLast: options.keepLast }),
+        ...(maxBytes === undefined ? {} : { maxBytes }),
+        dryRun: options.dryRun
+      }).pipe(Effect.mapError(storeError))
+      const verb = result.dryRun ? "Would remove" : "Removed"
+      for (const s of result.removed) {
+        yield* Console.log(`${verb} ${s.traceId}  ${s.workflowName}  ${s.status}  ${formatTime(s.startTime)}`)
+      }
+      yield* Console.log(
+        `${verb} ${result.removed.length} trace${result.removed.length === 1 ? "" : "s"} and ${result.blobsRemoved} ` +
+          `unreferenced blob${result.blobsRemoved === 1 ? "" : "s"}, freeing ${Units.formatBytes(result.freedBytes)}` +
+          (result.dryRun ? " (dry run: nothing was removed)" : "")
+      )
+    })
+  )

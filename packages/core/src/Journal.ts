@@ -1,0 +1,449 @@
+/**
+ * The journal of a running trace: what a store keeps while a workflow runs, so that a run that dies (`kill -9`, a
+ * power cut) is never lost. A journal is a header (the trace's identity, inputs and metadata) followed by entries in
+ * the order they happened: execution events, finished node records and finished tool calls. `rebuild` turns a journal
+ * back into a trace; a journal whose run is gone becomes an `incomplete` trace holding every node and tool call that
+ * had finished, plus the nodes still open, closed as failed.
+ *
+ * On disk a journal is JSON Lines (`{workflow}_{trace_id}.jsonl`): the header line, then one line per entry, in the
+ * guide's snake_case wire format (see `encodeLine` / `decodeLine`).
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { ExecutionEvent, ExecutionEventType } from "./ExecutionEvent.ts"
+import { emptyObject, JsonObject } from "./Json.ts"
+import {
+  NodeTraceRecord,
+  SCHEMA_VERSION,
+  ToolCallRecord,
+  type TraceStatus,
+  type WorkflowTrace
+} from "./WorkflowTrace.ts"
+
+/** The version of the journal line format. */
+export const JOURNAL_VERSION = 1
+
+/** Who is writing a journal: enough for another process to tell whether the writer is still alive. */
+export const JournalOwner = Schema.Struct({
+  pid: Schema.Number,
+  host: Schema.String
+}).annotations({ identifier: "JournalOwner" })
+
+/** Who is writing a journal. */
+export interface JournalOwner extends Schema.Schema.Type<typeof JournalOwner> {}
+
+/** The start of a journal: the trace's identity and what it started with. */
+export const JournalHeader = Schema.Struct({
+  schemaVersion: Schema.optionalWith(Schema.Number, { default: () => SCHEMA_VERSION }).pipe(
+    Schema.fromKey("schema_version")
+  ),
+  traceId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("trace_id")),
+  workflowName: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("workflow_name")),
+  startTime: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("start_time")),
+  inputs: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  metadata: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+  parentTraceId: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(
+    Schema.fromKey("parent_trace_id")
+  ),
+  traceParent: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(
+    Schema.fromKey("trace_parent")
+  )
+}).annotations({ identifier: "JournalHeader" })
+
+/** The start of a journal. */
+export interface JournalHeader extends Schema.Schema.Type<typeof JournalHeader> {}
+
+/** One thing that happened in a running trace. */
+export type JournalEntry =
+  | { readonly _tag: "Event"; readonly event: ExecutionEvent }
+  | { readonly _tag: "NodeStarted"; readonly node: StartedNode }
+  | { readonly _tag: "Node"; readonly node: NodeTraceRecord }
+  | { readonly _tag: "ToolCall"; readonly toolCall: ToolCallRecord; readonly nodeId: string | undefined }
+
+/** A node that has started: what a recovered trace shows of a node the run never finished. */
+export const StartedNode = Schema.Struct({
+  nodeId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("node_id")),
+  nodeType: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("node_type")),
+  timestamp: Schema.Number,
+  inputs: Schema.optionalWith(JsonObject, { default: () => ({}) })
+}).annotations({ identifier: "StartedNode" })
+
+/** A node that has started. */
+export interface StartedNode extends Schema.Schema.Type<typeof StartedNode> {}
+
+/** An event entry. */
+export const event = (event: ExecutionEvent): JournalEntry => ({ _tag: "Event", event })
+/** A started node entry. */
+export const nodeStarted = (node: StartedNode): JournalEntry => ({ _tag: "NodeStarted", node })
+/** A finished node entry. */
+export const node = (node: NodeTraceRecord): JournalEntry => ({ _tag: "Node", node })
+/** A finished tool call entry, with the node it belongs to when there is one. */
+export const toolCall = (toolCall: ToolCallRecord, nodeId: string | undefined): JournalEntry => ({
+  _tag: "ToolCall",
+  toolCall,
+  nodeId
+})
+
+/** The header of a journal for a trace that is starting. */
+export const headerOf = (trace: Pick<
+  WorkflowTrace,
+  "traceId" | "workflowName" | "startTime" | "inputs" | "metadata" | "parentTraceId" | "traceParent"
+>): JournalHeader => ({
+  schemaVersion: SCHEMA_VERSION,
+  traceId: trace.traceId,
+  workflowName: trace.workflowName,
+  startTime: trace.startTime,
+  inputs: trace.inputs,
+  metadata: trace.metadata,
+  parentTraceId: trace.parentTraceId,
+  traceParent: trace.traceParent
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lines
+// ---------------------------------------------------------------------------------------------------------------
+
+const HeaderLine = Schema.Struct({
+  journal: Schema.Number,
+  header: JournalHeader,
+  owner: Schema.optional(JournalOwner)
+})
+const EventLine = Schema.Struct({ event: ExecutionEvent })
+const NodeLine = Schema.Struct({ node: NodeTraceRecord })
+const NodeStartedLine = Schema.Struct({ node_started: StartedNode })
+const ToolCallLine = Schema.Struct({
+  tool_call: ToolCallRecord,
+  node_id: Schema.optional(Schema.String)
+})
+
+const encodeHeaderLine = Schema.encodeSync(HeaderLine)
+const encodeEvent = Schema.encodeSync(ExecutionEvent)
+const encodeNode = Schema.encodeSync(NodeTraceRecord)
+const encodeToolCall = Schema.encodeSync(ToolCallRecord)
+const decodeHeaderLine = Schema.decodeUnknownEither(HeaderLine)
+const decodeEventLine = Schema.decodeUnknownEither(EventLine)
+const decodeNodeLine = Schema.decodeUnknownEither(NodeLine)
+const encodeStartedNode = Schema.encodeSync(StartedNode)
+const decodeNodeStartedLine = Schema.decodeUnknownEither(NodeStartedLine)
+const decodeToolCallLine = Schema.decodeUnknownEither(ToolCallLine)
+
+/** The first line of a journal (without the newline). */
+export const encodeHeader = (header: JournalHeader, owner?: JournalOwner): string =>
+  JSON.stringify(encodeHeaderLine({ journal: JOURNAL_VERSION, header, ...(owner === undefined ? {} : { owner }) }))
+
+/** The JSON of an entry as the line written for it (without the newline). Throws on values JSON cannot hold. */
+export const encodeEntry = (entry: JournalEntry): string => {
+  switch (entry._tag) {
+    case "Event":
+      return JSON.stringify({ event: encodeEvent(entry.event) })
+    case "NodeStarted":
+      return JSON.stringify({ node_started: encodeStartedNode(entry.node) })
+    case "Node":
+      return JSON.stringify({ node: encodeNode(entry.node) })
+    case "ToolCall":
+      return JSON.stringify(
+        entry.nodeId === undefined
+          ? { tool_call: encodeToolCall(entry.toolCall) }
+          : { tool_call: encodeToolCall(entry.toolCall), node_id: entry.nodeId }
+      )
+  }
+}
+
+/** A parsed journal: its header, owner and the entries that could be read. */
+export interface ParsedJournal {
+  readonly header: JournalHeader
+  readonly owner: JournalOwner | undefined
+  readonly entries: ReadonlyArray<JournalEntry>
+  /** Lines that could not be read (a line cut short by a crash is the usual one); they are skipped. */
+  readonly skippedLines: number
+  /** Whether its writer let go of it without a final trace (see `ABANDONED_LINE`): it is recovered at once. */
+  readonly abandoned: boolean
+}
+
+/** The line a writer appends when it lets go of a journal without finishing it. */
+export const ABANDONED_LINE = JSON.stringify({ abandoned: true })
+
+/** Only the header and owner of a journal (its first line): enough to tell whether its run is alive. */
+export const parseHeader = (
+  text: string
+): Either.Either<{ readonly header: JournalHeader; readonly owner: JournalOwner | undefined; readonly abandoned: boolean }, string> => {
+  const end = text.indexOf("\n")
+  let json: unknown
+  try {
+    json = JSON.parse(end < 0 ? text : text.slice(0, end))
+  } catch {
+    return Either.left("its first line is not a journal header (not JSON)")
+  }
+  const header = decodeHeaderLine(json)
+  if (Either.isLeft(header)) return Either.left("its first line is not a journal header")
+  const abandoned = text.endsWith(ABANDONED_LINE + "\n") || text.endsWith(ABANDONED_LINE)
+  return Either.right({ header: header.right.header, owner: header.right.owner, abandoned })
+}
+
+/** Parses a journal's text; fails with a reason when its first line is not a journal header. */
+export const parse = (text: string): Either.Either<ParsedJournal, string> => {
+  const lines = text.split("\n")
+  const first = lines[0] ?? ""
+  let json: unknown
+  try {
+    json = JSON.parse(first)
+  } catch {
+    return Either.left("its first line is not a journal header (not JSON)")
+  }
+  const header = decodeHeaderLine(json)
+  if (Either.isLeft(header)) return Either.left("its first line is not a journal header")
+  const entries: Array<JournalEntry> = []
+  let skippedLines = 0
+  let abandoned = false
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!
+    if (line.length === 0) continue
+    if (line === ABANDONED_LINE) {
+      abandoned = true
+      continue
+    }
+    const entry = decodeLine(line)
+    if (entry === undefined) skippedLines++
+    else entries.push(entry)
+  }
+  return Either.right({ header: header.right.header, owner: header.right.owner, entries, skippedLines, abandoned })
+}
+
+const eventTypes: ReadonlySet<unknown> = new Set(Object.values(ExecutionEventType))
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
+const isNumber = (v: unknown): v is number => typeof v === "number"
+const isString = (v: unknown): v is string => typeof v === "string"
+const optionalString = (v: unknown) => v === undefined || isString(v)
+const nullableString = (v: unknown) => v === undefined || v === null || isString(v)
+const optionalObject = (v: unknown) => v === undefined || v === null || isObject(v)
+const objectOr = (v: unknown): JsonObject => (isObject(v) ? v : {})
+
+const fastEvent = (e: unknown): ExecutionEvent | undefined => {
+  if (!isObject(e) || !eventTypes.has(e["event_type"]) || !isNumber(e["timestamp"])) return undefined
+  if (
+    !optionalString(e["node_id"]) || !optionalString(e["tool_name"]) || !optionalString(e["status"]) ||
+    !(e["duration_seconds"] === undefined || isNumber(e["duration_seconds"])) || !optionalString(e["error"]) ||
+    !(e["data"] === undefined || isObject(e["data"]))
+  ) return undefined
+  const out: { -readonly [K in keyof ExecutionEvent]: ExecutionEvent[K] } = {
+    eventType: e["event_type"] as ExecutionEvent["eventType"],
+    timestamp: e["timestamp"]
+  }
+  if (e["node_id"] !== undefined) out.nodeId = e["node_id"] as string
+  if (e["tool_name"] !== undefined) out.toolName = e["tool_name"] as string
+  if (e["status"] !== undefined) out.status = e["status"] as string
+  if (e["duration_seconds"] !== undefined) out.durationSeconds = e["duration_seconds"] as number
+  if (e["error"] !== undefined) out.error = e["error"] as string
+  if (e["data"] !== undefined) out.data = e["data"] as JsonObject
+  return out
+}
+
+const fastToolCall = (c: unknown): ToolCallRecord | undefined => {
+  if (
+    !isObject(c) || !isString(c["tool_name"]) || !isNumber(c["duration_seconds"]) ||
+    typeof c["success"] !== "boolean" || !nullableString(c["error"]) || !optionalObject(c["inputs"]) ||
+    !optionalObject(c["outputs"]) || !(c["timestamp"] === undefined || isNumber(c["timestamp"]))
+  ) return undefined
+  return {
+    toolName: c["tool_name"],
+    inputs: objectOr(c["inputs"]),
+    outputs: objectOr(c["outputs"]),
+    durationSeconds: c["duration_seconds"],
+    success: c["success"],
+    error: (c["error"] as string | null | undefined) ?? null,
+    timestamp: (c["timestamp"] as number | undefined) ?? 0
+  }
+}
+
+const fastNode = (n: unknown): NodeTraceRecord | undefined => {
+  if (
+    !isObject(n) || !isString(n["node_id"]) || !isString(n["node_type"]) || !isNumber(n["timestamp"]) ||
+    !isNumber(n["duration_seconds"]) || typeof n["success"] !== "boolean" || !nullableString(n["error"]) ||
+    !optionalObject(n["inputs"]) || !optionalObject(n["outputs"]) || !optionalObject(n["metadata"]) ||
+    !(n["tool_calls"] === undefined || Array.isArray(n["tool_calls"]))
+  ) return undefined
+  const toolCalls: Array<ToolCallRecord> = []
+  for (const c of (n["tool_calls"] as Array<unknown> | undefined) ?? []) {
+    const call = fastToolCall(c)
+    if (call === undefined) return undefined
+    toolCalls.push(call)
+  }
+  return {
+    nodeId: n["node_id"],
+    nodeType: n["node_type"],
+    timestamp: n["timestamp"],
+    durationSeconds: n["duration_seconds"],
+    success: n["success"],
+    error: (n["error"] as string | null | undefined) ?? null,
+    inputs: objectOr(n["inputs"]),
+    outputs: objectOr(n["outputs"]),
+    toolCalls,
+    metadata: objectOr(n["metadata"])
+  }
+}
+
+/**
+ * A node record decoded from its JSON (the guide's keys) by a hand-written check that accepts exactly what the
+ * Schema accepts in the common case, or undefined (then `WorkflowTrace.decodeUnknown` gives the precise error).
+ * Decoding 100,000 nodes through Schema takes seconds; this takes milliseconds.
+ */
+export const decodeNodeFast: (json: unknown) => NodeTraceRecord | undefined = (json) => fastNode(json)
+
+/** An execution event decoded from its JSON by a hand-written check, or undefined (see `decodeNodeFast`). */
+export const decodeEventFast: (json: unknown) => ExecutionEvent | undefined = (json) => fastEvent(json)
+
+const fastEntry = (json: object): JournalEntry | undefined => {
+  const o = json as Record<string, unknown>
+  if ("event" in o) {
+    const e = fastEvent(o["event"])
+    return e === undefined ? undefined : event(e)
+  }
+  if ("node" in o) {
+    const n = fastNode(o["node"])
+    return n === undefined ? undefined : node(n)
+  }
+  if ("tool_call" in o && optionalString(o["node_id"])) {
+    const c = fastToolCall(o["tool_call"])
+    return c === undefined ? undefined : toolCall(c, o["node_id"] as string | undefined)
+  }
+  return undefined
+}
+
+/** One entry line decoded, or undefined when it is not one (e.g. cut short by a crash). */
+export const decodeLine = (line: string): JournalEntry | undefined => {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof json !== "object" || json === null) return undefined
+  // A hand-written check first (recovering 100,000 events through Schema takes seconds); Schema decides the rest.
+  const fast = fastEntry(json)
+  if (fast !== undefined) return fast
+  if ("event" in json) {
+    const decoded = decodeEventLine(json)
+    return Either.isRight(decoded) ? event(decoded.right.event) : undefined
+  }
+  if ("node_started" in json) {
+    const decoded = decodeNodeStartedLine(json)
+    return Either.isRight(decoded) ? nodeStarted(decoded.right.node_started) : undefined
+  }
+  if ("node" in json) {
+    const decoded = decodeNodeLine(json)
+    return Either.isRight(decoded) ? node(decoded.right.node) : undefined
+  }
+  if ("tool_call" in json) {
+    const decoded = decodeToolCallLine(json)
+    return Either.isRight(decoded) ? toolCall(decoded.right.tool_call, decoded.right.node_id) : undefined
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rebuilding a trace
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The error of a trace rebuilt from the journal of a run that stopped. */
+export const INCOMPLETE_ERROR = "the run stopped before it finished (recovered from its journal)"
+
+/** The error of a node still open when its run stopped. */
+export const UNFINISHED_NODE_ERROR = "the run stopped before this node finished"
+
+interface OpenNode {
+  readonly nodeId: string
+  readonly timestamp: number
+  readonly toolCalls: Array<ToolCallRecord>
+  started: StartedNode | undefined
+}
+
+/**
+ * The trace a journal holds: every event, every finished node, and each node still open closed as failed with the
+ * tool calls it had finished. `status` is `running` for a live journal and `incomplete` for one whose run is gone;
+ * `lastAlive` (unix seconds, e.g. the journal's last heartbeat) says until when the run was seen alive, so that the
+ * durations of a recovered trace and of its unfinished nodes reach that far.
+ */
+export const rebuild = (
+  header: JournalHeader,
+  entries: ReadonlyArray<JournalEntry>,
+  status: Extract<TraceStatus, "running" | "incomplete">,
+  lastAlive?: number
+): WorkflowTrace => {
+  const events: Array<ExecutionEvent> = []
+  const nodes: Array<NodeTraceRecord> = []
+  // Open nodes by id, a stack each: a node can run again (loops) and nested nodes can share nothing but the trace.
+  const open = new Map<string, Array<OpenNode>>()
+  let last = header.startTime
+  const see = (timestamp: number) => {
+    if (timestamp > last) last = timestamp
+  }
+  for (const entry of entries) {
+    switch (entry._tag) {
+      case "Event": {
+        const e = entry.event
+        events.push(e)
+        see(e.timestamp)
+        if (e.eventType === "node_started" && e.nodeId !== undefined) {
+          const stack = open.get(e.nodeId)
+          const started: OpenNode = { nodeId: e.nodeId, timestamp: e.timestamp, toolCalls: [], started: undefined }
+          if (stack === undefined) open.set(e.nodeId, [started])
+          else stack.push(started)
+        }
+        break
+      }
+      case "NodeStarted": {
+        const stack = open.get(entry.node.nodeId)
+        const top = stack?.[stack.length - 1]
+        if (top !== undefined && top.started === undefined) top.started = entry.node
+        break
+      }
+      case "Node": {
+        nodes.push(entry.node)
+        see(entry.node.timestamp + entry.node.durationSeconds)
+        open.get(entry.node.nodeId)?.pop()
+        break
+      }
+      case "ToolCall": {
+        see(entry.toolCall.timestamp + entry.toolCall.durationSeconds)
+        if (entry.nodeId !== undefined) {
+          const stack = open.get(entry.nodeId)
+          stack?.[stack.length - 1]?.toolCalls.push(entry.toolCall)
+        }
+        break
+      }
+    }
+  }
+  if (lastAlive !== undefined) see(lastAlive)
+  const unfinished = Array.from(open.values()).flat().sort((a, b) => a.timestamp - b.timestamp)
+  for (const node of unfinished) {
+    nodes.push({
+      nodeId: node.nodeId,
+      nodeType: node.started?.nodeType ?? "unknown",
+      timestamp: node.timestamp,
+      durationSeconds: Math.max(0, last - node.timestamp),
+      success: status === "running",
+      error: status === "running" ? null : UNFINISHED_NODE_ERROR,
+      inputs: node.started?.inputs ?? emptyObject,
+      outputs: emptyObject,
+      toolCalls: node.toolCalls,
+      metadata: { unfinished: true }
+    })
+  }
+  return {
+    schemaVersion: header.schemaVersion,
+    traceId: header.traceId,
+    workflowName: header.workflowName,
+    status,
+    startTime: header.startTime,
+    endTime: status === "running" ? null : last,
+    durationSeconds: last - header.startTime,
+    error: status === "running" ? null : INCOMPLETE_ERROR,
+    inputs: header.inputs,
+    outputs: emptyObject,
+    metadata: header.metadata,
+    parentTraceId: header.parentTraceId,
+    traceParent: header.traceParent,
+    nodes,
+    events
+  }
+}

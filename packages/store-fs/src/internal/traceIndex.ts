@@ -1,0 +1,116 @@
+/**
+ * The store's index, `.index.jsonl`: one line per trace file with its size, modification time, summary and the blobs
+ * it refers to, appended as traces are saved (last line of a file wins; `{"file": f, "removed": true}` forgets one).
+ * It is a cache, never the only copy: an entry is used only while its file's size and mtime still match, files it
+ * does not know are read and added, and an index that is missing or does not parse is rebuilt from the files.
+ */
+import type { TraceStatus, TraceSummary } from "@victor/core/WorkflowTrace"
+
+/** The index file's name in the store directory (hidden, so listings of trace files never see it). */
+export const INDEX_NAME = ".index.jsonl"
+
+/** What the index knows of one file. */
+export interface Entry {
+  readonly file: string
+  readonly size: number
+  readonly mtime: number
+  /** The summary, or why the file is skipped (a foreign or corrupt file: it is warned about, not re-read). */
+  readonly summary: TraceSummary | undefined
+  readonly skip: string | undefined
+  readonly blobs: ReadonlyArray<string>
+}
+
+const statuses: ReadonlySet<string> = new Set(["running", "succeeded", "failed", "cancelled", "incomplete"])
+
+/** One index line (without the newline). */
+export const encode = (entry: Entry): string => {
+  const s = entry.summary
+  return JSON.stringify({
+    file: entry.file,
+    size: entry.size,
+    mtime: entry.mtime,
+    ...(s === undefined ? { skip: entry.skip ?? "not a trace" } : {
+      summary: {
+        trace_id: s.traceId,
+        workflow_name: s.workflowName,
+        status: s.status,
+        start_time: s.startTime,
+        end_time: s.endTime,
+        duration_seconds: s.durationSeconds,
+        node_count: s.nodeCount,
+        failed_node_count: s.failedNodeCount
+      }
+    }),
+    ...(entry.blobs.length === 0 ? {} : { blobs: entry.blobs })
+  })
+}
+
+/** The line that forgets a file. */
+export const encodeRemoval = (file: string): string => JSON.stringify({ file, removed: true })
+
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
+
+const decodeSummary = (v: unknown): TraceSummary | undefined => {
+  if (typeof v !== "object" || v === null) return undefined
+  const o = v as Record<string, unknown>
+  if (
+    typeof o["trace_id"] !== "string" || typeof o["workflow_name"] !== "string" ||
+    typeof o["status"] !== "string" || !statuses.has(o["status"]) || !isNumber(o["start_time"]) ||
+    !(o["end_time"] === null || isNumber(o["end_time"])) || !isNumber(o["duration_seconds"]) ||
+    !isNumber(o["node_count"]) || !isNumber(o["failed_node_count"])
+  ) return undefined
+  return {
+    traceId: o["trace_id"],
+    workflowName: o["workflow_name"],
+    status: o["status"] as TraceStatus,
+    startTime: o["start_time"],
+    endTime: o["end_time"] as number | null,
+    durationSeconds: o["duration_seconds"],
+    nodeCount: o["node_count"],
+    failedNodeCount: o["failed_node_count"]
+  }
+}
+
+/** A parsed index: the entries by file, how many lines it has, and whether any line was broken. */
+export interface Parsed {
+  readonly entries: Map<string, Entry>
+  readonly lines: number
+  readonly corrupt: boolean
+}
+
+/** Parses the index text; a broken line marks it corrupt (the caller rebuilds it). */
+export const parse = (text: string): Parsed => {
+  const entries = new Map<string, Entry>()
+  let lines = 0
+  let corrupt = false
+  for (const line of text.split("\n")) {
+    if (line.length === 0) continue
+    lines++
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch {
+      corrupt = true
+      continue
+    }
+    const o = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>
+    const file = o["file"]
+    if (typeof file !== "string") {
+      corrupt = true
+      continue
+    }
+    if (o["removed"] === true) {
+      entries.delete(file)
+      continue
+    }
+    const summary = decodeSummary(o["summary"])
+    const skip = typeof o["skip"] === "string" ? o["skip"] : undefined
+    const blobs = Array.isArray(o["blobs"]) ? o["blobs"].filter((b): b is string => typeof b === "string") : []
+    if (!isNumber(o["size"]) || !isNumber(o["mtime"]) || (summary === undefined && skip === undefined)) {
+      corrupt = true
+      continue
+    }
+    entries.set(file, { file, size: o["size"], mtime: o["mtime"], summary, skip, blobs })
+  }
+  return { entries, lines, corrupt }
+}

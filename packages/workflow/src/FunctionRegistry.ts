@@ -1,0 +1,137 @@
+/**
+ * Named functions workflows refer to by name: conditions (a `condition:` that is a registered name, as in Victor's
+ * `condition: "tests_passing"`) and compute handlers (`handler: code_validation`). Plugins supply them: a plugin is
+ * a plain object with a stable `name` and any of `conditions` / `handlers`, and `layer([...plugins])` installs the
+ * built-in ones plus those. Validation looks every name up before anything runs; an unknown one is reported by name
+ * with the names that are registered.
+ *
+ * ```ts
+ * const myPlugin = FunctionRegistry.plugin("my-checks", {
+ *   conditions: { tests_passing: (state) => (state.failed === 0 ? "passing" : "failing") },
+ *   handlers: { code_validation: (inputs, state, tools) => tools.call("shell", { command: "npm run lint" }) }
+ * })
+ * WorkflowExecutor.execute(workflow).pipe(Effect.provide(FunctionRegistry.layer([myPlugin])))
+ * ```
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type { JsonObject } from "@victor/core/Json"
+import type { ToolError } from "./ToolRegistry.ts"
+
+/** The tools a handler may call: those its compute node lists in `tools:`, each call traced under the node. */
+export interface HandlerTools {
+  readonly names: ReadonlyArray<string>
+  readonly call: (tool: string, inputs: JsonObject) => Effect.Effect<JsonObject, ToolError>
+}
+
+/**
+ * A compute handler: gets the node's resolved inputs, the state, and the node's tools; returns the node's output
+ * (stored under the node's output key).
+ */
+export type ComputeHandler = (
+  inputs: JsonObject,
+  state: JsonObject,
+  tools: HandlerTools
+) => Effect.Effect<unknown, ToolError>
+
+/** A named condition: gets the state, returns the value matched against the branches (a string, boolean, ...). */
+export type NamedCondition = (state: JsonObject) => unknown
+
+/** A plugin: a stable name and the functions it registers. */
+export interface FunctionPlugin {
+  readonly name: string
+  readonly conditions?: Readonly<Record<string, NamedCondition>>
+  readonly handlers?: Readonly<Record<string, ComputeHandler>>
+}
+
+/** What kind of function a name was looked up as. */
+export const FunctionKind = Schema.Literal("condition", "handler")
+
+/** No function of this kind has this name. */
+export class UnknownFunctionError extends Schema.TaggedError<UnknownFunctionError>()("UnknownFunctionError", {
+  kind: FunctionKind,
+  name: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `unknown ${this.kind} '${this.name}'; registered ${this.kind}s: ${
+      this.known.length === 0 ? "none" : this.known.join(", ")
+    }`
+  }
+}
+
+/** The registry service. */
+export interface FunctionRegistryService {
+  readonly conditions: ReadonlyMap<string, NamedCondition>
+  readonly handlers: ReadonlyMap<string, ComputeHandler>
+  /** The installed plugins, in installation order (the built-in one first). */
+  readonly plugins: ReadonlyArray<FunctionPlugin>
+  readonly condition: (name: string) => Effect.Effect<NamedCondition, UnknownFunctionError>
+  readonly handler: (name: string) => Effect.Effect<ComputeHandler, UnknownFunctionError>
+}
+
+/** The registry tag. */
+export class FunctionRegistry extends Context.Tag("@victor/workflow/FunctionRegistry")<
+  FunctionRegistry,
+  FunctionRegistryService
+>() {}
+
+/** Builds a plugin. */
+export const plugin = (name: string, functions: Omit<FunctionPlugin, "name">): FunctionPlugin => ({ name, ...functions })
+
+/** The built-in functions: `always` / `never` conditions and the `passthrough` handler (returns its inputs). */
+export const builtin: FunctionPlugin = plugin("builtin", {
+  conditions: { always: () => true, never: () => false },
+  handlers: { passthrough: (inputs) => Effect.succeed(inputs) }
+})
+
+const sortedKeys = (map: ReadonlyMap<string, unknown>): ReadonlyArray<string> => Array.from(map.keys()).sort()
+
+/** A registry of these plugins, in order; a later function with the same name replaces an earlier one. */
+export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService => {
+  const all = Array.from(plugins)
+  const conditions = new Map<string, NamedCondition>()
+  const handlers = new Map<string, ComputeHandler>()
+  for (const p of all) {
+    for (const [name, f] of Object.entries(p.conditions ?? {})) conditions.set(name, f)
+    for (const [name, f] of Object.entries(p.handlers ?? {})) handlers.set(name, f)
+  }
+  const lookup = <F>(kind: "condition" | "handler", map: ReadonlyMap<string, F>) => (name: string) => {
+    const found = map.get(name)
+    return found === undefined
+      ? Effect.fail(new UnknownFunctionError({ kind, name, known: sortedKeys(map) }))
+      : Effect.succeed(found)
+  }
+  return {
+    conditions,
+    handlers,
+    plugins: all,
+    condition: lookup("condition", conditions),
+    handler: lookup("handler", handlers)
+  }
+}
+
+/** The built-in functions plus these plugins' (the default when no registry is provided is the built-in ones). */
+export const layer = (plugins: Iterable<FunctionPlugin> = []): Layer.Layer<FunctionRegistry> =>
+  Layer.succeed(FunctionRegistry, make([builtin, ...plugins]))
+
+/** Only these plugins' functions, without the built-in ones. */
+export const layerOnly = (plugins: Iterable<FunctionPlugin>): Layer.Layer<FunctionRegistry> =>
+  Layer.succeed(FunctionRegistry, make(plugins))
+
+/** Adds plugins to the registry in context (or to the built-in one): for a program that loads plugins late. */
+export const register = (...plugins: ReadonlyArray<FunctionPlugin>): Layer.Layer<FunctionRegistry> =>
+  Layer.effect(
+    FunctionRegistry,
+    Effect.map(current, (registry) => make([...registry.plugins, ...plugins]))
+  )
+
+/** The registry in context, or the built-in one when none is provided. */
+export const current: Effect.Effect<FunctionRegistryService> = Effect.map(
+  Effect.serviceOption(FunctionRegistry),
+  (option) => option._tag === "Some" ? option.value : defaultRegistry
+)
+
+const defaultRegistry = make([builtin])

@@ -1,0 +1,249 @@
+/**
+ * The numbers of an HTML report, computed once on the exporting side: summary statistics, slowest nodes, tool usage,
+ * the critical path, and each node as a compact row for the page's script.
+ */
+import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
+
+/** Nodes whose record spans the work of other nodes: they are on the critical path when a child is. */
+const CONTAINER_TYPES = new Set(["parallel", "workflow"])
+
+/** Seconds of slack allowed between one node's end and the next one's start on a chain. */
+const SLACK = 0.0005
+
+/**
+ * The critical path: starting from the node that finished last, each step goes back to the node that finished last
+ * before the current one started (the one it waited for). Container nodes (`parallel`) are left out of the chain, so
+ * the path goes through the child a join waited for, and are marked when a node on the path lies within them.
+ * Returns a flag per node.
+ */
+export const criticalPath = (nodes: ReadonlyArray<NodeTraceRecord>): Uint8Array => {
+  const flags = new Uint8Array(nodes.length)
+  const end = (i: number) => nodes[i]!.timestamp + Math.max(0, nodes[i]!.durationSeconds)
+  const leaves: Array<number> = []
+  for (let i = 0; i < nodes.length; i++) {
+    if (!CONTAINER_TYPES.has(nodes[i]!.nodeType) && Number.isFinite(end(i))) leaves.push(i)
+  }
+  if (leaves.length === 0) return flags
+  const byEnd = leaves.sort((a, b) => end(a) - end(b) || nodes[a]!.timestamp - nodes[b]!.timestamp)
+  let position = byEnd.length - 1
+  const chain: Array<number> = []
+  while (position >= 0) {
+    const current = byEnd[position]!
+    flags[current] = 1
+    chain.push(current)
+    const start = nodes[current]!.timestamp + SLACK
+    // The last node (before this one in end order) that ended by the time this one started.
+    let low = 0
+    let high = position - 1
+    let found = -1
+    while (low <= high) {
+      const middle = (low + high) >> 1
+      if (end(byEnd[middle]!) <= start) {
+        found = middle
+        low = middle + 1
+      } else {
+        high = middle - 1
+      }
+    }
+    position = found
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    if (!CONTAINER_TYPES.has(nodes[i]!.nodeType)) continue
+    const from = nodes[i]!.timestamp
+    const to = end(i)
+    if (chain.some((c) => nodes[c]!.timestamp >= from - SLACK && end(c) <= to + SLACK)) flags[i] = 1
+  }
+  return flags
+}
+
+/** A row of the slowest-nodes table. */
+export interface SlowNode {
+  readonly nodeId: string
+  readonly nodeType: string
+  readonly duration: string
+  readonly success: boolean
+  readonly share: string
+}
+
+/** A row of the tool-usage table. */
+export interface ToolUsage {
+  readonly toolName: string
+  readonly calls: number
+  readonly failures: number
+  readonly total: string
+  readonly average: string
+}
+
+/** What the report's Handlebars template shows. */
+export interface Model {
+  readonly title: string
+  readonly workflowName: string
+  readonly traceId: string
+  readonly status: string
+  readonly statusClass: "ok" | "fail" | "other"
+  readonly error: string | null
+  readonly parentTraceId: string | null
+  readonly started: string
+  readonly ended: string
+  readonly duration: string
+  readonly nodeCount: number
+  readonly succeeded: number
+  readonly failed: number
+  readonly successRate: string
+  readonly averageNode: string
+  readonly toolCallCount: number
+  readonly failedToolCalls: number
+  readonly criticalCount: number
+  readonly criticalDuration: string
+  readonly nodeTypes: ReadonlyArray<{ readonly name: string; readonly count: number }>
+  readonly slowest: ReadonlyArray<SlowNode>
+  readonly tools: ReadonlyArray<ToolUsage>
+}
+
+/** What the page's script needs beyond the node rows. */
+export interface Meta {
+  /** The time origin of every offset in the rows: the trace's start (unix seconds). */
+  readonly origin: number
+  /** Seconds from the origin to the end of the last node or of the trace. */
+  readonly span: number
+  readonly pageSize: number
+  /** Nodes per block of details (inputs, outputs), each block its own script element, parsed on demand. */
+  readonly detailBlock: number
+}
+
+/** A duration for people: `850 ms`, `12.4 s`, `3 min 5 s`. */
+export const formatDuration = (seconds: number): string => {
+  if (!Number.isFinite(seconds)) return "–"
+  if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 0)} ms`
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`
+  const minutes = Math.floor(seconds / 60)
+  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`
+}
+
+const iso = (seconds: number | null): string =>
+  seconds === null || !Number.isFinite(seconds) ? "–" : new Date(seconds * 1000).toISOString()
+
+/** Summary, tables and the time frame of a trace; the critical path flags are passed in (computed once). */
+export const model = (
+  trace: WorkflowTrace,
+  critical: Uint8Array,
+  pageSize: number,
+  detailBlock: number
+): { readonly model: Model; readonly meta: Meta } => {
+  const nodes = trace.nodes
+  let failed = 0
+  let nodeTime = 0
+  let toolCallCount = 0
+  let failedToolCalls = 0
+  let origin = trace.startTime
+  let last = trace.endTime ?? trace.startTime + trace.durationSeconds
+  const types = new Map<string, number>()
+  const tools = new Map<string, { calls: number; failures: number; total: number }>()
+  for (const node of nodes) {
+    if (!node.success) failed++
+    nodeTime += node.durationSeconds
+    types.set(node.nodeType, (types.get(node.nodeType) ?? 0) + 1)
+    if (node.timestamp < origin) origin = node.timestamp
+    const end = node.timestamp + node.durationSeconds
+    if (end > last) last = end
+    for (const call of node.toolCalls) {
+      toolCallCount++
+      if (!call.success) failedToolCalls++
+      const usage = tools.get(call.toolName) ?? { calls: 0, failures: 0, total: 0 }
+      usage.calls++
+      if (!call.success) usage.failures++
+      usage.total += call.durationSeconds
+      tools.set(call.toolName, usage)
+    }
+  }
+  const span = Math.max(0, last - origin)
+  // The ten slowest, without sorting 100,000 records: a small sorted list kept while scanning.
+  const slowest: Array<NodeTraceRecord> = []
+  for (const node of nodes) {
+    if (slowest.length === 10 && node.durationSeconds <= slowest[9]!.durationSeconds) continue
+    let at = slowest.findIndex((other) => node.durationSeconds > other.durationSeconds)
+    if (at < 0) at = slowest.length
+    slowest.splice(at, 0, node)
+    if (slowest.length > 10) slowest.pop()
+  }
+  let criticalCount = 0
+  let criticalFrom = Infinity
+  let criticalTo = -Infinity
+  critical.forEach((flag, i) => {
+    if (flag === 0) return
+    criticalCount++
+    criticalFrom = Math.min(criticalFrom, nodes[i]!.timestamp)
+    criticalTo = Math.max(criticalTo, nodes[i]!.timestamp + nodes[i]!.durationSeconds)
+  })
+  const status = trace.status
+  return {
+    model: {
+      title: `${trace.workflowName} — Victor trace report`,
+      workflowName: trace.workflowName,
+      traceId: trace.traceId,
+      status,
+      statusClass: status === "succeeded" ? "ok" : status === "failed" || status === "cancelled" ? "fail" : "other",
+      error: trace.error,
+      parentTraceId: trace.parentTraceId,
+      started: iso(trace.startTime),
+      ended: iso(trace.endTime),
+      duration: formatDuration(trace.durationSeconds),
+      nodeCount: nodes.length,
+      succeeded: nodes.length - failed,
+      failed,
+      successRate: nodes.length === 0 ? "–" : `${(((nodes.length - failed) / nodes.length) * 100).toFixed(1)}%`,
+      averageNode: nodes.length === 0 ? "–" : formatDuration(nodeTime / nodes.length),
+      toolCallCount,
+      failedToolCalls,
+      criticalCount,
+      criticalDuration: criticalCount === 0 ? "–" : formatDuration(criticalTo - criticalFrom),
+      nodeTypes: Array.from(types, ([name, count]) => ({ name, count })).sort((a, b) => a.name.localeCompare(b.name)),
+      slowest: slowest.map((node) => ({
+        nodeId: node.nodeId,
+        nodeType: node.nodeType,
+        duration: formatDuration(node.durationSeconds),
+        success: node.success,
+        share: span > 0 ? `${Math.min(100, (node.durationSeconds / span) * 100).toFixed(1)}%` : "–"
+      })),
+      tools: Array.from(tools, ([toolName, usage]) => ({
+        toolName,
+        calls: usage.calls,
+        failures: usage.failures,
+        total: formatDuration(usage.total),
+        average: formatDuration(usage.total / usage.calls)
+      })).sort((a, b) => b.calls - a.calls || a.toolName.localeCompare(b.toolName))
+    },
+    meta: { origin, span, pageSize, detailBlock }
+  }
+}
+
+const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6
+
+/**
+ * One node as the page's script reads it at once: `[id, type, start offset, duration, ok, error, tool calls,
+ * critical]`, each tool call `[name, start offset, duration, ok, error]`. Positional arrays keep the embedded data
+ * small and quick to parse.
+ */
+export const row = (node: NodeTraceRecord, origin: number, critical: number): ReadonlyArray<unknown> => [
+  node.nodeId,
+  node.nodeType,
+  round(node.timestamp - origin),
+  node.durationSeconds,
+  node.success ? 1 : 0,
+  node.error,
+  node.toolCalls.map((call) => [
+    call.toolName,
+    round(call.timestamp - origin),
+    call.durationSeconds,
+    call.success ? 1 : 0,
+    call.error
+  ]),
+  critical
+]
+
+/** What the page parses only when a node is opened: `[inputs, outputs, [[tool inputs, tool outputs], ...]]`. */
+export const detail = (node: NodeTraceRecord): ReadonlyArray<unknown> => [
+  node.inputs,
+  node.outputs,
+  node.toolCalls.map((call) => [call.inputs, call.outputs])
+]

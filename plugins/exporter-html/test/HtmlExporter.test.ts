@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
+import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as HtmlExporter from "@victor/exporter-html/HtmlExporter"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Browser } from "playwright-core"
+import { launch, openReport } from "./chromium.ts"
+
+const XSS = "<img src=x onerror=alert(1)>"
+const SCRIPT_BREAK = "</script><script>alert(2)</script>"
+const t0 = 1_700_000_000
+const base = sampleTrace().nodes[0]!
+
+const node = (
+  nodeId: string,
+  start: number,
+  duration: number,
+  overrides: Partial<WorkflowTrace.NodeTraceRecord> = {}
+): WorkflowTrace.NodeTraceRecord => ({
+  ...base,
+  nodeId,
+  timestamp: t0 + start,
+  durationSeconds: duration,
+  toolCalls: [{ ...base.toolCalls[0]!, timestamp: t0 + start + duration / 4, durationSeconds: duration / 2 }],
+  ...overrides
+})
+
+/** plan → (lint ‖ test ‖ xss, inside a parallel node) → report; `test` is the branch the join waited for. */
+const reviewTrace = sampleTrace({
+  workflowName: "review <pipeline>",
+  status: "failed",
+  durationSeconds: 10,
+  endTime: t0 + 10,
+  nodes: [
+    node("plan", 0, 1, { nodeType: "agent" }),
+    node("lint", 1, 2),
+    node("test", 1, 6),
+    node("xss", 1.5, 1, { success: false, error: XSS, inputs: { html: SCRIPT_BREAK }, nodeType: "agent" }),
+    node("checks", 1, 6.1, { nodeType: "parallel", toolCalls: [] }),
+    node("report", 7.2, 2.5, { nodeType: "transform", toolCalls: [] })
+  ]
+})
+
+const collect = (stream: Stream.Stream<Uint8Array, unknown>) =>
+  Effect.map(Stream.runCollect(stream), (chunks) => Chunk.toReadonlyArray(chunks))
+
+const text = (chunks: ReadonlyArray<Uint8Array>): string => {
+  const decoder = new TextDecoder()
+  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") + decoder.decode()
+}
+
+const directory = mkdtempSync(join(tmpdir(), "victor-html-"))
+const writeReport = (name: string, trace: WorkflowTrace.WorkflowTrace, options?: HtmlExporter.Options) =>
+  Effect.gen(function*() {
+    const chunks = yield* collect(HtmlExporter.make(options).export(trace))
+    const file = join(directory, name)
+    writeFileSync(file, text(chunks))
+    return { file, chunks }
+  })
+
+const bigTrace = (count: number): WorkflowTrace.WorkflowTrace =>
+  sampleTrace({
+    traceId: "big",
+    durationSeconds: count * 0.01,
+    endTime: t0 + count * 0.01,
+    nodes: Array.from({ length: count }, (_, i) =>
+      node(`node_${i}`, i * 0.01, 0.015, {
+        nodeType: ["agent", "compute", "transform"][i % 3]!,
+        success: i % 97 !== 0,
+        error: i % 97 === 0 ? `failure ${i}` : null,
+        inputs: { index: i }
+      }))
+  })
+
+describe("HtmlExporter", () => {
+  let browser: Browser
+  beforeAll(async () => {
+    browser = await launch()
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it("describes itself as the html format", () => {
+    expect(HtmlExporter.make()).toMatchObject({ name: "html", fileExtension: "html" })
+  })
+
+  it.effect("is one self-contained file: no external reference, a CSP that forbids requests, data escaped", () =>
+    Effect.gen(function*() {
+      const html = text(yield* collect(HtmlExporter.make().export(reviewTrace)))
+      expect(html.startsWith("<!DOCTYPE html>")).toBe(true)
+      expect(html).toContain("default-src 'none'")
+      expect(html).not.toMatch(/(src|href)=["']?(https?:|\/\/)/i)
+      expect(html).not.toContain(XSS)
+      expect(html).not.toContain(SCRIPT_BREAK)
+      expect(html).toContain("review &lt;pipeline&gt;")
+      // The meta, the node rows, the script and one details block: nothing else can close a script element.
+      expect(html.match(/<\/script>/g)).toHaveLength(4)
+    }))
+
+  it.live("opens in Chromium with no console errors and no requests, showing summary, timeline and table", () =>
+    Effect.gen(function*() {
+      const { file } = yield* writeReport("review.html", reviewTrace)
+      const report = yield* Effect.promise(() => openReport(browser, file))
+      const { page } = report
+      expect(report.requests).toEqual([report.url])
+      expect(report.consoleErrors).toEqual([])
+      expect(report.pageErrors).toEqual([])
+      expect(report.dialogs).toEqual([])
+      const summary = yield* Effect.promise(() => page.locator("#summary").innerText())
+      expect(summary).toContain("6\nnodes")
+      expect(summary).toContain("1\nfailed")
+      expect(yield* Effect.promise(() => page.locator("#timeline").isVisible())).toBe(true)
+      expect(yield* Effect.promise(() => page.locator("#lanes .lane").count())).toBe(6)
+      expect(yield* Effect.promise(() => page.locator("#node-rows tr").count())).toBe(6)
+      expect(yield* Effect.promise(() => page.locator("#slowest tbody tr").first().innerText())).toContain("checks")
+      expect(yield* Effect.promise(() => page.locator("#tools tbody").innerText())).toContain("read")
+      // Parallel work overlaps: lint, test and xss bars share a stretch of the time axis.
+      const spans = yield* Effect.promise(() =>
+        page.$$eval("#lanes .lane", (lanes) =>
+          lanes.map((lane) => {
+            const bar = lane.querySelector(".bar")!.getBoundingClientRect()
+            return { id: lane.querySelector(".label")!.textContent, from: bar.left, to: bar.right }
+          }))
+      )
+      const span = (id: string) => spans.find((s) => s.id === id)!
+      expect(span("lint").from).toBeLessThan(span("test").to)
+      expect(span("test").from).toBeLessThan(span("lint").to)
+      expect(span("plan").to).toBeLessThanOrEqual(span("lint").from + 1)
+      // The critical path: plan → test (the branch the join waited for) → report, and the parallel node around it.
+      const critical = yield* Effect.promise(() =>
+        page.$$eval("#lanes .lane", (lanes) =>
+          lanes.filter((lane) => lane.querySelector(".bar.crit") !== null).map((lane) => lane.dataset.index))
+      )
+      expect(critical.map((i) => reviewTrace.nodes[Number(i)]!.nodeId).sort()).toEqual(["checks", "plan", "report", "test"])
+    }), 60_000)
+
+  it.live("filters to failed nodes, by node type and by text, and pages through them", () =>
+    Effect.gen(function*() {
+      const { file } = yield* writeReport("filters.html", reviewTrace)
+      const { page } = yield* Effect.promise(() => openReport(browser, file))
+      const ids = () => page.$$eval("#node-rows tr", (rows) => rows.map((row) => row.children[1]?.textContent ?? ""))
+      yield* Effect.promise(() => page.check("#filter-failed"))
+      expect(yield* Effect.promise(ids)).toEqual(["xss"])
+      expect(yield* Effect.promise(() => page.locator("#lanes .lane").count())).toBe(1)
+      expect(yield* Effect.promise(() => page.locator("#match-count").innerText())).toBe("1 of 6 nodes match")
+      yield* Effect.promise(() => page.uncheck("#filter-failed"))
+      yield* Effect.promise(() => page.selectOption("#filter-type", "transform"))
+      expect(yield* Effect.promise(ids)).toEqual(["report"])
+      yield* Effect.promise(() => page.selectOption("#filter-type", ""))
+      yield* Effect.promise(() => page.fill("#filter-text", "LIN"))
+      yield* Effect.promise(() => expect.poll(() => page.locator("#node-rows tr").count()).toBe(1))
+      expect(yield* Effect.promise(ids)).toEqual(["lint"])
+      yield* Effect.promise(() => page.fill("#filter-text", ""))
+      yield* Effect.promise(() => page.selectOption("#sort", "slowest"))
+      expect((yield* Effect.promise(ids))[0]).toBe("checks")
+    }), 60_000)
+
+  it.live("renders hostile values as text: no markup, no script, no dialog", () =>
+    Effect.gen(function*() {
+      const { file } = yield* writeReport("xss.html", reviewTrace)
+      const report = yield* Effect.promise(() => openReport(browser, file))
+      const { page } = report
+      const errorCell = page.locator("#node-rows tr", { hasText: "xss" }).locator("td.err")
+      expect(yield* Effect.promise(() => errorCell.textContent())).toBe(XSS)
+      yield* Effect.promise(() => page.locator("#node-rows tr", { hasText: "xss" }).click())
+      const details = page.locator("#details")
+      expect(yield* Effect.promise(() => details.isVisible())).toBe(true)
+      expect(yield* Effect.promise(() => details.locator("pre").first().textContent())).toContain(SCRIPT_BREAK)
+      expect(yield* Effect.promise(() => details.locator("details").count())).toBeGreaterThanOrEqual(4)
+      expect(yield* Effect.promise(() => page.locator("img").count())).toBe(0)
+      expect(yield* Effect.promise(() => page.title())).toBe("review <pipeline> — Victor trace report")
+      yield* Effect.promise(() => page.waitForTimeout(200))
+      expect(report.dialogs).toEqual([])
+      expect(report.requests).toEqual([report.url])
+      expect(report.pageErrors).toEqual([])
+    }), 60_000)
+
+  it.live("collapses and expands node details: inputs, outputs and each tool call", () =>
+    Effect.gen(function*() {
+      const { file } = yield* writeReport("details.html", reviewTrace)
+      const { page } = yield* Effect.promise(() => openReport(browser, file))
+      const lane = page.locator("#lanes .lane", { hasText: "lint" })
+      yield* Effect.promise(() => lane.locator(".label").click())
+      const details = page.locator("#details")
+      expect(yield* Effect.promise(() => details.locator("h2").innerText())).toContain("lint")
+      const inputs = details.locator("details", { hasText: "Inputs" }).first()
+      expect(yield* Effect.promise(() => inputs.locator("pre").isVisible())).toBe(true)
+      yield* Effect.promise(() => inputs.locator("summary").click())
+      expect(yield* Effect.promise(() => inputs.locator("pre").isVisible())).toBe(false)
+      expect(yield* Effect.promise(() => details.innerText())).toContain("Tool calls (1)")
+      expect(yield* Effect.promise(() => details.innerText())).toContain(`"content": "hello"`)
+      const call = details.locator("details.tool-call")
+      expect(yield* Effect.promise(() => call.locator("pre").first().isVisible())).toBe(false)
+      yield* Effect.promise(() => call.locator("summary").first().click())
+      expect(yield* Effect.promise(() => call.locator("pre").first().innerText())).toContain(`"path": "a.txt"`)
+    }), 60_000)
+
+  it.live("follows prefers-color-scheme", () =>
+    Effect.gen(function*() {
+      const { file } = yield* writeReport("scheme.html", reviewTrace)
+      const background = (scheme: "light" | "dark") =>
+        Effect.promise(async () => {
+          const { page } = await openReport(browser, file, { colorScheme: scheme })
+          return page.evaluate(`getComputedStyle(document.body).backgroundColor`)
+        })
+      expect(yield* background("light")).toBe("rgb(255, 255, 255)")
+      expect(yield* background("dark")).toBe("rgb(13, 17, 23)")
+    }), 60_000)
+
+  it.live("streams a 100,000-node report in bounded chunks that opens and filters in Chromium", () =>
+    Effect.gen(function*() {
+      const trace = bigTrace(100_000)
+      const { chunks, file } = yield* writeReport("big.html", trace)
+      expect(chunks.length).toBeGreaterThan(20)
+      expect(Math.max(...chunks.map((chunk) => chunk.byteLength))).toBeLessThan(3 * 512 * 1024)
+      const report = yield* Effect.promise(() => openReport(browser, file))
+      const { page } = report
+      expect(report.consoleErrors).toEqual([])
+      expect(report.requests).toEqual([report.url])
+      expect(yield* Effect.promise(() => page.locator("#node-rows tr").count())).toBe(100)
+      expect(yield* Effect.promise(() => page.locator("#page-info").innerText())).toBe("page 1 of 1000")
+      yield* Effect.promise(() => page.check("#filter-failed"))
+      const failed = trace.nodes.filter((n) => !n.success).length
+      expect(yield* Effect.promise(() => page.locator("#match-count").innerText())).toBe(`${failed} of 100000 nodes match`)
+      const statuses = yield* Effect.promise(() =>
+        page.$$eval("#node-rows tr td:first-child .status", (cells) => cells.map((cell) => cell.textContent))
+      )
+      expect(statuses.length).toBe(100)
+      expect(new Set(statuses)).toEqual(new Set(["✗ failed"]))
+      yield* Effect.promise(() => page.click("#next"))
+      expect(yield* Effect.promise(() => page.locator("#page-info").innerText())).toBe(`page 2 of ${Math.ceil(failed / 100)}`)
+      // Details come from the block of the opened node, parsed on demand.
+      const firstRow = page.locator("#node-rows tr").first()
+      const id = yield* Effect.promise(() => firstRow.locator("td.mono").innerText())
+      yield* Effect.promise(() => firstRow.click())
+      const index = Number(id.replace("node_", ""))
+      expect(index).toBeGreaterThan(1000)
+      expect(yield* Effect.promise(() => page.locator("#details h2").innerText())).toContain(id)
+      expect(yield* Effect.promise(() => page.locator("#details pre").first().innerText())).toBe(`{\n  "index": ${index}\n}`)
+    }), 120_000)
+
+  it.effect("computes nothing until pulled", () =>
+    Effect.gen(function*() {
+      let reads = 0
+      const trace = { ...reviewTrace, get nodes() {
+        reads += 1
+        return reviewTrace.nodes
+      } } as WorkflowTrace.WorkflowTrace
+      const stream = HtmlExporter.make().export(trace)
+      expect(reads).toBe(0)
+      yield* collect(Stream.take(stream, 1))
+      expect(reads).toBeGreaterThan(0)
+    }))
+
+  it.effect("fails with an ExportError for a value JSON cannot hold", () =>
+    Effect.gen(function*() {
+      const trace = sampleTrace({ nodes: [{ ...base, inputs: { n: 1n } }] })
+      const error = yield* Effect.flip(collect(HtmlExporter.make().export(trace)))
+      expect(error).toMatchObject({ _tag: "ExportError", format: "html" })
+    }))
+
+  it("scriptSafeJson keeps JSON equal and free of <", () => {
+    const value = { a: SCRIPT_BREAK, b: "<!-- \u2028 \u2029" }
+    const safe = HtmlExporter.scriptSafeJson(JSON.stringify(value))
+    expect(safe).not.toMatch(/[<\u2028\u2029]/)
+    expect(JSON.parse(safe)).toEqual(value)
+  })
+})
