@@ -10,8 +10,9 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { ExecutionEvent, ExecutionEventType } from "./ExecutionEvent.ts"
+import { ExecutionEvent } from "./ExecutionEvent.ts"
 import { emptyObject, JsonObject } from "./Json.ts"
+import * as TraceDecoder from "./TraceDecoder.ts"
 import {
   NodeTraceRecord,
   SCHEMA_VERSION,
@@ -209,88 +210,20 @@ export const parse = (text: string): Either.Either<ParsedJournal, string> => {
   return Either.right({ header: header.right.header, owner: header.right.owner, entries, skippedLines, abandoned })
 }
 
-const eventTypes: ReadonlySet<unknown> = new Set(Object.values(ExecutionEventType))
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
-const isNumber = (v: unknown): v is number => typeof v === "number"
-const isString = (v: unknown): v is string => typeof v === "string"
-const optionalString = (v: unknown) => v === undefined || isString(v)
-const nullableString = (v: unknown) => v === undefined || v === null || isString(v)
-const optionalObject = (v: unknown) => v === undefined || v === null || isObject(v)
-const objectOr = (v: unknown): JsonObject => (isObject(v) ? v : {})
-
-const fastEvent = (e: unknown): ExecutionEvent | undefined => {
-  if (!isObject(e) || !eventTypes.has(e["event_type"]) || !isNumber(e["timestamp"])) return undefined
-  if (
-    !optionalString(e["node_id"]) || !optionalString(e["tool_name"]) || !optionalString(e["status"]) ||
-    !(e["duration_seconds"] === undefined || isNumber(e["duration_seconds"])) || !optionalString(e["error"]) ||
-    !(e["data"] === undefined || isObject(e["data"]))
-  ) return undefined
-  const out: { -readonly [K in keyof ExecutionEvent]: ExecutionEvent[K] } = {
-    eventType: e["event_type"] as ExecutionEvent["eventType"],
-    timestamp: e["timestamp"]
-  }
-  if (e["node_id"] !== undefined) out.nodeId = e["node_id"] as string
-  if (e["tool_name"] !== undefined) out.toolName = e["tool_name"] as string
-  if (e["status"] !== undefined) out.status = e["status"] as string
-  if (e["duration_seconds"] !== undefined) out.durationSeconds = e["duration_seconds"] as number
-  if (e["error"] !== undefined) out.error = e["error"] as string
-  if (e["data"] !== undefined) out.data = e["data"] as JsonObject
-  return out
-}
-
-const fastToolCall = (c: unknown): ToolCallRecord | undefined => {
-  if (
-    !isObject(c) || !isString(c["tool_name"]) || !isNumber(c["duration_seconds"]) ||
-    typeof c["success"] !== "boolean" || !nullableString(c["error"]) || !optionalObject(c["inputs"]) ||
-    !optionalObject(c["outputs"]) || !(c["timestamp"] === undefined || isNumber(c["timestamp"]))
-  ) return undefined
-  return {
-    toolName: c["tool_name"],
-    inputs: objectOr(c["inputs"]),
-    outputs: objectOr(c["outputs"]),
-    durationSeconds: c["duration_seconds"],
-    success: c["success"],
-    error: (c["error"] as string | null | undefined) ?? null,
-    timestamp: (c["timestamp"] as number | undefined) ?? 0
-  }
-}
-
-const fastNode = (n: unknown): NodeTraceRecord | undefined => {
-  if (
-    !isObject(n) || !isString(n["node_id"]) || !isString(n["node_type"]) || !isNumber(n["timestamp"]) ||
-    !isNumber(n["duration_seconds"]) || typeof n["success"] !== "boolean" || !nullableString(n["error"]) ||
-    !optionalObject(n["inputs"]) || !optionalObject(n["outputs"]) || !optionalObject(n["metadata"]) ||
-    !(n["tool_calls"] === undefined || Array.isArray(n["tool_calls"]))
-  ) return undefined
-  const toolCalls: Array<ToolCallRecord> = []
-  for (const c of (n["tool_calls"] as Array<unknown> | undefined) ?? []) {
-    const call = fastToolCall(c)
-    if (call === undefined) return undefined
-    toolCalls.push(call)
-  }
-  return {
-    nodeId: n["node_id"],
-    nodeType: n["node_type"],
-    timestamp: n["timestamp"],
-    durationSeconds: n["duration_seconds"],
-    success: n["success"],
-    error: (n["error"] as string | null | undefined) ?? null,
-    inputs: objectOr(n["inputs"]),
-    outputs: objectOr(n["outputs"]),
-    toolCalls,
-    metadata: objectOr(n["metadata"])
-  }
-}
+const optionalString = (v: unknown) => v === undefined || typeof v === "string"
+const fastEvent = TraceDecoder.decodeEvent
+const fastToolCall = TraceDecoder.decodeToolCall
+const fastNode = TraceDecoder.decodeNode
 
 /**
- * A node record decoded from its JSON (the guide's keys) by a hand-written check that accepts exactly what the
- * Schema accepts in the common case, or undefined (then `WorkflowTrace.decodeUnknown` gives the precise error).
+ * A node record decoded from its JSON (the guide's keys) by a hand-written check that gives exactly what the Schema
+ * gives, or undefined (then `WorkflowTrace.decodeUnknown` gives the precise error); see `TraceDecoder`.
  * Decoding 100,000 nodes through Schema takes seconds; this takes milliseconds.
  */
-export const decodeNodeFast: (json: unknown) => NodeTraceRecord | undefined = (json) => fastNode(json)
+export const decodeNodeFast: (json: unknown) => NodeTraceRecord | undefined = TraceDecoder.decodeNode
 
 /** An execution event decoded from its JSON by a hand-written check, or undefined (see `decodeNodeFast`). */
-export const decodeEventFast: (json: unknown) => ExecutionEvent | undefined = (json) => fastEvent(json)
+export const decodeEventFast: (json: unknown) => ExecutionEvent | undefined = TraceDecoder.decodeEvent
 
 const fastEntry = (json: object): JournalEntry | undefined => {
   const o = json as Record<string, unknown>

@@ -12,6 +12,41 @@ import * as Journal from "./Journal.ts"
 import * as TraceId from "./TraceId.ts"
 import { summarize, type TraceStatus, type TraceSummary, type WorkflowTrace } from "./WorkflowTrace.ts"
 
+/** What history statistics need of one node record (see `listNodeFacts`). */
+export interface NodeFacts {
+  readonly nodeId: string
+  /** `metadata.iteration` when the record has a positive whole one, else null. */
+  readonly iteration: number | null
+  readonly timestamp: number
+  readonly durationSeconds: number
+  readonly success: boolean
+  readonly error: string | null
+}
+
+/** A stored trace's summary with the facts of its node records, in order. */
+export interface TraceFacts extends TraceSummary {
+  readonly nodes: ReadonlyArray<NodeFacts>
+}
+
+/** The facts of one node record. */
+export const nodeFactsOf = (node: WorkflowTrace["nodes"][number]): NodeFacts => {
+  const iteration = node.metadata["iteration"]
+  return {
+    nodeId: node.nodeId,
+    iteration: typeof iteration === "number" && Number.isInteger(iteration) && iteration > 0 ? iteration : null,
+    timestamp: node.timestamp,
+    durationSeconds: node.durationSeconds,
+    success: node.success,
+    error: node.error
+  }
+}
+
+/** The summary and node facts of a trace. */
+export const factsOf = (trace: WorkflowTrace): TraceFacts => ({
+  ...summarize(trace),
+  nodes: trace.nodes.map(nodeFactsOf)
+})
+
 /** Why a store operation failed. */
 export const TraceStoreErrorReason = Schema.Literal("NotFound", "InvalidId", "Corrupt", "Unavailable")
 
@@ -48,6 +83,17 @@ export interface TraceJournal {
   readonly finish: (trace: WorkflowTrace) => Effect.Effect<void, TraceStoreError>
   /** Lets go of the journal without a final trace: the next `recover` turns it into an `incomplete` trace. */
   readonly abandon: Effect.Effect<void>
+  /**
+   * False when the store reads the running trace through the `LiveTrace` given to `begin` and wants no entries
+   * appended (an in-process store); the tracer then writes nothing until `finish`. Absent means true.
+   */
+  readonly wantsEntries?: boolean
+}
+
+/** A running trace as its tracer sees it now, for a store in the same process (see `TraceJournal.wantsEntries`). */
+export interface LiveTrace {
+  /** The trace so far; nodes still open are included, marked unfinished (and failed when `incomplete`). */
+  readonly snapshot: (status: "running" | "incomplete") => WorkflowTrace
 }
 
 /** What `prune` removes; every rule is optional and a trace matching any of them goes. Running traces always stay. */
@@ -80,7 +126,7 @@ export class TraceStore extends Context.Tag("@victor/core/TraceStore")<
      * Starts the journal of a running trace. Until `finish`, the trace is listed with status `running`; when its
      * process dies, the next `recover` (which `list` and `get` run first) stores it as `incomplete`.
      */
-    readonly begin: (header: Journal.JournalHeader) => Effect.Effect<TraceJournal, TraceStoreError>
+    readonly begin: (header: Journal.JournalHeader, live?: LiveTrace) => Effect.Effect<TraceJournal, TraceStoreError>
     /** Turns the journals of runs that are gone into `incomplete` traces; returns their ids. */
     readonly recover: Effect.Effect<ReadonlyArray<string>, TraceStoreError>
     /** Removes what the options select, and blobs no trace refers to any more. */
@@ -93,6 +139,11 @@ export class TraceStore extends Context.Tag("@victor/core/TraceStore")<
     readonly get: (traceId: string) => Effect.Effect<WorkflowTrace, TraceStoreError>
     /** Summaries of the stored traces matching the query, oldest first. */
     readonly list: (query?: TraceQuery) => Effect.Effect<ReadonlyArray<TraceSummary>, TraceStoreError>
+    /**
+     * What `list` gives, with the facts of every node record (`factsOf`): statistics over history without loading
+     * every trace (a store may keep the facts in its index).
+     */
+    readonly listNodeFacts: (query?: TraceQuery) => Effect.Effect<ReadonlyArray<TraceFacts>, TraceStoreError>
     /** Removes a trace, or fails with `NotFound`. */
     readonly remove: (traceId: string) => Effect.Effect<void, TraceStoreError>
   }
@@ -115,10 +166,10 @@ export const notFound = (traceId: string): TraceStoreError =>
   new TraceStoreError({ reason: "NotFound", traceId, description: `no trace with id ${traceId}` })
 
 /** Applies a query to summaries (oldest first), as every store implementation must. */
-export const applyQuery = (
-  summaries: ReadonlyArray<TraceSummary>,
+export const applyQuery = <S extends TraceSummary>(
+  summaries: ReadonlyArray<S>,
   query: TraceQuery = {}
-): ReadonlyArray<TraceSummary> => {
+): ReadonlyArray<S> => {
   const matching = summaries
     .filter((s) =>
       (query.workflowName === undefined || s.workflowName === query.workflowName) &&
@@ -176,8 +227,16 @@ export const planPrune = (traces: ReadonlyArray<Sized>, options: PruneOptions): 
 interface MemoryJournal {
   readonly header: Journal.JournalHeader
   readonly entries: Array<Journal.JournalEntry>
+  // The tracer's own view of the trace, when it gave one: then nothing is copied while the run goes on.
+  readonly live: LiveTrace | undefined
   abandoned: boolean
 }
+
+// A running trace from its journal: the tracer's live view when there is one, else rebuilt from the entries.
+const fromJournal = (journal: MemoryJournal, status: "running" | "incomplete"): WorkflowTrace =>
+  journal.live === undefined
+    ? Journal.rebuild(journal.header, journal.entries, status)
+    : journal.live.snapshot(status)
 
 /** An in-memory store: the reference implementation, and the store of tests and `layerNoop` setups. */
 export const makeMemory: Effect.Effect<TraceStore["Type"]> = Effect.sync(() => {
@@ -191,21 +250,22 @@ export const makeMemory: Effect.Effect<TraceStore["Type"]> = Effect.sync(() => {
     for (const [id, journal] of journals) {
       if (!journal.abandoned) continue
       journals.delete(id)
-      if (!traces.has(id)) traces.set(id, Journal.rebuild(journal.header, journal.entries, "incomplete"))
+      if (!traces.has(id)) traces.set(id, fromJournal(journal, "incomplete"))
       recovered.push(id)
     }
     return recovered as ReadonlyArray<string>
   })
 
   const running = () =>
-    Array.from(journals.values(), (journal) => Journal.rebuild(journal.header, journal.entries, "running"))
+    Array.from(journals.values(), (journal) => fromJournal(journal, "running"))
 
-  const begin = (header: Journal.JournalHeader) =>
+  const begin = (header: Journal.JournalHeader, live?: LiveTrace) =>
     Effect.map(validateId(header.traceId), (id): TraceJournal => {
-      const journal: MemoryJournal = { header, entries: [], abandoned: false }
+      const journal: MemoryJournal = { header, entries: [], live, abandoned: false }
       journals.set(id, journal)
       return {
         traceId: id,
+        wantsEntries: live === undefined,
         append: (entries) =>
           Effect.sync(() => {
             for (const entry of entries) journal.entries.push(entry)
@@ -267,7 +327,7 @@ export const makeMemory: Effect.Effect<TraceStore["Type"]> = Effect.sync(() => {
           const journal = journals.get(id)
           return journal === undefined
             ? Effect.fail(notFound(id))
-            : Effect.succeed(Journal.rebuild(journal.header, journal.entries, "running"))
+            : Effect.succeed(fromJournal(journal, "running"))
         })),
     list: (query) =>
       Effect.zipRight(
@@ -275,6 +335,16 @@ export const makeMemory: Effect.Effect<TraceStore["Type"]> = Effect.sync(() => {
         Effect.sync(() =>
           applyQuery(
             [...Array.from(traces.values(), summarize), ...running().filter((t) => !traces.has(t.traceId)).map(summarize)],
+            query
+          )
+        )
+      ),
+    listNodeFacts: (query) =>
+      Effect.zipRight(
+        recover,
+        Effect.sync(() =>
+          applyQuery(
+            [...Array.from(traces.values(), factsOf), ...running().filter((t) => !traces.has(t.traceId)).map(factsOf)],
             query
           )
         )

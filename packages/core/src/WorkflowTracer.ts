@@ -36,6 +36,7 @@ import {
   removeOpen,
   snapshot
 } from "./internal/activeTrace.ts"
+import { EventLog } from "./internal/eventLog.ts"
 import * as JournalWriter from "./internal/journalWriter.ts"
 import { emptyObject, type JsonObject } from "./Json.ts"
 import * as TraceAnalysis from "./TraceAnalysis.ts"
@@ -252,13 +253,25 @@ const describeUnknown = (value: unknown): string => {
   }
 }
 
+// Effect's live clock reads the time as a bigint (two allocations a reading); the tracer reads it three times a node.
+// Over the live clock it reads `performance.now()` against the clock's own origin instead: the same time, as a number.
+// Any other clock (`TestClock`, a custom one) is read through its interface.
+const liveClockConstructor = Clock.make().constructor
+const secondsOf = (clock: Clock.Clock): () => number => {
+  if (clock.constructor !== liveClockConstructor || typeof performance === "undefined") {
+    return () => Number(clock.unsafeCurrentTimeNanos()) / 1e9
+  }
+  const origin = Number(clock.unsafeCurrentTimeNanos()) / 1e9 - performance.now() / 1e3
+  return () => origin + performance.now() / 1e3
+}
+
 /** Builds a tracer over the `TraceStore` in context. */
 export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerService, never, TraceStore> =>
   Effect.gen(function*() {
     const store = yield* TraceStore
     const clock = yield* Effect.clock
     const autoToolCalls = options.autoToolCalls ?? true
-    const now = (): number => Number(clock.unsafeCurrentTimeNanos()) / 1e9
+    const now = secondsOf(clock)
 
     // The guide's imperative style: outside the starting fiber, the newest open trace is the current one.
     const openTraces: Array<ActiveTrace> = []
@@ -289,7 +302,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
     // Runs `onEvent` for the event just pushed by a synchronous step (node starts).
     const lastEventHooks = (trace: ActiveTrace): Effect.Effect<void> => {
-      const event = trace.events[trace.events.length - 1]!
+      const event = trace.events.last()
       return runHooks(trace, (h) => h.onEvent?.(event, refOf(trace)))
     }
 
@@ -324,24 +337,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       const trace = node.trace
       removeOpen(trace, node)
       trace.nodes.push(record)
-      trace.events.push(
-        success
-          ? {
-            eventType: ExecutionEventType.NODE_COMPLETED,
-            timestamp: endTime,
-            nodeId: node.nodeId,
-            status: "success",
-            durationSeconds
-          }
-          : {
-            eventType: ExecutionEventType.NODE_FAILED,
-            timestamp: endTime,
-            nodeId: node.nodeId,
-            status: "failed",
-            durationSeconds,
-            error: record.error ?? "failed"
-          }
-      )
+      trace.events.nodeEnded(record, endTime)
       trace.persistence?.wake()
       return record
     }
@@ -350,8 +346,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       trace.handlers.length === 0
         ? Effect.void
         : runHooks(trace, (h) => {
-          const events = trace.events
-          const last = events[events.length - 1]!
+          const last = trace.events.last()
           const onEvent = h.onEvent?.(last, refOf(trace))
           const onNode = h.onNodeComplete?.(record, refOf(trace))
           return onEvent === undefined ? onNode : onNode === undefined ? onEvent : Effect.zipRight(onEvent, onNode)
@@ -372,7 +367,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         nextOpen: undefined
       }
       addOpen(trace, node)
-      trace.events.push({ eventType: ExecutionEventType.NODE_STARTED, timestamp: node.startTime, nodeId: node.nodeId })
+      trace.events.nodeStarted(node.nodeId, node.startTime)
       trace.persistence?.wake()
       return node
     }
@@ -392,44 +387,6 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       }
     }
 
-    // One object literal per shape (no spreads): events are most of a trace's heap.
-    const toolEvent = (record: ToolCallRecord, nodeId: string | undefined, endTime: number): ExecutionEvent =>
-      record.success
-        ? nodeId === undefined
-          ? {
-            eventType: ExecutionEventType.TOOL_CALL_COMPLETED,
-            timestamp: endTime,
-            toolName: record.toolName,
-            status: "success",
-            durationSeconds: record.durationSeconds
-          }
-          : {
-            eventType: ExecutionEventType.TOOL_CALL_COMPLETED,
-            timestamp: endTime,
-            toolName: record.toolName,
-            status: "success",
-            durationSeconds: record.durationSeconds,
-            nodeId
-          }
-        : nodeId === undefined
-        ? {
-          eventType: ExecutionEventType.TOOL_CALL_FAILED,
-          timestamp: endTime,
-          toolName: record.toolName,
-          status: "failed",
-          durationSeconds: record.durationSeconds,
-          error: record.error ?? "failed"
-        }
-        : {
-          eventType: ExecutionEventType.TOOL_CALL_FAILED,
-          timestamp: endTime,
-          toolName: record.toolName,
-          status: "failed",
-          durationSeconds: record.durationSeconds,
-          error: record.error ?? "failed",
-          nodeId
-        }
-
     // Attaches a finished tool call to the fiber's node (or the trace's pending list) and emits its event.
     const recordToolCall = (
       trace: ActiveTrace,
@@ -442,10 +399,10 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         if (owner.toolCalls === undefined) owner.toolCalls = [record]
         else owner.toolCalls.push(record)
       } else if (autoToolCalls) trace.pendingToolCalls.push(record)
-      const event = toolEvent(record, owner?.nodeId, endTime)
-      trace.events.push(event)
+      trace.events.toolCallEnded(record, owner?.nodeId, endTime)
       trace.persistence?.wake()
       if (trace.handlers.length === 0) return Effect.succeed(record)
+      const event = trace.events.last()
       return Effect.as(
         runHooks(trace, (h) => {
           const onEvent = h.onEvent?.(event, refOf(trace))
@@ -484,7 +441,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 parentTraceId: options.parentTraceId ?? null,
                 traceParent: options.traceParent ?? null,
                 nodes: [],
-                events: [],
+                events: new EventLog(),
                 lastOpen: undefined,
                 pendingToolCalls: [],
                 handlers,
@@ -599,12 +556,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             previousOpen: undefined,
             nextOpen: undefined
           }
-          trace.events.push({
-            eventType: ExecutionEventType.NODE_STARTED,
-            timestamp: node.startTime,
-            nodeId: node.nodeId
-          })
-          for (const call of explicit) trace.events.push(toolEvent(call, node.nodeId, call.timestamp + call.durationSeconds))
+          trace.events.nodeStarted(node.nodeId, node.startTime)
+          for (const call of explicit) trace.events.toolCallEnded(call, node.nodeId, call.timestamp + call.durationSeconds)
           const end: EndNodeOptions = {
             ...(options.outputs === undefined ? {} : { outputs: options.outputs }),
             ...(options.success === undefined ? {} : { success: options.success }),

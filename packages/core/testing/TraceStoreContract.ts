@@ -201,6 +201,42 @@ export const testTraceStore = <E>(name: string, makeLayer: () => Layer.Layer<Tra
         expect(yield* ids).toEqual(["run-1"])
       })))
 
+    it.effect("listNodeFacts gives what list gives, with the facts of every node, for stored and running traces", () =>
+      run(Effect.gen(function*() {
+        const store = yield* TraceStore.TraceStore
+        const failed = sampleTrace({
+          traceId: "f",
+          startTime: 20,
+          status: "failed",
+          nodes: [
+            { ...sampleTrace().nodes[0]!, nodeId: "fetch", metadata: { iteration: 2 } },
+            { ...sampleTrace().nodes[0]!, nodeId: "parse", success: false, error: "bad json", metadata: { iteration: 0.5 } }
+          ]
+        })
+        yield* store.save(sampleTrace({ traceId: "ok", startTime: 10 }))
+        yield* store.save(failed)
+        const journal = yield* store.begin(header)
+        yield* journal.append(quickEntries)
+        const queries: ReadonlyArray<TraceStore.TraceQuery | undefined> = [
+          undefined,
+          { status: "failed" },
+          { limit: 1 },
+          { workflowName: "other" }
+        ]
+        for (const query of queries) {
+          const facts = yield* store.listNodeFacts(query)
+          expect(facts.map(({ nodes: _, ...summary }) => summary)).toEqual(yield* store.list(query))
+        }
+        const byId = new Map((yield* store.listNodeFacts()).map((f) => [f.traceId, f]))
+        expect(byId.get("f")).toEqual(TraceStore.factsOf(failed))
+        expect(byId.get("f")!.nodes).toEqual([
+          { nodeId: "fetch", iteration: 2, timestamp: 1_700_000_000.1, durationSeconds: 1.25, success: true, error: null },
+          { nodeId: "parse", iteration: null, timestamp: 1_700_000_000.1, durationSeconds: 1.25, success: false, error: "bad json" }
+        ])
+        expect(byId.get("ok")).toEqual(TraceStore.factsOf(sampleTrace({ traceId: "ok", startTime: 10 })))
+        expect(byId.get("run-1")).toEqual(TraceStore.factsOf(yield* store.get("run-1")))
+      })))
+
     it.effect("removes a trace", () =>
       run(Effect.gen(function*() {
         const store = yield* TraceStore.TraceStore

@@ -5,10 +5,12 @@
  *   through to the OS as things happen (it survives `kill -9`), its mtime touched by a heartbeat while the run lives;
  * - `{workflow}_{traceId}.json`: a finished trace in the guide's JSON format, streamed to a temp file and renamed, so
  *   a reader never sees half a trace; the journal is removed once it is there;
- * - `.index.jsonl`: summaries for fast listing (see `internal/traceIndex.ts`), a cache rebuilt from the files;
+ * - `.index.jsonl`: summaries and node facts for fast listing and statistics (see `internal/traceIndex.ts`), a cache
+ *   rebuilt from the files; `get` reads the file the index names for an id, without listing the directory;
  * - `blobs/<sha256>`: large payloads, stored once (see `@victor/core/Payload`).
  *
- * Recovery: `list`, `get` and `prune` first turn journals whose run is gone into `incomplete` traces. A run is gone
+ * Recovery: `list`, `listNodeFacts`, `prune` and `get` (of a trace the index does not name) first turn journals whose
+ * run is gone into `incomplete` traces. A run is gone
  * when its journal's owner (pid and host, in the header) is a process of this host that no longer exists, or, when
  * that cannot be known, when its heartbeat is older than `staleAfterSeconds`. A recovering process claims a journal
  * by renaming it, and writes the trace with a hard link that never replaces a file, so a run that finishes after all
@@ -22,6 +24,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
+import * as TraceDecoder from "@victor/core/TraceDecoder"
 import * as TraceJson from "@victor/core/TraceJson"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
@@ -118,37 +121,12 @@ export const make = (
         onSome: (text) => Effect.map(internal.parseJson(file, text), Option.some)
       }))
 
-    const decodeSlow = (
-      file: string,
-      json: unknown
-    ): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
-      Effect.mapError(WorkflowTrace.decodeUnknown(json), (error) => internal.notATrace(file, error))
-
-    /** Decodes a trace file's JSON: Schema for the header, hand-written checks for its nodes and events (fast). */
+    /** Decodes a trace file's JSON (hand-written checks; Schema only to say what is wrong). */
     const decode = (
       file: string,
       json: unknown
     ): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
-      Effect.suspend(() => {
-        if (typeof json !== "object" || json === null) return decodeSlow(file, json)
-        const o = json as { readonly nodes?: unknown; readonly events?: unknown }
-        const rawNodes = o.nodes ?? []
-        const rawEvents = o.events ?? []
-        if (!Array.isArray(rawNodes) || !Array.isArray(rawEvents)) return decodeSlow(file, json)
-        const nodes: Array<WorkflowTrace.NodeTraceRecord> = []
-        for (const n of rawNodes) {
-          const decoded = Journal.decodeNodeFast(n)
-          if (decoded === undefined) return decodeSlow(file, json)
-          nodes.push(decoded)
-        }
-        const events: Array<WorkflowTrace.WorkflowTrace["events"][number]> = []
-        for (const e of rawEvents) {
-          const decoded = Journal.decodeEventFast(e)
-          if (decoded === undefined) return decodeSlow(file, json)
-          events.push(decoded)
-        }
-        return Effect.map(decodeSlow(file, { ...o, nodes: [], events: [] }), (header) => ({ ...header, nodes, events }))
-      })
+      Effect.mapError(TraceDecoder.decodeUnknown(json), (error) => internal.notATrace(file, error))
 
     // -----------------------------------------------------------------------------------------------------------
     // Blobs
@@ -193,6 +171,28 @@ export const make = (
     // Index
     // -----------------------------------------------------------------------------------------------------------
 
+    /**
+     * Which files hold which trace, as the index (or a save) last said: `get` reads the file it names instead of
+     * listing the directory. A hint, never trusted: a file that is gone or holds another trace sends `get` the slow way.
+     */
+    const filesById = new Map<string, string>()
+    const rememberFile = (traceId: string, name: string) => void filesById.set(traceId, name)
+    // The index's size and mtime when `filesById` was last filled from it.
+    let indexStamp: { size: number; mtime: number } | undefined
+
+    /** Fills `filesById` from the index file when it changed since (a `get` before any `list` in this process). */
+    const learnFromIndex = Effect.gen(function*() {
+      const stat = yield* statOf(indexFile)
+      if (Option.isNone(stat)) return
+      if (indexStamp !== undefined && indexStamp.size === stat.value.size && indexStamp.mtime === stat.value.mtime) return
+      const index = yield* readIndex
+      if (index === undefined) return
+      indexStamp = stat.value
+      for (const entry of index.entries.values()) {
+        if (entry.summary !== undefined) rememberFile(entry.summary.traceId, entry.file)
+      }
+    })
+
     const readIndex: Effect.Effect<TraceIndex.Parsed | undefined> = readText(indexFile, "read index").pipe(
       Effect.map(Option.match({ onNone: () => undefined, onSome: TraceIndex.parse })),
       // An index that cannot be read is rebuilt like a missing one.
@@ -221,6 +221,20 @@ export const make = (
         Effect.orElseSucceed(() => Option.none<{ size: number; mtime: number }>())
       )
 
+    /** The size and mtime of each file (undefined for one that is gone), a few fibers each going through its share. */
+    const statAll = (names: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        const stats: Array<{ size: number; mtime: number } | undefined> = new Array(names.length)
+        // A fiber per file costs more than its stat.
+        yield* Effect.forEach(Array.from({ length: concurrency }, (_, lane) => lane), (lane) =>
+          Effect.gen(function*() {
+            for (let i = lane; i < names.length; i += concurrency) {
+              stats[i] = Option.getOrUndefined(yield* statOf(path.join(directory, names[i]!)))
+            }
+          }), { concurrency, discard: true })
+        return stats
+      })
+
     /** An index entry made by reading a file (for a file the index does not know, or knows an older version of). */
     const indexEntryOf = (name: string, stat: { size: number; mtime: number }): Effect.Effect<TraceIndex.Entry | undefined> => {
       const file = path.join(directory, name)
@@ -235,14 +249,17 @@ export const make = (
             ...base,
             summary: undefined,
             skip: `it holds trace ${trace.traceId} but is not named *_${trace.traceId}.json`,
-            blobs: []
+            blobs: [],
+            facts: undefined
           }
         }
+        rememberFile(trace.traceId, name)
         return {
           ...base,
           summary: WorkflowTrace.summarize(trace),
           skip: undefined,
-          blobs: Payload.referencedHashes(text.value)
+          blobs: Payload.referencedHashes(text.value),
+          facts: TraceIndex.encodeFacts(trace.nodes.map(TraceStore.nodeFactsOf))
         }
       }).pipe(
         Effect.catchAll((error) =>
@@ -252,7 +269,8 @@ export const make = (
             skip: error.description.startsWith(`trace file ${file} `)
               ? error.description.slice(`trace file ${file} `.length)
               : error.description,
-            blobs: []
+            blobs: [],
+            facts: undefined
           })
         )
       )
@@ -263,27 +281,26 @@ export const make = (
       function*() {
         const names = (yield* readNames).filter(internal.isTraceFileName)
         if (names.length === 0 && !(yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false)))) return []
-        const index = yield* readIndex
+        // The files are stat'ed while the index is read and parsed.
+        const [index, stats] = yield* Effect.all([readIndex, statAll(names)], { concurrency: 2 })
         const known = index?.entries ?? new Map<string, TraceIndex.Entry>()
         const fresh: Array<TraceIndex.Entry> = []
         const present: Array<TraceIndex.Entry> = []
-        // A few fibers, each going through its share of the files: a fiber per file costs more than its stat.
-        const lanes = Array.from({ length: concurrency }, (_, lane) => names.filter((_, i) => i % concurrency === lane))
-        yield* Effect.forEach(lanes, (lane) =>
-          Effect.gen(function*() {
-            for (const name of lane) {
-              const stat = yield* statOf(path.join(directory, name))
-              if (Option.isNone(stat)) continue
-              const entry = known.get(name)
-              if (entry !== undefined && entry.size === stat.value.size && entry.mtime === stat.value.mtime) {
-                present.push(entry)
-                continue
-              }
-              const read = yield* indexEntryOf(name, stat.value)
-              if (read === undefined) continue
-              fresh.push(read)
-              present.push(read)
-            }
+        const unknown: Array<{ readonly name: string; readonly stat: { size: number; mtime: number } }> = []
+        names.forEach((name, i) => {
+          const stat = stats[i]
+          if (stat === undefined) return
+          const entry = known.get(name)
+          if (entry !== undefined && entry.size === stat.size && entry.mtime === stat.mtime) {
+            if (entry.summary !== undefined) rememberFile(entry.summary.traceId, name)
+            present.push(entry)
+          } else unknown.push({ name, stat })
+        })
+        yield* Effect.forEach(unknown, ({ name, stat }) =>
+          Effect.map(indexEntryOf(name, stat), (read) => {
+            if (read === undefined) return
+            fresh.push(read)
+            present.push(read)
           }), { concurrency, discard: true })
         const gone = known.size + fresh.length - present.length
         if (index === undefined || index.corrupt || index.lines > 2 * present.length + 64 || gone > 0) {
@@ -406,9 +423,11 @@ export const make = (
             ...stat.value,
             summary: WorkflowTrace.summarize(captured.trace),
             skip: undefined,
-            blobs: captured.blobs.map((b) => b.sha256)
+            blobs: captured.blobs.map((b) => b.sha256),
+            facts: TraceIndex.encodeFacts(captured.trace.nodes.map(TraceStore.nodeFactsOf))
           })])
         }
+        rememberFile(id, name)
         yield* removeStale(id, file)
         return true
       })
@@ -608,9 +627,30 @@ export const make = (
     // Queries
     // -----------------------------------------------------------------------------------------------------------
 
+    /**
+     * The trace from the file the index names for it, without listing the directory; none when there is no such file
+     * or it does not hold this trace now (then `get` looks the slow way, which also reports a broken file). A finished
+     * trace wins over any journal of the same id, so no journal needs to be looked at.
+     */
+    const getIndexed = (id: string): Effect.Effect<Option.Option<WorkflowTrace.WorkflowTrace>> =>
+      Effect.gen(function*() {
+        if (!filesById.has(id)) yield* learnFromIndex
+        const name = filesById.get(id)
+        if (name === undefined) return Option.none()
+        const file = path.join(directory, name)
+        const text = yield* Effect.orElseSucceed(readText(file), () => Option.none<string>())
+        if (Option.isNone(text)) return Option.none()
+        const json = internal.parseJson(file, text.value)
+        if (json._tag === "Left") return Option.none()
+        const decoded = TraceDecoder.decodeFast(json.right)
+        return decoded !== undefined && decoded.traceId === id ? Option.some(decoded) : Option.none()
+      })
+
     const get = (traceId: string): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(traceId)
+        const indexed = yield* getIndexed(id)
+        if (Option.isSome(indexed)) return indexed.value
         const { running } = yield* sweepJournals
         const { found, problems } = yield* candidates(id)
         for (const { file, json } of found) {
@@ -635,9 +675,59 @@ export const make = (
         return TraceStore.applyQuery(summaries, query)
       })
 
+    /**
+     * `list` with node facts: from the index where it has them, else from the file (and the index learns them), and
+     * from the journal for a running trace.
+     */
+    const listNodeFacts = (query?: TraceStore.TraceQuery) =>
+      Effect.gen(function*() {
+        const { running } = yield* sweepJournals
+        const entries = yield* indexedEntries
+        const sources = new Map<WorkflowTrace.TraceSummary, TraceIndex.Entry | WorkflowTrace.WorkflowTrace>()
+        for (const entry of entries) if (entry.summary !== undefined) sources.set(entry.summary, entry)
+        const stored = new Set(Array.from(sources.keys(), (s) => s.traceId))
+        for (const r of running) {
+          if (!stored.has(r.trace.traceId)) sources.set(WorkflowTrace.summarize(r.trace), r.trace)
+        }
+        const selected = TraceStore.applyQuery(Array.from(sources.keys()), query)
+        // Most come from the index, in one plain loop; only the others are read, a few files at a time.
+        const facts: Array<TraceStore.TraceFacts | undefined> = new Array(selected.length)
+        const unknown: Array<number> = []
+        selected.forEach((summary, i) => {
+          const source = sources.get(summary)!
+          if (!("file" in source)) facts[i] = TraceStore.factsOf(source)
+          else {
+            const known = TraceIndex.decodeFacts(source.facts)
+            if (known === undefined) unknown.push(i)
+            else facts[i] = { ...summary, nodes: known }
+          }
+        })
+        const learned: Array<TraceIndex.Entry> = []
+        yield* Effect.forEach(unknown, (i) =>
+          Effect.gen(function*() {
+            const summary = selected[i]!
+            const source = sources.get(summary) as TraceIndex.Entry
+            // Not in the index (an older index, or a large trace): read from the file.
+            const file = path.join(directory, source.file)
+            const read = yield* Effect.either(Effect.gen(function*() {
+              const text = yield* readText(file)
+              if (Option.isNone(text)) return yield* internal.corrupt(file, "is gone (removed while listing)")
+              return yield* decode(file, yield* internal.parseJson(file, text.value))
+            }))
+            if (read._tag === "Left") return yield* Effect.logWarning(`skipping ${file}: ${read.left.description}`)
+            const nodes = read.right.nodes.map(TraceStore.nodeFactsOf)
+            const encoded = TraceIndex.encodeFacts(nodes)
+            if (encoded !== undefined && read.right.traceId === summary.traceId) learned.push({ ...source, facts: encoded })
+            facts[i] = { ...summary, nodes }
+          }), { concurrency: 16, discard: true })
+        yield* appendIndex(learned.map(TraceIndex.encode))
+        return facts.filter((f): f is TraceStore.TraceFacts => f !== undefined)
+      })
+
     const remove = (traceId: string): Effect.Effect<void, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(traceId)
+        filesById.delete(id)
         yield* sweepJournals
         const { found, problems } = yield* candidates(id)
         let removed = false
@@ -702,7 +792,7 @@ export const make = (
         return { removed: plan.map((p) => p.summary), freedBytes, blobsRemoved, dryRun } satisfies TraceStore.PruneResult
       })
 
-    return TraceStore.TraceStore.of({ begin, recover, prune, readBlob, save, get, list, remove })
+    return TraceStore.TraceStore.of({ begin, recover, prune, readBlob, save, get, list, listNodeFacts, remove })
   })
 
 /** The file system trace store as a layer; needs `FileSystem` and `Path` (e.g. `NodeContext.layer`). */

@@ -7,7 +7,7 @@
  * records; an error is counted once per failed record, grouped by node id and error text. Results do not depend
  * on the order traces are added in (ties sort by node id, then text).
  */
-import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
+import type { NodeTraceRecord, TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as Schema from "effect/Schema"
 import * as Percentile from "./Percentile.ts"
 import * as Table from "./Table.ts"
@@ -59,10 +59,20 @@ export interface Options {
   readonly topErrors?: number
 }
 
+/**
+ * What the statistics read of a run: a `WorkflowTrace`, or the `TraceStore.TraceFacts` a store lists without loading
+ * every trace (`listNodeFacts`).
+ */
+export interface Run {
+  readonly workflowName: string
+  readonly status: TraceStatus
+  readonly nodes: ReadonlyArray<Pick<NodeTraceRecord, "nodeId" | "timestamp" | "durationSeconds" | "success" | "error">>
+}
+
 /** Collects statistics trace by trace. */
 export interface Accumulator {
   /** Adds one run. */
-  readonly add: (trace: WorkflowTrace) => void
+  readonly add: (trace: Run) => void
   /** The statistics of the runs added so far. */
   readonly result: (options?: Options) => HistoryStats
 }
@@ -102,7 +112,8 @@ export const make = (): Accumulator => {
     result: (options = {}) => {
       const slowThresholdSeconds = options.slowThresholdSeconds ?? 2
       const nodes = Array.from(durations, ([nodeId, list]) => {
-        const sorted = list.sort((a, b) => a - b)
+        // A typed array sorts numbers natively, several times faster than a comparator over 10,000 runs.
+        const sorted = Float64Array.from(list).sort()
         let total = 0
         for (const d of sorted) total += d
         const failed = failures.get(nodeId) ?? 0
@@ -133,7 +144,7 @@ export const make = (): Accumulator => {
 }
 
 /** The statistics of these runs. */
-export const compute = (traces: Iterable<WorkflowTrace>, options?: Options): HistoryStats => {
+export const compute = (traces: Iterable<Run>, options?: Options): HistoryStats => {
   const accumulator = make()
   for (const trace of traces) accumulator.add(trace)
   return accumulator.result(options)

@@ -6,7 +6,7 @@
  * The `p`-th percentile (0 < p <= 100) of values sorted ascending, by nearest rank: the smallest value such that at
  * least p% of the values are at most it, i.e. `sorted[ceil(p / 100 * n) - 1]`. 0 for no values.
  */
-export const nearestRank = (sorted: ReadonlyArray<number>, p: number): number => {
+export const nearestRank = (sorted: ArrayLike<number>, p: number): number => {
   if (sorted.length === 0) return 0
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
   return sorted[Math.min(rank, sorted.length) - 1]!

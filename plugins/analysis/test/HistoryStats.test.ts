@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as HistoryStats from "@victor/analysis/HistoryStats"
 import * as Effect from "effect/Effect"
 import { node, trace } from "@victor/core/testing/TraceFixtures"
+import * as TraceStore from "@victor/core/TraceStore"
 
 const run = (id: string, slow: number, flaky: string | undefined) =>
   trace([
@@ -55,5 +56,14 @@ describe("HistoryStats", () => {
         common_errors: [],
         nodes: []
       })
+    }))
+
+  it.effect("the node facts a store lists give the same statistics as the whole traces", () =>
+    Effect.sync(() => {
+      const runs = [run("r1", 2, undefined), run("r2", 3, "timeout"), run("r3", 4, "timeout"), run("r4", 7, "refused")]
+      const fromFacts = HistoryStats.compute(runs.map(TraceStore.factsOf), { slowThresholdSeconds: 1 })
+      expect(fromFacts).toEqual(HistoryStats.compute(runs, { slowThresholdSeconds: 1 }))
+      expect(fromFacts.slowNodes.map((n) => [n.nodeId, n.p95Seconds, n.maxSeconds])).toEqual([["think", 7, 7]])
+      expect(fromFacts.commonErrors[0]).toMatchObject({ nodeId: "deploy", count: 4 })
     }))
 })

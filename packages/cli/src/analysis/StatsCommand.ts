@@ -1,6 +1,7 @@
 /**
  * `victor trace stats`: patterns across stored runs (slow nodes, common errors, failure rates), read through the
- * `TraceStore` contract: `list` for the matching runs, then `get` for each, folded into `HistoryStats` one at a time.
+ * `TraceStore` contract: `listNodeFacts` for the matching runs (the file store keeps those facts in its index, so
+ * 10,000 runs take one read instead of 10,000), folded into `HistoryStats`.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
@@ -22,10 +23,7 @@ export interface StatsOptions {
   readonly traceDir: string | undefined
 }
 
-/** How many traces are read at the same time. */
-const readConcurrency = 16
-
-/** Runs the command; a bad option fails with `UsageError`. Unreadable traces are skipped and counted on stderr. */
+/** Runs the command; a bad option fails with `UsageError`. Unreadable traces are skipped with a warning each. */
 export const run = (
   options: StatsOptions
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path> =>
@@ -38,25 +36,11 @@ export const run = (
       return yield* new UsageError({ description: `invalid --slow '${options.slow}': give seconds, e.g. --slow 2s or --slow 500ms` })
     }
     const store = yield* TraceStore.TraceStore
-    const summaries = yield* store.list({
+    const runs = yield* store.listNodeFacts({
       ...(options.workflow === undefined ? {} : { workflowName: options.workflow }),
       ...(options.last === undefined ? {} : { limit: options.last })
     }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))
-    const accumulator = HistoryStats.make()
-    let skipped = 0
-    yield* Effect.forEach(
-      summaries,
-      (summary) =>
-        store.get(summary.traceId).pipe(
-          Effect.match({
-            onFailure: () => void skipped++,
-            onSuccess: (trace) => accumulator.add(trace)
-          })
-        ),
-      { concurrency: readConcurrency, discard: true }
-    )
-    if (skipped > 0) yield* Console.error(`warning: skipped ${skipped} stored trace(s) that could not be read`)
-    const stats = accumulator.result({ slowThresholdSeconds: slow.right.absoluteSeconds })
+    const stats = HistoryStats.compute(runs, { slowThresholdSeconds: slow.right.absoluteSeconds })
     if (options.json) return yield* Output.printJson(HistoryStats.encode(stats))
     if (stats.traces === 0) {
       return yield* Console.log(

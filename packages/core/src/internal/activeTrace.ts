@@ -3,8 +3,10 @@
  * out (node records, tool-call records, finished traces) is a plain immutable snapshot.
  */
 import type { ExecutionEvent } from "../ExecutionEvent.ts"
+import { INCOMPLETE_ERROR, UNFINISHED_NODE_ERROR } from "../Journal.ts"
+import { emptyObject, type JsonObject } from "../Json.ts"
+import type { EventLog } from "./eventLog.ts"
 import type { Persistence } from "./journalWriter.ts"
-import type { JsonObject } from "../Json.ts"
 import type { TraceHandler } from "../TraceHandler.ts"
 import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "../WorkflowTrace.ts"
 import { SCHEMA_VERSION } from "../WorkflowTrace.ts"
@@ -19,7 +21,8 @@ export interface ActiveTrace {
   readonly parentTraceId: string | null
   readonly traceParent: string | null
   readonly nodes: Array<NodeTraceRecord>
-  readonly events: Array<ExecutionEvent>
+  /** Its events, compact until read (see `EventLog`). */
+  readonly events: EventLog
   /**
    * The newest node started and not yet ended; with `OpenNode.previousOpen` the list ending the trace closes. A list
    * threaded through the nodes costs no hashing and no allocation per node, unlike a `Set`.
@@ -141,7 +144,13 @@ export const snapshot = (
     readonly outputs: JsonObject
     readonly error: string | null
   }
-): WorkflowTrace => ({
+): WorkflowTrace => {
+  // The events are built when first read: a trace that is only stored in memory, or only summarised, never pays for
+  // them. The snapshot reads the log as it is now, however long the trace goes on.
+  const log = trace.events
+  const eventCount = log.length
+  let events: ReadonlyArray<ExecutionEvent> | undefined
+  return {
   schemaVersion: SCHEMA_VERSION,
   traceId: trace.traceId,
   workflowName: trace.workflowName,
@@ -156,5 +165,42 @@ export const snapshot = (
   parentTraceId: trace.parentTraceId,
   traceParent: trace.traceParent,
   nodes: trace.nodes.slice(),
-  events: trace.events.slice()
-})
+  get events(): ReadonlyArray<ExecutionEvent> {
+    if (events === undefined) {
+      const all = log.toArray()
+      events = all.length === eventCount ? all : all.slice(0, eventCount)
+    }
+    return events
+  }
+}
+}
+
+/**
+ * The trace as a store in the same process shows it while it runs (see `TraceStore.LiveTrace`): what a journal of
+ * it would rebuild to — the finished nodes, then the nodes still open, marked `unfinished` (failed when the run is
+ * given up as incomplete).
+ */
+export const liveSnapshot = (trace: ActiveTrace, status: "running" | "incomplete"): WorkflowTrace => {
+  const now = snapshot(trace, { status: "running", endTime: null, outputs: emptyObject, error: null })
+  const open: Array<OpenNode> = []
+  for (let node = trace.lastOpen; node !== undefined; node = node.previousOpen) open.push(node)
+  const last = trace.events.length === 0 ? trace.startTime : Math.max(trace.startTime, trace.events.last().timestamp)
+  const unfinished = open.reverse().map((node): NodeTraceRecord => ({
+    nodeId: node.nodeId,
+    nodeType: node.nodeType,
+    timestamp: node.startTime,
+    durationSeconds: Math.max(0, last - node.startTime),
+    success: status === "running",
+    error: status === "running" ? null : UNFINISHED_NODE_ERROR,
+    inputs: node.inputs,
+    outputs: emptyObject,
+    toolCalls: node.toolCalls === undefined ? [] : node.toolCalls.slice(),
+    metadata: { unfinished: true }
+  }))
+  return {
+    ...now,
+    status,
+    ...(status === "incomplete" ? { endTime: last, durationSeconds: last - trace.startTime, error: INCOMPLETE_ERROR } : {}),
+    nodes: unfinished.length === 0 ? now.nodes : [...now.nodes, ...unfinished]
+  }
+}

@@ -10,7 +10,7 @@ import * as Journal from "../Journal.ts"
 import * as Redaction from "../Redaction.ts"
 import type { TraceJournal, TraceStore, TraceStoreError } from "../TraceStore.ts"
 import type { WorkflowTrace } from "../WorkflowTrace.ts"
-import type { ActiveTrace, OpenNode } from "./activeTrace.ts"
+import { type ActiveTrace, liveSnapshot, type OpenNode } from "./activeTrace.ts"
 
 /** The journal side of an active trace. */
 export interface Persistence {
@@ -28,13 +28,30 @@ export const start = (
 ): Effect.Effect<Persistence> =>
   Effect.gen(function*() {
     const redactor = yield* Redaction.CurrentRedactor
-    const begun = yield* Effect.either(store.begin(redactor.active
-      ? { ...Journal.headerOf(trace), inputs: redactor.object(trace.inputs, "inputs"), metadata: redactor.object(trace.metadata, "metadata") }
-      : Journal.headerOf(trace)))
+    // An in-process store reads the running trace from the tracer itself, redacted like everything it stores.
+    const live = {
+      snapshot: (status: "running" | "incomplete") => {
+        const now = liveSnapshot(trace, status)
+        return redactor.active ? redactor.trace(now) : now
+      }
+    }
+    const begun = yield* Effect.either(store.begin(
+      redactor.active
+        ? {
+          ...Journal.headerOf(trace),
+          inputs: redactor.object(trace.inputs, "inputs"),
+          metadata: redactor.object(trace.metadata, "metadata")
+        }
+        : Journal.headerOf(trace),
+      live
+    ))
     if (begun._tag === "Left") {
       return { redactor, wake: () => {}, finish: (final) => store.save(final) }
     }
     const journal: TraceJournal = begun.right
+    if (journal.wantsEntries === false) {
+      return { redactor, wake: () => {}, finish: (final) => journal.finish(final) }
+    }
     // Open at first: the events recorded before the journal began (workflow_started) are written straight away.
     const latch = yield* Effect.makeLatch(true)
     let eventsDone = 0
@@ -49,7 +66,7 @@ export const start = (
       const entries: Array<Journal.JournalEntry> = []
       const events = trace.events
       for (; eventsDone < events.length; eventsDone++) {
-        const e = events[eventsDone]!
+        const e = events.at(eventsDone)
         entries.push(Journal.event(e))
         if ((e.eventType === "node_completed" || e.eventType === "node_failed") && nodesDone < trace.nodes.length) {
           entries.push(Journal.node(trace.nodes[nodesDone++]!))

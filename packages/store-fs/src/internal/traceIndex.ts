@@ -1,9 +1,11 @@
 /**
- * The store's index, `.index.jsonl`: one line per trace file with its size, modification time, summary and the blobs
- * it refers to, appended as traces are saved (last line of a file wins; `{"file": f, "removed": true}` forgets one).
+ * The store's index, `.index.jsonl`: one line per trace file with its size, modification time, summary, the blobs
+ * it refers to and the facts of its nodes (what `listNodeFacts` gives, for traces of up to `MAX_FACT_NODES` nodes),
+ * appended as traces are saved (last line of a file wins; `{"file": f, "removed": true}` forgets one).
  * It is a cache, never the only copy: an entry is used only while its file's size and mtime still match, files it
  * does not know are read and added, and an index that is missing or does not parse is rebuilt from the files.
  */
+import type * as TraceStore from "@victor/core/TraceStore"
 import type { TraceStatus, TraceSummary } from "@victor/core/WorkflowTrace"
 
 /** The index file's name in the store directory (hidden, so listings of trace files never see it). */
@@ -18,6 +20,45 @@ export interface Entry {
   readonly summary: TraceSummary | undefined
   readonly skip: string | undefined
   readonly blobs: ReadonlyArray<string>
+  /**
+   * The node facts in their wire form (`encodeFacts`), checked only when used (`decodeFacts`): `list` parses every
+   * line and should not pay for them. Absent for lines of older versions and for large traces.
+   */
+  readonly facts: unknown
+}
+
+/** Traces with more nodes keep no facts in the index (a line per trace must stay small); they are read instead. */
+export const MAX_FACT_NODES = 1000
+
+/**
+ * The facts of a trace's nodes as the index keeps them, one array per node, short for the usual node (about 70% of a
+ * line is facts): `[id, timestamp, duration]` succeeded without iteration or error, `[id, timestamp, duration,
+ * iteration]` succeeded, `[id, timestamp, duration, iteration, success, error]` any. Undefined above `MAX_FACT_NODES`.
+ */
+export const encodeFacts = (nodes: ReadonlyArray<TraceStore.NodeFacts>): unknown =>
+  nodes.length > MAX_FACT_NODES ? undefined : nodes.map((n) =>
+    !n.success || n.error !== null
+      ? [n.nodeId, n.timestamp, n.durationSeconds, n.iteration, n.success, n.error]
+      : n.iteration === null
+      ? [n.nodeId, n.timestamp, n.durationSeconds]
+      : [n.nodeId, n.timestamp, n.durationSeconds, n.iteration]
+  )
+
+/** Node facts from their wire form, or undefined when they are missing or malformed (then the file is read). */
+export const decodeFacts = (facts: unknown): ReadonlyArray<TraceStore.NodeFacts> | undefined => {
+  if (!Array.isArray(facts)) return undefined
+  const out: Array<TraceStore.NodeFacts> = []
+  for (const f of facts) {
+    if (!Array.isArray(f) || !(f.length === 3 || f.length === 4 || f.length === 6)) return undefined
+    const [nodeId, timestamp, durationSeconds, iteration = null, success = true, error = null] = f as Array<unknown>
+    if (
+      typeof nodeId !== "string" || typeof timestamp !== "number" || typeof durationSeconds !== "number" ||
+      !(iteration === null || isNumber(iteration)) || typeof success !== "boolean" ||
+      !(error === null || typeof error === "string")
+    ) return undefined
+    out.push({ nodeId, iteration, timestamp, durationSeconds, success, error })
+  }
+  return out
 }
 
 const statuses: ReadonlySet<string> = new Set(["running", "succeeded", "failed", "cancelled", "incomplete"])
@@ -41,7 +82,8 @@ export const encode = (entry: Entry): string => {
         failed_node_count: s.failedNodeCount
       }
     }),
-    ...(entry.blobs.length === 0 ? {} : { blobs: entry.blobs })
+    ...(entry.blobs.length === 0 ? {} : { blobs: entry.blobs }),
+    ...(entry.facts === undefined ? {} : { nodes: entry.facts })
   })
 }
 
@@ -110,7 +152,7 @@ export const parse = (text: string): Parsed => {
       corrupt = true
       continue
     }
-    entries.set(file, { file, size: o["size"], mtime: o["mtime"], summary, skip, blobs })
+    entries.set(file, { file, size: o["size"], mtime: o["mtime"], summary, skip, blobs, facts: o["nodes"] })
   }
   return { entries, lines, corrupt }
 }
