@@ -556,6 +556,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             previousOpen: undefined,
             nextOpen: undefined
           }
+          const first = trace.events.length
           trace.events.nodeStarted(node.nodeId, node.startTime)
           for (const call of explicit) trace.events.toolCallEnded(call, node.nodeId, call.timestamp + call.durationSeconds)
           const end: EndNodeOptions = {
@@ -566,7 +567,22 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           // A record of the past keeps its own duration rather than the time since `startTime` was computed.
           const record = { ...closeNode(node, end), durationSeconds: duration }
           trace.nodes[trace.nodes.length - 1] = record
-          return trace.handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(trace, record), record)
+          if (trace.handlers.length === 0) return Effect.succeed(record)
+          // Handlers see the node's start and its tool calls before its end, as they would have live.
+          const ref = refOf(trace)
+          const before = runHooks(trace, (h) => {
+            const steps: Array<Effect.Effect<void>> = []
+            for (let index = first; index < trace.events.length - 1; index++) {
+              const onEvent = h.onEvent?.(trace.events.at(index), ref)
+              if (onEvent !== undefined) steps.push(onEvent)
+            }
+            for (const call of explicit) {
+              const onTool = h.onToolCall?.(call, node.nodeId, ref)
+              if (onTool !== undefined) steps.push(onTool)
+            }
+            return steps.length === 0 ? undefined : Effect.all(steps, { discard: true })
+          })
+          return Effect.as(Effect.zipRight(before, nodeHooks(trace, record)), record)
         }),
 
       traceToolCall: (options) =>

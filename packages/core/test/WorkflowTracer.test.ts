@@ -188,6 +188,63 @@ describe("WorkflowTracer", () => {
     }).pipe(Effect.provide(Layer.merge(WorkflowTracer.layerMemory(), handlers)))
   })
 
+  it.effect("events handlers see are the trace's events, in order; a snapshot keeps only what was logged by then", () => {
+    const seen: Array<unknown> = []
+    const recorder = TraceHandler.layer(
+      TraceHandler.make("recorder", { onEvent: (event) => Effect.sync(() => void seen.push(event)) })
+    )
+    return Effect.gen(function*() {
+      yield* setTime(T0)
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "events" })
+      yield* tracer.startNode({ nodeId: "a", nodeType: "compute" })
+      yield* TestClock.adjust(Duration.millis(250))
+      yield* tracer.traceToolCall({ toolName: "ok", durationSeconds: 0.25 })
+      yield* tracer.traceToolCall({ toolName: "bad", error: "exit 3" })
+      const early = yield* tracer.getTrace
+      yield* TestClock.adjust(Duration.millis(250))
+      yield* tracer.endNode({ error: "a failed" })
+      yield* tracer.recordEvent("node_skipped", { nodeId: "b" })
+      yield* tracer.traceNode({ nodeId: "c", nodeType: "transform", toolCalls: [{ toolName: "ls" }] })
+      const trace = yield* tracer.endTrace()
+
+      expect(trace.events).toEqual(seen)
+      expect(trace.events.map((e) => [e.eventType, e.nodeId ?? e.toolName ?? null])).toEqual([
+        ["workflow_started", null],
+        ["node_started", "a"],
+        ["tool_call_completed", "a"],
+        ["tool_call_failed", "a"],
+        ["node_failed", "a"],
+        ["node_skipped", "b"],
+        ["node_started", "c"],
+        ["tool_call_completed", "c"],
+        ["node_completed", "c"],
+        ["workflow_failed", null]
+      ])
+      expect(trace.events[3]!.timestamp).toBeCloseTo(T0 + 0.25, 6)
+      expect(trace.events[3]).toEqual({
+        eventType: "tool_call_failed",
+        timestamp: trace.events[3]!.timestamp,
+        toolName: "bad",
+        status: "failed",
+        durationSeconds: 0,
+        error: "exit 3",
+        nodeId: "a"
+      })
+      expect(trace.events[4]).toMatchObject({ eventType: "node_failed", error: "a failed" })
+      expect(trace.events[4]!.timestamp).toBeCloseTo(T0 + 0.5, 6)
+      expect(trace.events[4]!.durationSeconds).toBeCloseTo(0.5, 6)
+      // Read only now, after the run went on: the running snapshot still holds the four events it was taken with.
+      expect(early.events.map((e) => e.eventType)).toEqual([
+        "workflow_started",
+        "node_started",
+        "tool_call_completed",
+        "tool_call_failed"
+      ])
+      expect(WorkflowTrace.decodeUnknown(JSON.parse(JSON.stringify(WorkflowTrace.encode(trace))))).toBeDefined()
+    }).pipe(Effect.provide(Layer.merge(WorkflowTracer.layerMemory(), recorder)))
+  })
+
   it.effect("provideMore observes only the run it wraps", () =>
     Effect.gen(function*() {
       const tracer = yield* WorkflowTracer.WorkflowTracer
