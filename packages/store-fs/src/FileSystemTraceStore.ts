@@ -75,6 +75,17 @@ const mtimeOf = (info: FileSystem.File.Info): number => Option.getOrElse(Option.
 export const make = (
   options: Options
 ): Effect.Effect<TraceStore.TraceStore["Type"], never, FileSystem.FileSystem | Path.Path> =>
+  Effect.map(makeReleasable(options), ({ store }) => store)
+
+// The store, and how to let go of the journals it still holds open (the heartbeat of each is a timer that would keep
+// the process alive): `layer` runs it when the layer's scope closes.
+const makeReleasable = (
+  options: Options
+): Effect.Effect<
+  { readonly store: TraceStore.TraceStore["Type"]; readonly release: Effect.Effect<void> },
+  never,
+  FileSystem.FileSystem | Path.Path
+> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
@@ -439,6 +450,9 @@ export const make = (
     // Journals
     // -----------------------------------------------------------------------------------------------------------
 
+    // What `release` abandons: the journals this store began and has not finished.
+    const openJournals = new Set<() => Effect.Effect<void>>()
+
     const begin = (header: Journal.JournalHeader): Effect.Effect<TraceStore.TraceJournal, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(header.traceId)
@@ -472,8 +486,10 @@ export const make = (
           yield* Fiber.interrupt(beat)
           yield* Scope.close(scope, Exit.void)
           ownJournals.delete(file)
+          openJournals.delete(abandon)
         })
-        return {
+        const abandon = (): Effect.Effect<void> => journal.abandon
+        const journal = {
           traceId: id,
           append: (entries) =>
             lock.withPermits(1)(Effect.gen(function*() {
@@ -499,6 +515,8 @@ export const make = (
             yield* close
           }))
         } satisfies TraceStore.TraceJournal
+        openJournals.add(abandon)
+        return journal
       })
 
     /** Whether the run writing a journal is alive. */
@@ -792,9 +810,17 @@ export const make = (
         return { removed: plan.map((p) => p.summary), freedBytes, blobsRemoved, dryRun } satisfies TraceStore.PruneResult
       })
 
-    return TraceStore.TraceStore.of({ begin, recover, prune, readBlob, save, get, list, listNodeFacts, remove })
+    return {
+      store: TraceStore.TraceStore.of({ begin, recover, prune, readBlob, save, get, list, listNodeFacts, remove }),
+      // A program that ends without ending its traces: their journals are marked abandoned (the next reader stores
+      // them as incomplete at once) and their heartbeats stop.
+      release: Effect.suspend(() => Effect.forEach(Array.from(openJournals), (abandon) => abandon(), { discard: true }))
+    }
   })
 
 /** The file system trace store as a layer; needs `FileSystem` and `Path` (e.g. `NodeContext.layer`). */
 export const layer = (options: Options): Layer.Layer<TraceStore.TraceStore, never, FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(TraceStore.TraceStore, make(options))
+  Layer.scoped(
+    TraceStore.TraceStore,
+    Effect.map(Effect.acquireRelease(makeReleasable(options), ({ release }) => release), ({ store }) => store)
+  )
