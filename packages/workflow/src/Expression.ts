@@ -4,8 +4,12 @@
  * Grammar, loosest binding first: `or` / `||`, `and` / `&&`, `not` / `!`, comparisons (`== != < <= > >=`, `in`,
  * `not in`; chains like `0 < x <= 9` work as in Python), `+ -`, `* / %`, unary `-`, then names, dotted paths
  * (`a.b.0`, `$ctx.key`; `$ctx` alone is the whole state), indexing (`a["odd-key"]`), numbers, strings ('..' or ".."),
- * `true false null` (also `True False None`), list literals and the functions `len str int float bool lower upper
- * contains startswith endswith`.
+ * `true false null` (also `True False None`), list literals, the functions `len str int float bool lower upper
+ * contains startswith endswith current_timestamp` and Python's `.get(key)` / `.get(key, default)` on objects (the
+ * value of `key`, else `default` or `null`; `$ctx.get("key")` reads state without failing on a missing key).
+ *
+ * `current_timestamp()` is the evaluation's `now` as an ISO-8601 UTC string: evaluation stays pure, and the executor
+ * passes the time it read from Effect's `Clock` (so `TestClock` drives it in tests).
  *
  * Safety: there is no `eval` or `Function`; names read only own keys of plain objects and indices of arrays, so
  * `__proto__`, `constructor` and the like are just missing keys, and nothing but the listed functions can be called.
@@ -45,6 +49,9 @@ export interface Expression {
 /** The names of the functions expressions may call. */
 export const functionNames: ReadonlyArray<string> = Object.keys(internal.functionArity)
 
+/** The names of the methods values may call (`obj.get(key)`). */
+export const methodNames: ReadonlyArray<string> = Object.keys(internal.methodArity)
+
 const toError = (reason: "Syntax" | "Evaluation", expression: string, problem: internal.Problem) =>
   new ExpressionError({
     reason,
@@ -60,16 +67,30 @@ export const parse = (source: string): Either.Either<Expression, ExpressionError
     onRight: (ast) => Either.right({ source, ast })
   })
 
+/** What an evaluation may read besides state. */
+export interface EvaluateOptions {
+  /** The current time in epoch milliseconds, read by `current_timestamp()` (which fails without it). */
+  readonly now?: number | undefined
+}
+
 /** Evaluates a parsed expression against state. */
-export const evaluate = (expression: Expression, state: JsonObject): Either.Either<unknown, ExpressionError> =>
+export const evaluate = (
+  expression: Expression,
+  state: JsonObject,
+  options: EvaluateOptions = {}
+): Either.Either<unknown, ExpressionError> =>
   Either.mapLeft(
-    internal.evaluate(expression.ast, state as Record<string, unknown>),
+    internal.evaluate(expression.ast, state as Record<string, unknown>, options),
     (problem) => toError("Evaluation", expression.source, problem)
   )
 
 /** Parses and evaluates in one step. */
-export const evaluateString = (source: string, state: JsonObject): Either.Either<unknown, ExpressionError> =>
-  Either.flatMap(parse(source), (expression) => evaluate(expression, state))
+export const evaluateString = (
+  source: string,
+  state: JsonObject,
+  options: EvaluateOptions = {}
+): Either.Either<unknown, ExpressionError> =>
+  Either.flatMap(parse(source), (expression) => evaluate(expression, state, options))
 
 /** The bare name an expression consists of (`approved`), if that is all it is. */
 export const bareName = (expression: Expression): string | undefined =>

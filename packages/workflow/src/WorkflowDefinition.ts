@@ -4,9 +4,10 @@
  * through `make`, which applies the same defaults.
  *
  * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel`, `transform` and `workflow` (a
- * sub-workflow). The other kind Victor knows (`team`) and `$ref` / `stage:` includes are rejected by the loader by
- * name, never skipped.
+ * sub-workflow). The other kind Victor knows (`team`) and `$ref` includes are rejected by the loader by name, never
+ * skipped; `stage:` / `overrides:` includes are resolved by the loader before decoding (see `StageTemplate`).
  */
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { JsonObject } from "@victor/core/Json"
 
@@ -50,6 +51,45 @@ const Seconds = Schema.Number.pipe(
 
 const NodeId = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
 
+/** What a list of `constraints` may block (Victor's `ConstraintType`); `filesystem` blocks both network and write. */
+export const blockableResources = ["llm", "network", "write", "filesystem"] as const
+
+/**
+ * A node's `constraints`, as an object. Victor also accepts a list of what is blocked (`[llm, write]`) and `none`
+ * (nothing blocked); both become its object form (`{llm_allowed, network_allowed, write_allowed}`), so that a trace
+ * shows one shape.
+ */
+export const Constraints = Schema.transformOrFail(
+  Schema.Union(Schema.String, Schema.Array(Schema.String), JsonObject),
+  JsonObject,
+  {
+    strict: true,
+    decode: (value, _, ast) => {
+      if (typeof value === "object" && !Array.isArray(value)) return ParseResult.succeed(value as JsonObject)
+      const items = (typeof value === "string" ? [value] : value as ReadonlyArray<string>).map((item) =>
+        item.toLowerCase()
+      )
+      const invalid = (message: string) => ParseResult.fail(new ParseResult.Type(ast, value, message))
+      if (items.includes("none")) {
+        return items.length === 1
+          ? ParseResult.succeed({ llm_allowed: true, network_allowed: true, write_allowed: true })
+          : invalid("'none' cannot be combined with other constraints")
+      }
+      const unknown = items.find((item) => !(blockableResources as ReadonlyArray<string>).includes(item))
+      if (unknown !== undefined) {
+        return invalid(`unknown constraint '${unknown}'; known: ${blockableResources.join(", ")}, none`)
+      }
+      const sandboxed = items.includes("filesystem")
+      return ParseResult.succeed({
+        llm_allowed: !items.includes("llm"),
+        network_allowed: !sandboxed && !items.includes("network"),
+        write_allowed: !sandboxed && !items.includes("write")
+      })
+    },
+    encode: (value) => ParseResult.succeed(value)
+  }
+).annotations({ identifier: "Constraints" })
+
 const commonFields = {
   id: NodeId,
   name: Schema.optional(Schema.String),
@@ -60,7 +100,7 @@ const commonFields = {
     default: () => ({})
   }).pipe(Schema.fromKey("input_mapping")),
   timeout: Schema.optional(Seconds),
-  constraints: Schema.optionalWith(JsonObject, { default: () => ({}) })
+  constraints: Schema.optionalWith(Constraints, { default: () => ({}) })
 }
 
 /** The default of an agent node's `tool_budget`. */
@@ -163,6 +203,8 @@ export const defaultHitlTimeout = 300
 /**
  * A `hitl` node: asks a human (through `HumanInput`) for an approval, a review, a choice, some input or a
  * confirmation. Its `timeout` is how long to wait for the answer (default 300 s), after which `fallback` applies.
+ * Victor's files also write the choices as `options: [{label, description}]`: the loader turns those into
+ * `choices` (the labels) when the node has no `choices` of its own.
  */
 export const HitlNode = Schema.Struct({
   type: Schema.Literal("hitl"),

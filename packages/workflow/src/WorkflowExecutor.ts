@@ -546,7 +546,8 @@ const prepareHitl = (
 const prepareCondition = (
   node: WorkflowDefinition.ConditionNode,
   state: JsonObject,
-  functions: FunctionRegistry.FunctionRegistryService
+  functions: FunctionRegistry.FunctionRegistryService,
+  now: number
 ): Prepared => {
   const parsed = Expression.parse(node.condition)
   if (Either.isLeft(parsed)) return failed({ expression: node.condition }, parsed.left.message)
@@ -559,7 +560,7 @@ const prepareCondition = (
       catch: (error) => `condition '${name}' failed: ${error instanceof Error ? error.message : String(error)}`
     })
     : Either.mapLeft(
-      Expression.evaluate(parsed.right, state),
+      Expression.evaluate(parsed.right, state, { now }),
       (error) =>
         name === undefined
           ? error.message
@@ -590,7 +591,8 @@ const prepareCondition = (
 const prepareTransform = (
   node: WorkflowDefinition.TransformNode,
   next: string | undefined,
-  state: JsonObject
+  state: JsonObject,
+  now: number
 ): Prepared => {
   const inputs = { expressions: Assignments.lines(node.transform).map((line) => line.text) }
   const parsed = Assignments.parse(node.transform)
@@ -599,7 +601,7 @@ const prepareTransform = (
   const scratch: Record<string, unknown> = { ...state }
   const assigned: Record<string, unknown> = {}
   for (const { key, expression } of parsed.right) {
-    const value = Expression.evaluate(expression, scratch)
+    const value = Expression.evaluate(expression, scratch, { now })
     if (Either.isLeft(value)) return failed(inputs, `${key}: ${value.left.message}`)
     scratch[key] = value.right
     assigned[key] = value.right
@@ -860,14 +862,14 @@ export const execute = (
           : node.type === "compute"
           ? prepareCompute(node, next, view, tracer, registry, functions)
           : node.type === "condition"
-          ? prepareCondition(node, view, functions)
+          ? prepareCondition(node, view, functions, now)
           : node.type === "parallel"
           ? prepareParallel(node, next, view, deadline)
           : node.type === "hitl"
           ? prepareHitl(node, next, view, tracer, human)
           : node.type === "workflow"
           ? prepareWorkflow(node, next, view, iteration, attempt)
-          : prepareTransform(node, next, view)
+          : prepareTransform(node, next, view, now)
         // Processes started for a node that calls tools get its trace context, so a `victor` inside links up.
         const traced = node.type === "compute" || node.type === "agent"
           ? Effect.locally(

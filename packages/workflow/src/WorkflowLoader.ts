@@ -9,6 +9,11 @@
  *
  * The workflows that `workflow` nodes run are loaded too (from the same file, or from `path:` relative to the file,
  * which needs `loadFile`), recursively; a cycle of sub-workflows is an error naming the chain.
+ *
+ * Nodes that include a stage template (`stage: analyze_stage` with `overrides:`) are resolved before decoding, as
+ * Victor does (see `StageTemplate`); an unknown stage or an override that may not be made is an error at its line,
+ * and messages about a resolved node's fields point at the override, or at `stage:` for what the template gave.
+ * A `hitl` node's `options: [{label, ...}]` (Victor's way of writing choices) become its `choices`.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -18,7 +23,10 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as YAML from "yaml"
 import * as graph from "./internal/graph.ts"
+import { isPlainObject } from "./internal/plainData.ts"
+import * as stages from "./internal/stages.ts"
 import * as yamlDocument from "./internal/yamlDocument.ts"
+import * as StageTemplate from "./StageTemplate.ts"
 import * as WorkflowDefinition from "./WorkflowDefinition.ts"
 
 /** Why a workflow could not be loaded. */
@@ -62,6 +70,11 @@ export interface LoadOptions {
    * from the `FileSystem`; without a reader, `parse` rejects sub-workflows in other files.
    */
   readonly readFile?: (path: string) => Effect.Effect<string, WorkflowLoadError>
+  /**
+   * Stage templates that `stage:` may name, on top of `StageTemplate.builtin` (a template of the same name replaces
+   * the built-in one); a file's own top-level `stage_templates:` replace these in turn.
+   */
+  readonly stageTemplates?: StageTemplate.StageTemplates
 }
 
 /** What a recursive load shares: the chain of workflows being loaded (for cycles) and those already loaded. */
@@ -123,18 +136,16 @@ const checkNodeKinds = (
     const record = node as Record<string, unknown>
     const id = typeof record.id === "string" ? record.id : undefined
     const label = id === undefined ? `node #${index + 1}` : `node '${id}'`
-    for (const key of ["$ref", "stage"]) {
-      if (Object.hasOwn(record, key)) {
-        return Either.left(
-          fail(
-            "Unsupported",
-            ["nodes", index, key],
-            `${label}: '${key}' includes are not supported yet`,
-            "inline the included nodes",
-            id
-          )
+    if (Object.hasOwn(record, "$ref")) {
+      return Either.left(
+        fail(
+          "Unsupported",
+          ["nodes", index, "$ref"],
+          `${label}: '$ref' includes are not supported yet`,
+          "inline the included nodes",
+          id
         )
-      }
+      )
     }
     const type = record.type ?? WorkflowDefinition.defaultNodeType
     if (typeof type !== "string" || (WorkflowDefinition.supportedNodeTypes as ReadonlyArray<string>).includes(type)) {
@@ -172,6 +183,8 @@ const nodeKeys: Record<string, ReadonlySet<string>> = {
   hitl: encodedKeys(WorkflowDefinition.HitlNode),
   workflow: encodedKeys(WorkflowDefinition.WorkflowNode)
 }
+// Victor's spelling of a hitl node's choices, turned into `choices` before decoding.
+nodeKeys.hitl = new Set([...nodeKeys.hitl!, "options"])
 const workflowKeys = encodedKeys(WorkflowDefinition.WorkflowSpec)
 
 const decodeSpec = Schema.decodeUnknownEither(WorkflowDefinition.WorkflowSpec, { errors: "all" })
@@ -283,18 +296,26 @@ const parseIn = (
     if (!YAML.isMap(workflowNode)) {
       return yield* error("Invalid", prefix, `workflow '${name ?? baseName(path)}' must be a mapping with 'nodes:'`)
     }
-    const located = (at: ReadonlyArray<Segment>) => [...prefix, ...at]
-    yield* yamlDocument.interpolateEnv(parsed, workflowNode).pipe(
-      Effect.mapError((missing) =>
-        new WorkflowLoadError({
-          reason: "Invalid",
-          path,
-          ...missing.position,
-          description: `environment variable ${missing.name} is not set`,
-          hint: `set it, or write \${${missing.name}:-default} to give a default`
-        })
+    // Where each field of a node resolved from a stage template was written; `located` maps paths through it.
+    let origins: stages.Origins = []
+    const located = (at: ReadonlyArray<Segment>) => [...prefix, ...stages.writtenAt(origins, at)]
+    // The file's own stage templates (top-level `stage_templates:`, next to `workflows:` or the workflow's keys).
+    const templatesNode = yamlDocument.nodeAt(root, ["stage_templates"])
+    // A top-level workflow's node holds its `stage_templates:`, which must not be interpolated twice.
+    const separateTemplates = templatesNode !== undefined && prefix.length > 0
+    for (const interpolated of separateTemplates ? [workflowNode, templatesNode] : [workflowNode]) {
+      yield* yamlDocument.interpolateEnv(parsed, interpolated).pipe(
+        Effect.mapError((missing) =>
+          new WorkflowLoadError({
+            reason: "Invalid",
+            path,
+            ...missing.position,
+            description: `environment variable ${missing.name} is not set`,
+            hint: `set it, or write \${${missing.name}:-default} to give a default`
+          })
+        )
       )
-    )
+    }
     const raw: unknown = workflowNode.toJS(parsed.document, { maxAliasCount: 1000 })
 
     // A top-level workflow is named after interpolation, so `name: ${FLOW:-nightly}` works.
@@ -323,6 +344,46 @@ const parseIn = (
     const reused = session.loaded.get(self)
     if (reused !== undefined) return reused
 
+    // Stage includes first: the resolved nodes are what the rest of loading sees.
+    const fileTemplates: Record<string, StageTemplate.StageTemplate> = {}
+    if (templatesNode !== undefined) {
+      const written: unknown = templatesNode.toJS(parsed.document, { maxAliasCount: 1000 })
+      if (!isPlainObject(written)) {
+        return yield* error("Invalid", ["stage_templates"], "'stage_templates:' must map stage names to node fields")
+      }
+      for (const [stage, template] of Object.entries(written)) {
+        if (!isPlainObject(template)) {
+          return yield* error(
+            "Invalid",
+            ["stage_templates", stage],
+            `stage template '${stage}' must be a mapping of node fields`
+          )
+        }
+        fileTemplates[stage] = template
+      }
+    }
+    const rawNodes = (raw as { nodes?: unknown }).nodes
+    if (Array.isArray(rawNodes)) {
+      const resolved = stages.resolve(rawNodes, {
+        ...StageTemplate.builtin,
+        ...options.stageTemplates,
+        ...fileTemplates
+      })
+      if (Either.isLeft(resolved)) {
+        const problem = resolved.left
+        const id = (rawNodes[problem.index] as { id?: unknown } | undefined)?.id
+        return yield* error(
+          "Invalid",
+          located(["nodes", problem.index, ...problem.path]),
+          problem.description,
+          problem.hint,
+          typeof id === "string" ? id : undefined
+        )
+      }
+      ;(raw as { nodes: ReadonlyArray<unknown> }).nodes = resolved.right.nodes
+      origins = resolved.right.origins
+    }
+
     yield* checkNodeKinds(raw, (reason, at, description, hint, nodeId) =>
       error(reason, located(at), description, hint, nodeId))
 
@@ -334,6 +395,30 @@ const parseIn = (
           nodes[index] = { type: WorkflowDefinition.defaultNodeType, ...node }
         }
       })
+      // Victor's `options: [{label, description}]` of a hitl node are its choices, by label.
+      for (const [index, node] of nodes.entries()) {
+        if (!isPlainObject(node) || node.type !== "hitl" || node.choices !== undefined) continue
+        if (!Array.isArray(node.options)) continue
+        const labels: Array<string> = []
+        for (const [j, option] of node.options.entries()) {
+          const text = typeof option === "string" ? option : isPlainObject(option) ? option.label : undefined
+          if (typeof text !== "string") {
+            return yield* error(
+              "Invalid",
+              located(["nodes", index, "options", j]),
+              `node '${String(node.id)}': option #${j + 1} has no 'label'`,
+              "write each option as a string or as '{label: ..., description: ...}'",
+              typeof node.id === "string" ? node.id : undefined
+            )
+          }
+          labels.push(text)
+        }
+        nodes[index] = { ...node, choices: labels }
+        const written = origins[index]?.get("options") ?? ["options"]
+        const origin = new Map(origins[index] ?? [])
+        origin.set("choices", written)
+        origins = Object.assign([...origins], { [index]: origin })
+      }
     }
     const decoded = decodeSpec(raw)
     if (Either.isLeft(decoded)) {
@@ -368,16 +453,18 @@ const parseIn = (
       keys.filter((key) => !known.has(key)).map((key) =>
         warningAt([...at, key], `${owner}: unknown field '${key}' is ignored`)
       )
+    // The fields of a node as written, or, for one resolved from a stage, as resolved.
+    const resolvedNodes = (raw as { readonly nodes: ReadonlyArray<Record<string, unknown>> }).nodes
+    const writtenKeys = (index: number): ReadonlyArray<string> =>
+      origins[index] === undefined
+        ? yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index]))
+        : Object.keys(resolvedNodes[index]!)
+    const workflowKnown = prefix.length === 0 ? new Set([...workflowKeys, "stage_templates"]) : workflowKeys
     const warnings = [
       ...findings.warnings.map((issue) => warningAt(issue.path, issue.description)),
-      ...unknownKeys(yamlDocument.keysOf(workflowNode), workflowKeys, [], `workflow '${workflowName}'`),
+      ...unknownKeys(yamlDocument.keysOf(workflowNode), workflowKnown, [], `workflow '${workflowName}'`),
       ...spec.nodes.flatMap((node, index) =>
-        unknownKeys(
-          yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index])),
-          nodeKeys[node.type]!,
-          ["nodes", index],
-          `node '${node.id}'`
-        )
+        unknownKeys(writtenKeys(index), nodeKeys[node.type]!, ["nodes", index], `node '${node.id}'`)
       )
     ]
     const nodeLines: Record<string, number> = {}
@@ -390,7 +477,11 @@ const parseIn = (
       if (position === undefined) return
       nodeLines[node.id] = position.line
       const fields: Record<string, WorkflowDefinition.Position> = {}
-      for (const key of yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index]))) {
+      const keys = new Set([
+        ...yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index])),
+        ...(origins[index] === undefined ? [] : writtenKeys(index))
+      ])
+      for (const key of keys) {
         const at = yamlDocument.positionOf(parsed, located(["nodes", index, key]))
         if (at !== undefined) fields[key] = at
       }
@@ -443,7 +534,8 @@ const parseIn = (
       }
       const childOptions: LoadOptions = {
         ...(node.workflow === undefined ? {} : { workflow: node.workflow }),
-        ...(options.readFile === undefined ? {} : { readFile: options.readFile })
+        ...(options.readFile === undefined ? {} : { readFile: options.readFile }),
+        ...(options.stageTemplates === undefined ? {} : { stageTemplates: options.stageTemplates })
       }
       // The child's name is known once it is parsed; a cycle is a key already on the chain.
       const child = yield* parseIn(childSource, childPath, childOptions, { ...session, chain }).pipe(

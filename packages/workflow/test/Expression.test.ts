@@ -95,8 +95,10 @@ describe("Expression", () => {
   it("rejects anything unsafe", () => {
     // No function but the built-ins can be called, whatever the name or path.
     expect(failure("eval('1')").message).toContain("unknown function 'eval'")
-    expect(failure("process.exit(1)").message).toContain("only the built-in functions can be called")
-    expect(failure("name.toString()").message).toContain("only the built-in functions can be called")
+    // Methods: only `.get()` exists.
+    expect(failure("process.exit(1)").message).toContain("unknown method '.exit()'; known: get")
+    expect(failure("name.toString()").message).toContain("unknown method '.toString()'; known: get")
+    expect(failure("items[0](1)").message).toContain("only the built-in functions can be called")
     expect(failure("name.constructor.constructor('return process')()").reason).toBe("Syntax")
     expect(failure("`x`").message).toContain("unexpected character '`'")
     expect(failure("require").message).toContain("unknown name 'require'")

@@ -123,8 +123,9 @@ describe("WorkflowLoader", () => {
       expect(ref.message).toBe(
         "flow.yaml:2:11: node #1: '$ref' includes are not supported yet; inline the included nodes"
       )
+      // Stage includes are resolved (see StageInclude.test.ts): an unknown one is an error at its line.
       const stage = yield* parseError(lines("nodes:", "  - id: s", "    stage: build"))
-      expect(stage.message).toContain("node 's': 'stage' includes are not supported yet")
+      expect(stage.message).toContain("flow.yaml:3:12: node 's' uses unknown stage 'build'")
     }))
 
   it.effect("loads hitl nodes with their defaults", () =>

@@ -137,6 +137,13 @@ export type Ast =
     readonly rest: ReadonlyArray<{ readonly op: CompareOp; readonly operand: Ast; readonly position: number }>
   }
   | { readonly _tag: "Call"; readonly name: string; readonly args: ReadonlyArray<Ast>; readonly position: number }
+  | {
+    readonly _tag: "Method"
+    readonly object: Ast
+    readonly name: string
+    readonly args: ReadonlyArray<Ast>
+    readonly position: number
+  }
 
 type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in"
 
@@ -160,7 +167,13 @@ export const functionArity: Readonly<Record<string, number>> = {
   upper: 1,
   contains: 2,
   startswith: 2,
-  endswith: 2
+  endswith: 2,
+  current_timestamp: 0
+}
+
+/** The methods values may call and how many arguments each takes (least, most): Python's `dict.get`. */
+export const methodArity: Readonly<Record<string, readonly [number, number]>> = {
+  get: [1, 2]
 }
 
 const reserved = new Set(["and", "or", "not", "in"])
@@ -310,9 +323,19 @@ class Parser {
         const index = this.or()
         this.expect("]")
         ast = { _tag: "Index", object: ast, index, position: open.position }
+      } else if (this.isOp("(") && ast._tag === "Member" && Object.hasOwn(methodArity, ast.key)) {
+        // `state.get("key", default)`: a method of the value on the left, as in Python.
+        const args = this.argumentList()
+        const [least, most] = methodArity[ast.key]!
+        if (args.length < least || args.length > most) {
+          fail(`.${ast.key}() takes ${least} to ${most} arguments, got ${args.length}`, ast.position)
+        }
+        ast = { _tag: "Method", object: ast.object, name: ast.key, args, position: ast.position }
       } else if (this.isOp("(")) {
         return ast._tag === "Name"
           ? fail(`unknown function '${ast.name}'; known: ${Object.keys(functionArity).join(", ")}`, ast.position)
+          : ast._tag === "Member"
+          ? fail(`unknown method '.${ast.key}()'; known: ${Object.keys(methodArity).join(", ")}`, ast.position)
           : fail("only the built-in functions can be called", this.peek.position)
       } else {
         return ast
@@ -493,9 +516,19 @@ const toNumber = (name: "int" | "float", value: unknown, position: number): numb
 const needString = (name: string, value: unknown, position: number): string =>
   typeof value === "string" ? value : fail(`${name}() needs a string, got ${typeName(value)}`, position)
 
-const call = (name: string, args: ReadonlyArray<unknown>, position: number): unknown => {
+/** What an evaluation may read besides state. */
+export interface Environment {
+  /** The current time in epoch milliseconds, for `current_timestamp()`; the executor reads it from `Clock`. */
+  readonly now?: number | undefined
+}
+
+const call = (name: string, args: ReadonlyArray<unknown>, position: number, env: Environment): unknown => {
   const [a, b] = args
   switch (name) {
+    case "current_timestamp":
+      return env.now === undefined
+        ? fail("current_timestamp() needs the current time, which this evaluation was not given", position)
+        : new Date(env.now).toISOString()
     case "len":
       if (typeof a === "string" || Array.isArray(a)) return a.length
       if (isPlainObject(a)) return Object.keys(a).length
@@ -522,7 +555,19 @@ const call = (name: string, args: ReadonlyArray<unknown>, position: number): unk
   }
 }
 
-const evaluateAst = (ast: Ast, state: Record<string, unknown>): unknown => {
+/** `value.name(args)`; only `get` exists: Python's `dict.get(key, default=None)` on objects. */
+const method = (name: string, value: unknown, args: ReadonlyArray<unknown>, position: number): unknown => {
+  const [key, fallback = null] = args
+  if (name !== "get") return fail(`unknown method '.${name}()'`, position)
+  if (!isPlainObject(value)) return fail(`.get() needs an object on the left, got ${show(value)}`, position)
+  if (typeof key !== "string" && typeof key !== "number") {
+    return fail(`.get() needs a string or number key, got ${typeName(key)}`, position)
+  }
+  return Option.getOrElse(member(value, key), () => fallback)
+}
+
+const evaluateAst = (ast: Ast, state: Record<string, unknown>, env: Environment): unknown => {
+  const sub = (inner: Ast) => evaluateAst(inner, state, env)
   switch (ast._tag) {
     case "Literal":
       return ast.value
@@ -532,49 +577,55 @@ const evaluateAst = (ast: Ast, state: Record<string, unknown>): unknown => {
       return Option.isSome(value) ? value.value : fail(`unknown name '${ast.name}' (${listNames(state)})`, ast.position)
     }
     case "Member":
-      return Option.getOrNull(member(evaluateAst(ast.object, state), ast.key))
+      return Option.getOrNull(member(sub(ast.object), ast.key))
     case "Index": {
-      const index = evaluateAst(ast.index, state)
+      const index = sub(ast.index)
       if (typeof index !== "string" && typeof index !== "number") {
         return fail(`an index must be a string or a number, got ${typeName(index)}`, ast.position)
       }
-      return Option.getOrNull(member(evaluateAst(ast.object, state), index))
+      return Option.getOrNull(member(sub(ast.object), index))
     }
     case "List":
-      return ast.items.map((item) => evaluateAst(item, state))
+      return ast.items.map(sub)
     case "Not":
-      return !isTruthy(evaluateAst(ast.operand, state))
+      return !isTruthy(sub(ast.operand))
     case "Negate": {
-      const value = evaluateAst(ast.operand, state)
+      const value = sub(ast.operand)
       return typeof value === "number" ? -value : fail(`cannot negate ${typeName(value)}`, ast.position)
     }
     case "Logical": {
       // Python semantics: the deciding operand is the result, so `name or "anonymous"` gives a value.
-      const left = evaluateAst(ast.left, state)
-      if (ast.op === "and") return isTruthy(left) ? evaluateAst(ast.right, state) : left
-      return isTruthy(left) ? left : evaluateAst(ast.right, state)
+      const left = sub(ast.left)
+      if (ast.op === "and") return isTruthy(left) ? sub(ast.right) : left
+      return isTruthy(left) ? left : sub(ast.right)
     }
     case "Arithmetic":
-      return arithmetic(ast.op, evaluateAst(ast.left, state), evaluateAst(ast.right, state), ast.position)
+      return arithmetic(ast.op, sub(ast.left), sub(ast.right), ast.position)
     case "Compare": {
       // Chains like `0 < x <= 10` mean `0 < x and x <= 10`, as in Python.
-      let left = evaluateAst(ast.first, state)
+      let left = sub(ast.first)
       for (const { op, operand, position } of ast.rest) {
-        const right = evaluateAst(operand, state)
+        const right = sub(operand)
         if (!compare(op, left, right, position)) return false
         left = right
       }
       return true
     }
+    case "Method":
+      return method(ast.name, sub(ast.object), ast.args.map(sub), ast.position)
     case "Call":
-      return call(ast.name, ast.args.map((arg) => evaluateAst(arg, state)), ast.position)
+      return call(ast.name, ast.args.map(sub), ast.position, env)
   }
 }
 
 /** Evaluates a parsed expression against state. */
-export const evaluate = (ast: Ast, state: Record<string, unknown>): Either.Either<unknown, Problem> => {
+export const evaluate = (
+  ast: Ast,
+  state: Record<string, unknown>,
+  env: Environment = {}
+): Either.Either<unknown, Problem> => {
   try {
-    return Either.right(evaluateAst(ast, state))
+    return Either.right(evaluateAst(ast, state, env))
   } catch (error) {
     if (error instanceof Failure) return Either.left(error.problem)
     return Either.left({ description: String(error) })
