@@ -7,7 +7,7 @@
  * (b) parallel fan-out: one parallel node with B shell children (default 100, each `sleep 0.1`) at concurrency 1, 4,
  *     16 and B, against the sum of the children's own durations (from the trace): wall time shows the concurrency.
  *
- * Options: `--nodes N`, `--reps N` (timed runs of each side of (a), default 15), `--branches N`, `--sleep SECONDS`,
+ * Options: `--nodes N`, `--reps N` (timed runs of each side of (a), default 41), `--branches N`, `--sleep SECONDS`,
  * `--only a|b`, `--check` (exit 1 when (a) misses its target). Environment: BENCH_NODES, BENCH_REPS, BENCH_BRANCHES.
  */
 import { spawn } from "node:child_process"
@@ -25,7 +25,7 @@ const argument = (name: string, env: string, fallback: string): string => {
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : process.env[env] ?? fallback
 }
 const nodes = Number(argument("nodes", "BENCH_NODES", "1000"))
-const reps = Number(argument("reps", "BENCH_REPS", "15"))
+const reps = Number(argument("reps", "BENCH_REPS", "41"))
 const branches = Number(argument("branches", "BENCH_BRANCHES", "100"))
 const sleep = argument("sleep", "BENCH_SLEEP", "0.1")
 const only = argument("only", "BENCH_ONLY", "ab")

@@ -424,6 +424,84 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       if (cursor !== undefined) cursor.node = previous
     }
 
+    // `withNode` when the trace has handlers, or the fiber has no cursor yet: the node is closed by a failure handler
+    // made uninterruptible, so that the handlers' effects run even when the node is interrupted.
+    const withNodeGuarded = <A, E, R>(
+      options: StartNodeOptions,
+      effect: Effect.Effect<A, E, R>,
+      toOutputs: ((value: A) => EndNodeOptions) | undefined
+    ): Effect.Effect<A, E | TracerError, R> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.withFiberRuntime<A, E | TracerError, R>((fiber) => {
+          const cursor = fiber.getFiberRef(currentCursor)
+          const previous = cursor?.node
+          const trace = traceOf(cursor?.trace, previous)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          const node = openNode(
+            trace,
+            previous !== undefined && previous.trace === trace ? previous : undefined,
+            options
+          )
+          // The handlers see the node start before it becomes current, as they see a `startNode`.
+          const enter = trace.handlers.length === 0
+            ? moveTo(cursor, cursor?.trace, node)
+            : restore(Effect.zipRight(
+              lastEventHooks(trace),
+              Effect.withFiberRuntime<void>((current) => {
+                const held = current.getFiberRef(currentCursor)
+                return moveTo(held, held?.trace, node)
+              })
+            ))
+          const run = enter === Effect.void ? restore(effect) : Effect.zipRight(enter, restore(effect))
+          return Effect.matchCauseEffect(run, {
+            onFailure: (cause) => {
+              leaveNode(fiber, previous)
+              return Effect.zipRight(
+                endNodeIn(node, { success: false, error: describeCause(cause) }),
+                Effect.failCause(cause)
+              )
+            },
+            onSuccess: (value) => {
+              leaveNode(fiber, previous)
+              return Effect.as(endNodeIn(node, toOutputs === undefined ? noEnd : toOutputs(value)), value)
+            }
+          })
+        })
+      )
+
+    // The nodes each fiber has open through `withNode`'s fast path, innermost last. An interrupted fiber skips the
+    // fast path's failure handler (Effect runs no handler of an interruptible region once its fiber is interrupted);
+    // such a node stays here and is closed, "cancelled", by the next handler of an enclosing node or when the fiber
+    // ends, whichever comes first. Keyed weakly: a fiber that is gone takes its entry with it.
+    const openByFiber = new WeakMap<Fiber.RuntimeFiber<unknown, unknown>, Array<OpenNode>>()
+
+    const openNodesOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Array<OpenNode> => {
+      let open = openByFiber.get(fiber)
+      if (open === undefined) {
+        const nodes: Array<OpenNode> = []
+        open = nodes
+        openByFiber.set(fiber, nodes)
+        fiber.addObserver(() => {
+          if (nodes.length === 0) return
+          // The fiber's place goes back to where it was before its first abandoned node, so that a parent that
+          // adopts the fiber's place when joining it does not adopt a closed node.
+          const cursor = fiber.getFiberRef(currentCursor)
+          if (cursor !== undefined && cursor.node === nodes[nodes.length - 1]) cursor.node = nodes[0]!.parent
+          cancelAbove(nodes, 0)
+        })
+      }
+      return open
+    }
+
+    // Closes, innermost first, the nodes of a fiber's list above `depth` that were abandoned by an interruption.
+    const cancelAbove = (open: Array<OpenNode>, depth: number): void => {
+      for (let i = open.length - 1; i >= depth; i--) {
+        const node = open[i]!
+        if (node.open) closeNode(node, { success: false, error: "cancelled" })
+      }
+      open.length = depth
+    }
+
     const service: WorkflowTracerService = {
       autoToolCalls,
 
@@ -493,43 +571,36 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         effect: Effect.Effect<A, E, R>,
         toOutputs?: (value: A) => EndNodeOptions
       ) =>
-        Effect.uninterruptibleMask((restore) =>
-          Effect.withFiberRuntime<A, E | TracerError, R>((fiber) => {
-            const cursor = fiber.getFiberRef(currentCursor)
-            const previous = cursor?.node
-            const trace = traceOf(cursor?.trace, previous)
-            if (trace === undefined) return Effect.fail(noActiveTrace)
-            const node = openNode(
-              trace,
-              previous !== undefined && previous.trace === trace ? previous : undefined,
-              options
-            )
-            // The handlers see the node start before it becomes current, as they see a `startNode`.
-            const enter = trace.handlers.length === 0
-              ? moveTo(cursor, cursor?.trace, node)
-              : restore(Effect.zipRight(
-                lastEventHooks(trace),
-                Effect.withFiberRuntime<void>((current) => {
-                  const held = current.getFiberRef(currentCursor)
-                  return moveTo(held, held?.trace, node)
-                })
-              ))
-            const run = enter === Effect.void ? restore(effect) : Effect.zipRight(enter, restore(effect))
-            return Effect.matchCauseEffect(run, {
-              onFailure: (cause) => {
-                leaveNode(fiber, previous)
-                return Effect.zipRight(
-                  endNodeIn(node, { success: false, error: describeCause(cause) }),
-                  Effect.failCause(cause)
-                )
-              },
-              onSuccess: (value) => {
-                leaveNode(fiber, previous)
-                return Effect.as(endNodeIn(node, toOutputs === undefined ? noEnd : toOutputs(value)), value)
-              }
-            })
+        // The fast path: no uninterruptible region, one handler, nothing but the records themselves. Interruption is
+        // still accounted for (see `openByFiber`).
+        Effect.withFiberRuntime<A, E | TracerError, R>((fiber) => {
+          const cursor = fiber.getFiberRef(currentCursor)
+          const previous = cursor?.node
+          const trace = traceOf(cursor?.trace, previous)
+          if (trace === undefined) return Effect.fail(noActiveTrace)
+          if (cursor === undefined || trace.handlers.length > 0) return withNodeGuarded(options, effect, toOutputs)
+          const node = openNode(trace, previous !== undefined && previous.trace === trace ? previous : undefined, options)
+          cursor.node = node
+          const open = openNodesOf(fiber)
+          const depth = open.length
+          open.push(node)
+          return Effect.matchCauseEffect(effect, {
+            onFailure: (cause) => {
+              if (open.length > depth + 1) cancelAbove(open, depth + 1)
+              open.length = depth
+              leaveNode(fiber, previous)
+              closeNode(node, { success: false, error: describeCause(cause) })
+              return Effect.failCause(cause)
+            },
+            onSuccess: (value) => {
+              if (open.length > depth + 1) cancelAbove(open, depth + 1)
+              open.length = depth
+              leaveNode(fiber, previous)
+              closeNode(node, toOutputs === undefined ? noEnd : toOutputs(value))
+              return Effect.succeed(value)
+            }
           })
-        ),
+        }),
 
       traceNode: (options) =>
         Effect.withFiberRuntime((fiber) => {

@@ -161,6 +161,66 @@ describe("WorkflowTracer", () => {
       expect(trace.events.at(-1)?.eventType).toBe("workflow_cancelled")
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
+  // Interruption, with and without trace handlers (the tracer closes nodes differently in the two cases).
+  const noHandlers = WorkflowTracer.layerMemory()
+  const withHandlers = Layer.merge(
+    WorkflowTracer.layerMemory(),
+    TraceHandler.layer(TraceHandler.make("quiet", { onNodeComplete: () => Effect.void }))
+  )
+  for (const [setup, layer] of [["without handlers", noHandlers], ["with handlers", withHandlers]] as const) {
+    it.effect(`an interrupted node is closed as cancelled when it is interrupted, ${setup}`, () =>
+      Effect.gen(function*() {
+        yield* setTime(T0)
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName: "interrupted" })
+        const started = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(tracer.withNode(
+          { nodeId: "outer", nodeType: "parallel" },
+          tracer.withNode(
+            { nodeId: "inner", nodeType: "compute" },
+            Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
+          )
+        ))
+        yield* Deferred.await(started)
+        yield* TestClock.adjust(Duration.seconds(2))
+        yield* Fiber.interrupt(fiber)
+        // Closed when interrupted, not when the trace ends later; innermost first.
+        yield* TestClock.adjust(Duration.seconds(5))
+        yield* tracer.withNode({ nodeId: "after", nodeType: "compute" }, tracer.traceToolCall({ toolName: "ls" }))
+        const trace = yield* tracer.endTrace()
+        expect(trace.nodes.map((n) => [n.nodeId, n.success, n.error, n.durationSeconds])).toEqual([
+          ["inner", false, "cancelled", 2],
+          ["outer", false, "cancelled", 2],
+          ["after", true, null, 0]
+        ])
+        expect(trace.nodes[2]!.toolCalls.map((c) => c.toolName)).toEqual(["ls"])
+        expect(WorkflowTrace.getEventsByType(trace, "node_failed").map((e) => e.nodeId)).toEqual(["inner", "outer"])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect(`a node interrupted inside an uninterruptible one is closed before it, ${setup}`, () =>
+      Effect.gen(function*() {
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName: "masked" })
+        const started = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(Effect.uninterruptibleMask((restore) =>
+          tracer.withNode(
+            { nodeId: "outer", nodeType: "compute" },
+            Effect.exit(restore(tracer.withNode(
+              { nodeId: "inner", nodeType: "compute" },
+              Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
+            )))
+          )
+        ))
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(fiber)
+        const trace = yield* tracer.endTrace()
+        expect(trace.nodes.map((n) => [n.nodeId, n.success, n.error])).toEqual([
+          ["inner", false, "cancelled"],
+          ["outer", true, null]
+        ])
+      }).pipe(Effect.provide(layer)))
+  }
+
   it.effect("calls every installed trace handler, and a failing handler does not break the run", () => {
     const seen: Array<string> = []
     const handlers = TraceHandler.layer(

@@ -142,6 +142,9 @@ interface Outcome {
   readonly next: string | undefined
 }
 
+// An outcome is its node's end as the tracer reads it (only `outputs` of its fields): no copy per node.
+const outcomeEnd = (outcome: Outcome): WorkflowTracer.EndNodeOptions => outcome
+
 /** How one child of a parallel node ended; `skipped` children never started. */
 type ChildResult =
   | { readonly status: "succeeded"; readonly updates: JsonObject }
@@ -893,7 +896,7 @@ export const execute = (
             metadata
           },
           body,
-          (result) => ({ outputs: result.outputs })
+          outcomeEnd
         ).pipe(
           Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message })))
         )
