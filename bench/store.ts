@@ -8,8 +8,8 @@
  *   subprocess (process start included);
  * - recovery of the journal of a dead run holding 100,000 events (50,000 nodes).
  *
- * Options: `--nodes N` (default 100000), `--traces N` (default 10000), `--reps N` (default 3). Prints a markdown
- * table of medians.
+ * Options: `--nodes N` (default 100000), `--traces N` (default 10000), `--reps N` (default 3), `--only list` (only the
+ * rows over the stored traces, library and CLI). Prints a markdown table of medians.
  */
 import * as NodeTraceStore from "@victor/cli/store/NodeTraceStore"
 import * as Journal from "@victor/core/Journal"
@@ -30,6 +30,8 @@ const arg = (name: string, fallback: number) => {
 const NODES = arg("nodes", 100_000)
 const TRACES = arg("traces", 10_000)
 const REPS = arg("reps", 3)
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined
+if (only !== undefined && only !== "list") throw new Error(`--only: unknown part "${only}"; use --only list`)
 const victorBin = join(import.meta.dirname, "..", "packages", "cli", "bin", "victor.mjs")
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
@@ -97,14 +99,16 @@ const main = async () => {
   const root = mkdtempSync(join(tmpdir(), "victor-bench-store-"))
   try {
     // --- save and load a 100,000-node trace -------------------------------------------------------------------
-    const saveDir = join(root, "save")
-    const store = await openStore(saveDir)
-    const trace = bigTrace("big", NODES)
-    const save = await time(REPS, () => run(store.save(trace)))
-    const size = statSync(join(saveDir, "bench_big.json")).size
-    const load = await time(REPS, () => run(store.get("big")))
-    rows.push([`save a ${NODES.toLocaleString("en")}-node trace`, ms(save), `${(size / 1048576).toFixed(1)} MiB file`])
-    rows.push([`load (get) a ${NODES.toLocaleString("en")}-node trace`, ms(load), "parsed and decoded (TraceDecoder fast path)"])
+    if (only === undefined) {
+      const saveDir = join(root, "save")
+      const store = await openStore(saveDir)
+      const trace = bigTrace("big", NODES)
+      const save = await time(REPS, () => run(store.save(trace)))
+      const size = statSync(join(saveDir, "bench_big.json")).size
+      const load = await time(REPS, () => run(store.get("big")))
+      rows.push([`save a ${NODES.toLocaleString("en")}-node trace`, ms(save), `${(size / 1048576).toFixed(1)} MiB file`])
+      rows.push([`load (get) a ${NODES.toLocaleString("en")}-node trace`, ms(load), "parsed and decoded (TraceDecoder fast path)"])
+    }
 
     // --- 10,000 stored traces ------------------------------------------------------------------------------------
     const listDir = join(root, "list")
@@ -128,7 +132,7 @@ const main = async () => {
     rows.push([`list ${TRACES.toLocaleString("en")} traces, no index (rebuilt)`, ms(cold), "every file read once"])
     rows.push([`list ${TRACES.toLocaleString("en")} traces (library)`, ms(all), "index + one stat per file"])
     rows.push([`filtered list (library)`, ms(filtered), `--workflow wf_3 --status failed: ${count} traces`])
-    rows.push([`listNodeFacts over ${TRACES.toLocaleString("en")} traces (library)`, ms(facts), "what `trace stats` reads: the index only"])
+    rows.push([`listNodeFacts over ${TRACES.toLocaleString("en")} traces (library)`, ms(facts), "what `trace stats` reads: the index and the facts file"])
     const cli = (args: ReadonlyArray<string>) => () =>
       Promise.resolve(spawnSync(process.execPath, [victorBin, "trace", "list", "--trace-dir", listDir, ...args], {
         encoding: "utf8",
@@ -146,39 +150,41 @@ const main = async () => {
       Promise.resolve(spawnSync(process.execPath, [victorBin, "--version"])))), "the start-up floor"])
 
     // --- recovery of a 100,000-event journal ----------------------------------------------------------------------
-    const recoverDir = join(root, "recover")
-    mkdirSync(recoverDir, { mode: 0o700 })
-    const header = Journal.headerOf({ ...bigTrace("dead", 0), traceId: "dead" })
-    const nodes = bigTrace("dead", NODES / 2).nodes
-    const lines: Array<string> = [Journal.encodeHeader(header, { pid: 2 ** 22 + 1, host: hostname() })]
-    for (const node of nodes) {
-      lines.push(Journal.encodeEntry(Journal.event({ eventType: "node_started", timestamp: node.timestamp, nodeId: node.nodeId })))
-      lines.push(Journal.encodeEntry(Journal.event({
-        eventType: "node_completed",
-        timestamp: node.timestamp + node.durationSeconds,
-        nodeId: node.nodeId,
-        status: "success",
-        durationSeconds: node.durationSeconds
-      })))
-      lines.push(Journal.encodeEntry(Journal.node(node)))
+    if (only === undefined) {
+      const recoverDir = join(root, "recover")
+      mkdirSync(recoverDir, { mode: 0o700 })
+      const header = Journal.headerOf({ ...bigTrace("dead", 0), traceId: "dead" })
+      const nodes = bigTrace("dead", NODES / 2).nodes
+      const lines: Array<string> = [Journal.encodeHeader(header, { pid: 2 ** 22 + 1, host: hostname() })]
+      for (const node of nodes) {
+        lines.push(Journal.encodeEntry(Journal.event({ eventType: "node_started", timestamp: node.timestamp, nodeId: node.nodeId })))
+        lines.push(Journal.encodeEntry(Journal.event({
+          eventType: "node_completed",
+          timestamp: node.timestamp + node.durationSeconds,
+          nodeId: node.nodeId,
+          status: "success",
+          durationSeconds: node.durationSeconds
+        })))
+        lines.push(Journal.encodeEntry(Journal.node(node)))
+      }
+      const journalText = lines.join("\n") + "\n"
+      // The journal's owner is a pid of this host that does not exist: a run killed with -9.
+      const recoverStore = await openStore(recoverDir)
+      const recoveries: Array<number> = []
+      for (let i = 0; i < REPS; i++) {
+        rmSync(join(recoverDir, "bench_dead.json"), { force: true })
+        writeFileSync(join(recoverDir, "bench_dead.jsonl"), journalText, { mode: 0o600 })
+        const start = performance.now()
+        const recovered = await run(recoverStore.recover)
+        recoveries.push(performance.now() - start)
+        if (recovered.length !== 1) throw new Error("the journal was not recovered")
+      }
+      rows.push([
+        `recover a ${(NODES).toLocaleString("en")}-event journal`,
+        ms(median(recoveries)),
+        `${(journalText.length / 1048576).toFixed(1)} MiB journal, ${(NODES / 2).toLocaleString("en")} nodes`
+      ])
     }
-    const journalText = lines.join("\n") + "\n"
-    // The journal's owner is a pid of this host that does not exist: a run killed with -9.
-    const recoverStore = await openStore(recoverDir)
-    const recoveries: Array<number> = []
-    for (let i = 0; i < REPS; i++) {
-      rmSync(join(recoverDir, "bench_dead.json"), { force: true })
-      writeFileSync(join(recoverDir, "bench_dead.jsonl"), journalText, { mode: 0o600 })
-      const start = performance.now()
-      const recovered = await run(recoverStore.recover)
-      recoveries.push(performance.now() - start)
-      if (recovered.length !== 1) throw new Error("the journal was not recovered")
-    }
-    rows.push([
-      `recover a ${(NODES).toLocaleString("en")}-event journal`,
-      ms(median(recoveries)),
-      `${(journalText.length / 1048576).toFixed(1)} MiB journal, ${(NODES / 2).toLocaleString("en")} nodes`
-    ])
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

@@ -5,8 +5,9 @@
  *   through to the OS as things happen (it survives `kill -9`), its mtime touched by a heartbeat while the run lives;
  * - `{workflow}_{traceId}.json`: a finished trace in the guide's JSON format, streamed to a temp file and renamed, so
  *   a reader never sees half a trace; the journal is removed once it is there;
- * - `.index.jsonl`: summaries and node facts for fast listing and statistics (see `internal/traceIndex.ts`), a cache
- *   rebuilt from the files; `get` reads the file the index names for an id, without listing the directory;
+ * - `.index.jsonl`: summaries for fast listing, and `.facts.jsonl`: node facts for statistics (see
+ *   `internal/traceIndex.ts`), caches rebuilt from the files; `get` reads the file the index names for an id, without
+ *   listing the directory;
  * - `blobs/<sha256>`: large payloads, stored once (see `@victor/core/Payload`).
  *
  * Recovery: `list`, `listNodeFacts`, `prune` and `get` (of a trace the index does not name) first turn journals whose
@@ -91,6 +92,7 @@ const makeReleasable = (
     const path = yield* Path.Path
     const directory = options.directory
     const indexFile = path.join(directory, TraceIndex.INDEX_NAME)
+    const factsFile = path.join(directory, TraceIndex.FACTS_NAME)
     const blobDirectory = path.join(directory, BLOB_DIR)
     const heartbeat = Duration.seconds(options.heartbeatSeconds ?? 2)
     const staleAfterMs = (options.staleAfterSeconds ?? 30) * 1000
@@ -210,21 +212,39 @@ const makeReleasable = (
       Effect.orElseSucceed(() => undefined)
     )
 
-    /** Appends index lines when there is an index (`list` creates it); a failure only makes it stale. */
-    const appendIndex = (lines: ReadonlyArray<string>) =>
+    /**
+     * Appends lines to a cache file when it exists (`list` creates the index, `listNodeFacts` the facts file), or
+     * also when it does not with `create`; a failure only makes it stale.
+     */
+    const appendTo = (file: string, lines: ReadonlyArray<string>, create = false) =>
       lines.length === 0 ? Effect.void : Effect.gen(function*() {
-        if (!(yield* fs.exists(indexFile).pipe(Effect.orElseSucceed(() => false)))) return
-        yield* fs.writeFileString(indexFile, lines.map((l) => l + "\n").join(""), { flag: "a", mode: 0o600 })
+        if (!create && !(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) return
+        yield* fs.writeFileString(file, lines.map((l) => l + "\n").join(""), { flag: "a", mode: 0o600 })
       }).pipe(Effect.ignore)
 
-    const rewriteIndex = (entries: Iterable<TraceIndex.Entry>) =>
+    const appendIndex = (lines: ReadonlyArray<string>) => appendTo(indexFile, lines)
+
+    /** Appends the facts of entries that have them to the facts file, when there is one. */
+    const appendFacts = (entries: ReadonlyArray<TraceIndex.Entry>, create = false) =>
+      appendTo(factsFile, entries.flatMap((e) => TraceIndex.encodeFactsLine(e) ?? []), create)
+
+    /** Replaces a cache file with these lines: written to a temp file and renamed, so a reader never sees half. */
+    const rewrite = (file: string, lines: Iterable<string>) =>
       Effect.gen(function*() {
-        const temp = path.join(directory, `${TraceIndex.INDEX_NAME}.${randomSuffix()}.tmp`)
-        const text = Array.from(entries, (e) => TraceIndex.encode(e) + "\n").join("")
+        const temp = path.join(directory, `${path.basename(file)}.${randomSuffix()}.tmp`)
+        const text = Array.from(lines, (l) => l + "\n").join("")
         yield* fs.writeFileString(temp, text, { flag: "wx", mode: 0o600 })
         yield* fs.chmod(temp, 0o600)
-        yield* fs.rename(temp, indexFile).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
+        yield* fs.rename(temp, file).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
       }).pipe(Effect.ignore)
+
+    const rewriteIndex = (entries: ReadonlyArray<TraceIndex.Entry>) => rewrite(indexFile, entries.map(TraceIndex.encode))
+
+    /** The facts file, parsed; undefined when it is missing or cannot be read (then it is written anew). */
+    const readFacts: Effect.Effect<TraceIndex.ParsedFacts | undefined> = readText(factsFile, "read node facts").pipe(
+      Effect.map(Option.match({ onNone: () => undefined, onSome: TraceIndex.parseFacts })),
+      Effect.orElseSucceed(() => undefined)
+    )
 
     const statOf = (file: string) =>
       fs.stat(file).pipe(
@@ -236,11 +256,16 @@ const makeReleasable = (
     const statAll = (names: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const stats: Array<{ size: number; mtime: number } | undefined> = new Array(names.length)
-        // A fiber per file costs more than its stat.
+        // A fiber per file costs more than its stat, and so do a few operators per file (10,000 files): plain code
+        // between the stats.
         yield* Effect.forEach(Array.from({ length: concurrency }, (_, lane) => lane), (lane) =>
           Effect.gen(function*() {
             for (let i = lane; i < names.length; i += concurrency) {
-              stats[i] = Option.getOrUndefined(yield* statOf(path.join(directory, names[i]!)))
+              const info = yield* Effect.either(fs.stat(path.join(directory, names[i]!)))
+              stats[i] = info._tag === "Left" ? undefined : {
+                size: Number(info.right.size),
+                mtime: info.right.mtime._tag === "Some" ? info.right.mtime.value.getTime() : 0
+              }
             }
           }), { concurrency, discard: true })
         return stats
@@ -287,10 +312,15 @@ const makeReleasable = (
       )
     }
 
-    /** Every trace file's index entry, from the index where it is up to date; keeps the index up to date. */
-    const indexedEntries: Effect.Effect<ReadonlyArray<TraceIndex.Entry>, TraceStore.TraceStoreError> = Effect.gen(
-      function*() {
-        const names = (yield* readNames).filter(internal.isTraceFileName)
+    /**
+     * The index entry of every trace file in a listing of the directory, from the index where it is up to date; keeps
+     * the index up to date.
+     */
+    const indexedEntriesIn = (
+      listing: ReadonlyArray<string>
+    ): Effect.Effect<ReadonlyArray<TraceIndex.Entry>, TraceStore.TraceStoreError> =>
+      Effect.gen(function*() {
+        const names = listing.filter(internal.isTraceFileName)
         if (names.length === 0 && !(yield* fs.exists(directory).pipe(Effect.orElseSucceed(() => false)))) return []
         // The files are stat'ed while the index is read and parsed.
         const [index, stats] = yield* Effect.all([readIndex, statAll(names)], { concurrency: 2 })
@@ -314,17 +344,20 @@ const makeReleasable = (
             present.push(read)
           }), { concurrency, discard: true })
         const gone = known.size + fresh.length - present.length
-        if (index === undefined || index.corrupt || index.lines > 2 * present.length + 64 || gone > 0) {
+        const legacy = index?.legacy === true
+        if (index === undefined || index.corrupt || legacy || index.lines > 2 * present.length + 64 || gone > 0) {
           yield* rewriteIndex(present)
         } else if (fresh.length > 0) {
           yield* appendIndex(fresh.map(TraceIndex.encode))
         }
+        // The facts file is `listNodeFacts`'s to create; an index of an older version hands over the facts it kept.
+        if (legacy) yield* appendFacts(present, true)
+        else yield* appendFacts(fresh)
         for (const entry of present) {
           if (entry.skip !== undefined) yield* Effect.logWarning(`skipping ${path.join(directory, entry.file)}: ${entry.skip}`)
         }
         return present
-      }
-    )
+      })
 
     // -----------------------------------------------------------------------------------------------------------
     // Finished traces
@@ -429,14 +462,16 @@ const makeReleasable = (
         if (!written) return false
         const stat = yield* statOf(file)
         if (Option.isSome(stat)) {
-          yield* appendIndex([TraceIndex.encode({
+          const entry: TraceIndex.Entry = {
             file: name,
             ...stat.value,
             summary: WorkflowTrace.summarize(captured.trace),
             skip: undefined,
             blobs: captured.blobs.map((b) => b.sha256),
             facts: TraceIndex.encodeFacts(captured.trace.nodes.map(TraceStore.nodeFactsOf))
-          })])
+          }
+          yield* appendIndex([TraceIndex.encode(entry)])
+          yield* appendFacts([entry])
         }
         rememberFile(id, name)
         yield* removeStale(id, file)
@@ -600,12 +635,13 @@ const makeReleasable = (
         return Option.some(trace.traceId)
       })
 
-    const journalNames = Effect.map(readNames, (names) => names.filter(internal.isJournalFileName))
-
-    /** Claims left by a recovery that died half-way (untouched for `staleAfterSeconds`): recovered again. */
-    const abandonedClaims = Effect.gen(function*() {
+    /**
+     * Claims left by a recovery that died half-way (untouched for `staleAfterSeconds`): recovered again. A claim made
+     * after the listing was taken is fresh, never abandoned, so the listing taken before the sweep is enough.
+     */
+    const abandonedClaims = (listing: ReadonlyArray<string>) => Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const names = (yield* readNames).filter((n) => n.startsWith(".") && n.includes(".jsonl.recovering-"))
+      const names = listing.filter((n) => n.startsWith(".") && n.includes(".jsonl.recovering-"))
       const stale: Array<string> = []
       for (const name of names) {
         const stat = yield* statOf(path.join(directory, name))
@@ -614,11 +650,11 @@ const makeReleasable = (
       return stale
     })
 
-    /** The running traces of live journals, recovering the dead ones on the way. */
-    const sweepJournals = Effect.gen(function*() {
+    /** The running traces of the live journals in a listing of the directory, recovering the dead ones on the way. */
+    const sweepJournalsIn = (listing: ReadonlyArray<string>) => Effect.gen(function*() {
       const running: Array<{ readonly trace: WorkflowTrace.WorkflowTrace; readonly text: string }> = []
       const recovered: Array<string> = []
-      for (const name of yield* journalNames) {
+      for (const name of listing.filter(internal.isJournalFileName)) {
         const state = yield* Effect.either(inspectJournal(name))
         if (state._tag === "Left") {
           yield* Effect.logWarning(`skipping ${path.join(directory, name)}: ${state.left.description}`)
@@ -631,12 +667,25 @@ const makeReleasable = (
           else if (Option.isSome(done.right)) recovered.push(done.right.value)
         }
       }
-      for (const claim of yield* abandonedClaims) {
+      for (const claim of yield* abandonedClaims(listing)) {
         const done = yield* Effect.either(recoverJournal(claim))
         if (done._tag === "Right" && Option.isSome(done.right)) recovered.push(done.right.value)
         if (done._tag === "Right") yield* Effect.ignore(fs.remove(claim))
       }
       return { running, recovered }
+    })
+
+    const sweepJournals = Effect.flatMap(readNames, sweepJournalsIn)
+
+    /**
+     * The journals swept, and the directory's trace files' index entries: one listing serves both (10,000 names take
+     * a while to list), listed again only when the sweep recovered traces into new files.
+     */
+    const sweepAndIndex = Effect.gen(function*() {
+      const listing = yield* readNames
+      const { running, recovered } = yield* sweepJournalsIn(listing)
+      const entries = yield* indexedEntriesIn(recovered.length === 0 ? listing : yield* readNames)
+      return { running, entries }
     })
 
     const recover = Effect.map(sweepJournals, (s) => s.recovered as ReadonlyArray<string>)
@@ -685,47 +734,55 @@ const makeReleasable = (
 
     const list = (query?: TraceStore.TraceQuery) =>
       Effect.gen(function*() {
-        const { running } = yield* sweepJournals
-        const entries = yield* indexedEntries
-        const summaries = entries.flatMap((e) => (e.summary === undefined ? [] : [e.summary]))
-        const stored = new Set(summaries.map((s) => s.traceId))
-        for (const r of running) if (!stored.has(r.trace.traceId)) summaries.push(WorkflowTrace.summarize(r.trace))
+        const { entries, running } = yield* sweepAndIndex
+        const summaries: Array<WorkflowTrace.TraceSummary> = []
+        for (const e of entries) if (e.summary !== undefined) summaries.push(e.summary)
+        if (running.length > 0) {
+          const stored = new Set(summaries.map((s) => s.traceId))
+          for (const r of running) if (!stored.has(r.trace.traceId)) summaries.push(WorkflowTrace.summarize(r.trace))
+        }
         return TraceStore.applyQuery(summaries, query)
       })
 
     /**
-     * `list` with node facts: from the index where it has them, else from the file (and the index learns them), and
-     * from the journal for a running trace.
+     * `list` with node facts: from the facts file where it has them for the file as the index knows it, else from the
+     * file (and the facts file learns them), and from the journal for a running trace.
      */
     const listNodeFacts = (query?: TraceStore.TraceQuery) =>
       Effect.gen(function*() {
-        const { running } = yield* sweepJournals
-        const entries = yield* indexedEntries
+        const [{ entries, running }, stored] = yield* Effect.all([sweepAndIndex, readFacts], { concurrency: 2 })
+        const known = stored?.facts ?? new Map<string, TraceIndex.Facts>()
+        /** The facts at hand for an entry: just read, or from the facts file if taken from this version of the file. */
+        const factsOf = (entry: TraceIndex.Entry): unknown => {
+          if (entry.facts !== undefined) return entry.facts
+          const kept = known.get(entry.file)
+          return kept !== undefined && kept.size === entry.size && kept.mtime === entry.mtime ? kept.nodes : undefined
+        }
         const sources = new Map<WorkflowTrace.TraceSummary, TraceIndex.Entry | WorkflowTrace.WorkflowTrace>()
         for (const entry of entries) if (entry.summary !== undefined) sources.set(entry.summary, entry)
-        const stored = new Set(Array.from(sources.keys(), (s) => s.traceId))
+        const storedIds = new Set(Array.from(sources.keys(), (s) => s.traceId))
         for (const r of running) {
-          if (!stored.has(r.trace.traceId)) sources.set(WorkflowTrace.summarize(r.trace), r.trace)
+          if (!storedIds.has(r.trace.traceId)) sources.set(WorkflowTrace.summarize(r.trace), r.trace)
         }
         const selected = TraceStore.applyQuery(Array.from(sources.keys()), query)
-        // Most come from the index, in one plain loop; only the others are read, a few files at a time.
+        // Most come from the facts file, in one plain loop; only the others are read, a few files at a time.
         const facts: Array<TraceStore.TraceFacts | undefined> = new Array(selected.length)
         const unknown: Array<number> = []
         selected.forEach((summary, i) => {
           const source = sources.get(summary)!
           if (!("file" in source)) facts[i] = TraceStore.factsOf(source)
           else {
-            const known = TraceIndex.decodeFacts(source.facts)
-            if (known === undefined) unknown.push(i)
-            else facts[i] = { ...summary, nodes: known }
+            const nodes = TraceIndex.decodeFacts(factsOf(source))
+            if (nodes === undefined) unknown.push(i)
+            else facts[i] = { ...summary, nodes }
           }
         })
-        const learned: Array<TraceIndex.Entry> = []
+        const learned = new Map<string, TraceIndex.Entry>()
         yield* Effect.forEach(unknown, (i) =>
           Effect.gen(function*() {
             const summary = selected[i]!
             const source = sources.get(summary) as TraceIndex.Entry
-            // Not in the index (an older index, or a large trace): read from the file.
+            // Not in the facts file (none yet, an older one, or a large trace): read from the file.
             const file = path.join(directory, source.file)
             const read = yield* Effect.either(Effect.gen(function*() {
               const text = yield* readText(file)
@@ -735,10 +792,21 @@ const makeReleasable = (
             if (read._tag === "Left") return yield* Effect.logWarning(`skipping ${file}: ${read.left.description}`)
             const nodes = read.right.nodes.map(TraceStore.nodeFactsOf)
             const encoded = TraceIndex.encodeFacts(nodes)
-            if (encoded !== undefined && read.right.traceId === summary.traceId) learned.push({ ...source, facts: encoded })
+            if (encoded !== undefined && read.right.traceId === summary.traceId) {
+              learned.set(source.file, { ...source, facts: encoded })
+            }
             facts[i] = { ...summary, nodes }
           }), { concurrency: 16, discard: true })
-        yield* appendIndex(learned.map(TraceIndex.encode))
+        if (stored === undefined || stored.corrupt || stored.lines > 2 * entries.length + 64) {
+          // Written anew with what is known of the files as they are now.
+          yield* rewrite(
+            factsFile,
+            entries.flatMap((e) => {
+              const nodes = learned.get(e.file)?.facts ?? factsOf(e)
+              return nodes === undefined ? [] : [TraceIndex.encodeFactsLine({ ...e, facts: nodes })!]
+            })
+          )
+        } else yield* appendFacts(Array.from(learned.values()))
         return facts.filter((f): f is TraceStore.TraceFacts => f !== undefined)
       })
 
@@ -766,8 +834,7 @@ const makeReleasable = (
 
     const prune = (pruneOptions: TraceStore.PruneOptions) =>
       Effect.gen(function*() {
-        const { running } = yield* sweepJournals
-        const entries = yield* indexedEntries
+        const { entries, running } = yield* sweepAndIndex
         const traced = entries.flatMap((e) => (e.summary === undefined ? [] : [{ entry: e, summary: e.summary }]))
         const plan = TraceStore.planPrune(traced.map((t) => ({ summary: t.summary, bytes: t.entry.size })), pruneOptions)
         const planned = new Set(plan.map((p) => p.summary.traceId))

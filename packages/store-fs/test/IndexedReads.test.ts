@@ -70,6 +70,9 @@ const traces = Array.from({ length: 5 }, (_, i) =>
 const indexLines = (directory: string) =>
   NodeFs.readFileSync(NodePath.join(directory, ".index.jsonl"), "utf8").trimEnd().split("\n")
 
+const factsLines = (directory: string) =>
+  NodeFs.readFileSync(NodePath.join(directory, ".facts.jsonl"), "utf8").split("\n").filter((line) => line.length > 0)
+
 describe("FileSystemTraceStore reads through its index", () => {
   it.effect("get reads the one file the index names, without listing the directory", () =>
     withDirectory((_directory, open) =>
@@ -88,6 +91,21 @@ describe("FileSystemTraceStore reads through its index", () => {
         // An id the index does not know is looked for the slow way, and is still not found.
         expect((yield* Effect.flip(store.get("nope"))).reason).toBe("NotFound")
         expect(calls.listings).toBeGreaterThan(0)
+      })
+    ))
+
+  it.effect("list lists the directory once and reads only the index, not the facts file", () =>
+    withDirectory((_directory, open) =>
+      Effect.gen(function*() {
+        const writer = yield* open()
+        for (const trace of traces) yield* writer.store.save(trace)
+        yield* writer.store.list()
+        yield* writer.store.listNodeFacts()
+
+        const { calls, store } = yield* open()
+        expect((yield* store.list()).map((s) => s.traceId)).toEqual(traces.map((t) => t.traceId))
+        expect(calls.listings).toBe(1)
+        expect(calls.reads).toEqual([".index.jsonl"])
       })
     ))
 
@@ -113,40 +131,94 @@ describe("FileSystemTraceStore reads through its index", () => {
       })
     ))
 
-  it.effect("listNodeFacts reads only the index when it is up to date", () =>
+  it.effect("listNodeFacts reads only the index and the facts file when they are up to date", () =>
     withDirectory((_directory, open) =>
       Effect.gen(function*() {
         const writer = yield* open()
-        for (const trace of traces) yield* writer.store.save(trace)
+        yield* writer.store.save(traces[0]!)
         yield* writer.store.list()
+        yield* writer.store.listNodeFacts()
+        // Saves append to both.
+        for (const trace of traces.slice(1)) yield* writer.store.save(trace)
 
         const { calls, store } = yield* open()
         const facts = yield* store.listNodeFacts()
         expect(facts).toEqual(traces.map(TraceStore.factsOf))
-        expect(calls.reads).toEqual([".index.jsonl"])
+        expect(calls.reads.sort()).toEqual([".facts.jsonl", ".index.jsonl"])
         expect(yield* store.listNodeFacts({ workflowName: "odd", status: "failed" })).toEqual([TraceStore.factsOf(traces[3]!)])
       })
     ))
 
-  it.effect("an index without node facts (an older version) is completed from the files, once", () =>
+  it.effect("a store without node facts (no facts file yet) is completed from the files, once", () =>
     withDirectory((directory, open) =>
       Effect.gen(function*() {
         const writer = yield* open()
         for (const trace of traces) yield* writer.store.save(trace)
         yield* writer.store.list()
-        const stripped = indexLines(directory).map((line) => {
-          const { nodes: _, ...rest } = JSON.parse(line) as Record<string, unknown>
-          return JSON.stringify(rest)
-        })
-        NodeFs.writeFileSync(NodePath.join(directory, ".index.jsonl"), stripped.join("\n") + "\n")
+        expect(NodeFs.existsSync(NodePath.join(directory, ".facts.jsonl"))).toBe(false)
 
         const first = yield* open()
         expect(yield* first.store.listNodeFacts()).toEqual(traces.map(TraceStore.factsOf))
-        expect(first.calls.reads.filter((r) => r !== ".index.jsonl")).toHaveLength(traces.length)
+        expect(first.calls.reads.filter((r) => !r.startsWith("."))).toHaveLength(traces.length)
 
         const second = yield* open()
         expect(yield* second.store.listNodeFacts()).toEqual(traces.map(TraceStore.factsOf))
-        expect(second.calls.reads).toEqual([".index.jsonl"])
+        expect(second.calls.reads.sort()).toEqual([".facts.jsonl", ".index.jsonl"])
+      })
+    ))
+
+  it.effect("an index of an older version, with node facts in its lines, hands them to the facts file", () =>
+    withDirectory((directory, open) =>
+      Effect.gen(function*() {
+        const writer = yield* open()
+        for (const trace of traces) yield* writer.store.save(trace)
+        yield* writer.store.list()
+        yield* writer.store.listNodeFacts()
+        // The index as the older version wrote it: each line with its facts, and no facts file.
+        const facts = factsLines(directory).map((line) => JSON.parse(line) as { file: string; nodes: unknown })
+        const legacy = indexLines(directory).map((line) => {
+          const entry = JSON.parse(line) as { file: string }
+          return JSON.stringify({ ...entry, nodes: facts.find((f) => f.file === entry.file)!.nodes })
+        })
+        NodeFs.writeFileSync(NodePath.join(directory, ".index.jsonl"), legacy.join("\n") + "\n")
+        NodeFs.rmSync(NodePath.join(directory, ".facts.jsonl"))
+
+        const first = yield* open()
+        expect((yield* first.store.list()).map((s) => s.traceId)).toEqual(traces.map((t) => t.traceId))
+        expect(indexLines(directory).some((line) => line.includes("\"nodes\""))).toBe(false)
+        expect(factsLines(directory)).toHaveLength(traces.length)
+
+        const second = yield* open()
+        expect(yield* second.store.listNodeFacts()).toEqual(traces.map(TraceStore.factsOf))
+        expect(second.calls.reads.sort()).toEqual([".facts.jsonl", ".index.jsonl"])
+      })
+    ))
+
+  it.effect("facts taken from an older version of a file are not used; a broken facts file is written anew", () =>
+    withDirectory((directory, open) =>
+      Effect.gen(function*() {
+        const writer = yield* open()
+        for (const trace of traces) yield* writer.store.save(trace)
+        yield* writer.store.list()
+        yield* writer.store.listNodeFacts()
+        // A file edited in place: same name, other content (a node renamed, the size kept).
+        const file = NodePath.join(directory, "odd_t-1.json")
+        NodeFs.writeFileSync(file, NodeFs.readFileSync(file, "utf8").replace("\"node_id\": \"a\"", "\"node_id\": \"z\""))
+        const future = new Date(Date.now() + 5_000)
+        NodeFs.utimesSync(file, future, future)
+        const edited = { ...traces[1]!, nodes: traces[1]!.nodes.map((n) => (n.nodeId === "a" ? { ...n, nodeId: "z" } : n)) }
+
+        const { calls, store } = yield* open()
+        const expected = traces.map((t) => TraceStore.factsOf(t.traceId === "t-1" ? edited : t))
+        expect(yield* store.listNodeFacts()).toEqual(expected)
+        expect(calls.reads.filter((r) => !r.startsWith("."))).toEqual(["odd_t-1.json"])
+
+        NodeFs.appendFileSync(NodePath.join(directory, ".facts.jsonl"), "{broken\n")
+        const again = yield* open()
+        expect(yield* again.store.listNodeFacts()).toEqual(expected)
+        expect(again.calls.reads.filter((r) => !r.startsWith("."))).toEqual([])
+        expect(factsLines(directory)).toHaveLength(traces.length)
+        expect(factsLines(directory).some((line) => line.includes("broken"))).toBe(false)
       })
     ))
 
@@ -162,7 +234,7 @@ describe("FileSystemTraceStore reads through its index", () => {
         yield* store.save(big)
         expect(yield* store.listNodeFacts()).toEqual([TraceStore.factsOf(big)])
         expect(calls.reads).toContain("review_big.json")
-        expect(indexLines(directory).some((line) => line.includes("\"nodes\""))).toBe(false)
+        expect(factsLines(directory)).toEqual([])
       })
     ))
 })

@@ -51,17 +51,29 @@ const withStore = <A, R>(
     )
   ) as Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env>
 
+// Plain loops: `trace list` lays out one row per stored trace (10,000 and more).
 const pad = (rows: ReadonlyArray<ReadonlyArray<string>>, rightAligned: ReadonlySet<number> = new Set()): string => {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows.map((row) =>
-    row.map((cell, i) =>
-      i === row.length - 1 && !rightAligned.has(i)
-        ? cell
-        : rightAligned.has(i)
+  const columns = rows[0]!.length
+  const widths = new Array<number>(columns).fill(0)
+  for (const row of rows) {
+    for (let i = 0; i < columns; i++) widths[i] = Math.max(widths[i]!, row[i]!.length)
+  }
+  const lines = new Array<string>(rows.length)
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    let line = ""
+    for (let i = 0; i < columns; i++) {
+      const cell = row[i]!
+      const text = rightAligned.has(i)
         ? cell.padStart(widths[i]!)
+        : i === columns - 1
+        ? cell
         : cell.padEnd(widths[i]!)
-    ).join("  ").trimEnd()
-  ).join("\n")
+      line += i === 0 ? text : "  " + text
+    }
+    lines[r] = line.trimEnd()
+  }
+  return lines.join("\n")
 }
 
 const formatTime = (seconds: number): string => new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19)

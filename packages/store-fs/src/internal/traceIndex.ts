@@ -1,15 +1,21 @@
 /**
- * The store's index, `.index.jsonl`: one line per trace file with its size, modification time, summary, the blobs
- * it refers to and the facts of its nodes (what `listNodeFacts` gives, for traces of up to `MAX_FACT_NODES` nodes),
- * appended as traces are saved (last line of a file wins; `{"file": f, "removed": true}` forgets one).
- * It is a cache, never the only copy: an entry is used only while its file's size and mtime still match, files it
- * does not know are read and added, and an index that is missing or does not parse is rebuilt from the files.
+ * The store's caches, both rebuilt from the trace files and never the only copy of anything:
+ * - `.index.jsonl`: one line per trace file with its size, modification time, summary and the blobs it refers to,
+ *   appended as traces are saved (last line of a file wins; `{"file": f, "removed": true}` forgets one). It is what
+ *   `list` reads, so it stays small. An entry is used only while its file's size and mtime still match; files it does
+ *   not know are read and added; an index that is missing or does not parse is rebuilt from the files.
+ * - `.facts.jsonl`: the facts of each trace's nodes (what `listNodeFacts` gives, for traces of up to
+ *   `MAX_FACT_NODES` nodes), one line per file with the size and mtime they were taken from, read only by
+ *   `listNodeFacts`. Facts whose size and mtime no longer match the file's index entry are not used (the file is read).
  */
 import type * as TraceStore from "@victor/core/TraceStore"
 import type { TraceStatus, TraceSummary } from "@victor/core/WorkflowTrace"
 
 /** The index file's name in the store directory (hidden, so listings of trace files never see it). */
 export const INDEX_NAME = ".index.jsonl"
+
+/** The node facts file's name in the store directory. */
+export const FACTS_NAME = ".facts.jsonl"
 
 /** What the index knows of one file. */
 export interface Entry {
@@ -21,19 +27,20 @@ export interface Entry {
   readonly skip: string | undefined
   readonly blobs: ReadonlyArray<string>
   /**
-   * The node facts in their wire form (`encodeFacts`), checked only when used (`decodeFacts`): `list` parses every
-   * line and should not pay for them. Absent for lines of older versions and for large traces.
+   * The node facts in their wire form (`encodeFacts`), checked only when used (`decodeFacts`), when they are at hand:
+   * for a file just read, or from an index line of an older version (which kept them in the index). Never written to
+   * the index; they go to the facts file.
    */
   readonly facts: unknown
 }
 
-/** Traces with more nodes keep no facts in the index (a line per trace must stay small); they are read instead. */
+/** Traces with more nodes keep no facts in the facts file (a line per trace must stay small); they are read instead. */
 export const MAX_FACT_NODES = 1000
 
 /**
- * The facts of a trace's nodes as the index keeps them, one array per node, short for the usual node (about 70% of a
- * line is facts): `[id, timestamp, duration]` succeeded without iteration or error, `[id, timestamp, duration,
- * iteration]` succeeded, `[id, timestamp, duration, iteration, success, error]` any. Undefined above `MAX_FACT_NODES`.
+ * The facts of a trace's nodes as the facts file keeps them, one array per node, short for the usual node:
+ * `[id, timestamp, duration]` succeeded without iteration or error, `[id, timestamp, duration, iteration]` succeeded,
+ * `[id, timestamp, duration, iteration, success, error]` any. Undefined above `MAX_FACT_NODES`.
  */
 export const encodeFacts = (nodes: ReadonlyArray<TraceStore.NodeFacts>): unknown =>
   nodes.length > MAX_FACT_NODES ? undefined : nodes.map((n) =>
@@ -82,10 +89,18 @@ export const encode = (entry: Entry): string => {
         failed_node_count: s.failedNodeCount
       }
     }),
-    ...(entry.blobs.length === 0 ? {} : { blobs: entry.blobs }),
-    ...(entry.facts === undefined ? {} : { nodes: entry.facts })
+    ...(entry.blobs.length === 0 ? {} : { blobs: entry.blobs })
   })
 }
+
+/** The facts file's line for an entry, or undefined when it has no facts to keep. */
+export const encodeFactsLine = (entry: Entry): string | undefined =>
+  entry.facts === undefined ? undefined : JSON.stringify({
+    file: entry.file,
+    size: entry.size,
+    mtime: entry.mtime,
+    nodes: entry.facts
+  })
 
 /** The line that forgets a file. */
 export const encodeRemoval = (file: string): string => JSON.stringify({ file, removed: true })
@@ -113,18 +128,26 @@ const decodeSummary = (v: unknown): TraceSummary | undefined => {
   }
 }
 
-/** A parsed index: the entries by file, how many lines it has, and whether any line was broken. */
+/**
+ * A parsed index: the entries by file, how many lines it has, whether any line was broken, and whether any line
+ * carried node facts (an index of an older version: rewritten without them, its facts moved to the facts file).
+ */
 export interface Parsed {
   readonly entries: Map<string, Entry>
   readonly lines: number
   readonly corrupt: boolean
+  readonly legacy: boolean
 }
+
+// Shared by the many entries without blobs (one array fewer per line).
+const noBlobs: ReadonlyArray<string> = []
 
 /** Parses the index text; a broken line marks it corrupt (the caller rebuilds it). */
 export const parse = (text: string): Parsed => {
   const entries = new Map<string, Entry>()
   let lines = 0
   let corrupt = false
+  let legacy = false
   for (const line of text.split("\n")) {
     if (line.length === 0) continue
     lines++
@@ -147,12 +170,56 @@ export const parse = (text: string): Parsed => {
     }
     const summary = decodeSummary(o["summary"])
     const skip = typeof o["skip"] === "string" ? o["skip"] : undefined
-    const blobs = Array.isArray(o["blobs"]) ? o["blobs"].filter((b): b is string => typeof b === "string") : []
+    const blobs = Array.isArray(o["blobs"]) ? o["blobs"].filter((b): b is string => typeof b === "string") : noBlobs
     if (!isNumber(o["size"]) || !isNumber(o["mtime"]) || (summary === undefined && skip === undefined)) {
       corrupt = true
       continue
     }
-    entries.set(file, { file, size: o["size"], mtime: o["mtime"], summary, skip, blobs, facts: o["nodes"] })
+    const facts = o["nodes"]
+    if (facts !== undefined) legacy = true
+    entries.set(file, { file, size: o["size"], mtime: o["mtime"], summary, skip, blobs, facts })
   }
-  return { entries, lines, corrupt }
+  return { entries, lines, corrupt, legacy }
+}
+
+/** What the facts file knows of one file: the facts (wire form) taken from it at this size and mtime. */
+export interface Facts {
+  readonly size: number
+  readonly mtime: number
+  readonly nodes: unknown
+}
+
+/** A parsed facts file: the facts by file (last line wins), how many lines it has, and whether any was broken. */
+export interface ParsedFacts {
+  readonly facts: Map<string, Facts>
+  readonly lines: number
+  readonly corrupt: boolean
+}
+
+/** Parses the facts file's text; a broken line marks it corrupt (the caller rewrites it). */
+export const parseFacts = (text: string): ParsedFacts => {
+  const facts = new Map<string, Facts>()
+  let lines = 0
+  let corrupt = false
+  for (const line of text.split("\n")) {
+    if (line.length === 0) continue
+    lines++
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch {
+      corrupt = true
+      continue
+    }
+    const o = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>
+    const file = o["file"]
+    const size = o["size"]
+    const mtime = o["mtime"]
+    if (typeof file !== "string" || !isNumber(size) || !isNumber(mtime) || o["nodes"] === undefined) {
+      corrupt = true
+      continue
+    }
+    facts.set(file, { size, mtime, nodes: o["nodes"] })
+  }
+  return { facts, lines, corrupt }
 }
