@@ -223,6 +223,8 @@ const moveTo = (
 }
 
 const noEnd: EndNodeOptions = Object.freeze({})
+// The tool calls of every node that made none: one array, not one per node.
+const noToolCalls: ReadonlyArray<ToolCallRecord> = Object.freeze([])
 
 const noActiveTrace = new TracerError({
   reason: "NoActiveTrace",
@@ -317,11 +319,12 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       const error = end.error ?? null
       const success = end.success ?? error === null
       const durationSeconds = endTime - node.startTime
-      // The record keeps the node's own array, so that a call recorded after the end still lands in it; a node with
-      // several calls gets an array without the room a push leaves.
+      // The record keeps the node's own array, so that a call recorded after the end still lands in it (a node
+      // without calls shares one empty array until then: see `recordToolCall`); a node with several calls gets an
+      // array without the room a push leaves.
       const calls = node.toolCalls
-      const toolCalls = calls === undefined ? [] : calls.length > 1 ? calls.slice() : calls
-      node.toolCalls = toolCalls
+      const toolCalls = calls === undefined ? noToolCalls : calls.length > 1 ? calls.slice() : calls
+      if (calls !== undefined) node.toolCalls = toolCalls as Array<ToolCallRecord>
       const record: NodeTraceRecord = {
         nodeId: node.nodeId,
         nodeType: node.nodeType,
@@ -336,6 +339,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       }
       const trace = node.trace
       removeOpen(trace, node)
+      node.record = record
       trace.nodes.push(record)
       trace.events.nodeEnded(record, endTime)
       trace.persistence?.wake()
@@ -361,6 +365,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         inputs: options.inputs ?? emptyObject,
         metadata: options.metadata ?? emptyObject,
         toolCalls: undefined,
+        record: undefined,
         parent,
         open: false,
         previousOpen: undefined,
@@ -396,8 +401,13 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
     ): Effect.Effect<ToolCallRecord> => {
       const owner = autoToolCalls && node !== undefined && node.trace === trace ? node : undefined
       if (owner !== undefined) {
-        if (owner.toolCalls === undefined) owner.toolCalls = [record]
-        else owner.toolCalls.push(record)
+        if (owner.toolCalls !== undefined) owner.toolCalls.push(record)
+        else {
+          owner.toolCalls = [record]
+          // A call after the end of a node that had none (from a fiber the node forked): its record gets the array.
+          const closed = owner.record as { toolCalls: ReadonlyArray<ToolCallRecord> } | undefined
+          if (closed !== undefined) closed.toolCalls = owner.toolCalls
+        }
       } else if (autoToolCalls) trace.pendingToolCalls.push(record)
       trace.events.toolCallEnded(record, owner?.nodeId, endTime)
       trace.persistence?.wake()
@@ -622,6 +632,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             inputs: options.inputs ?? emptyObject,
             metadata: options.metadata ?? emptyObject,
             toolCalls,
+            record: undefined,
             parent: undefined,
             open: false,
             previousOpen: undefined,

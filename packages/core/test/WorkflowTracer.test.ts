@@ -161,6 +161,30 @@ describe("WorkflowTracer", () => {
       expect(trace.events.at(-1)?.eventType).toBe("workflow_cancelled")
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
+  it.effect("a tool call made after its node ended, by a fiber the node forked, still lands in the node's record", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      yield* tracer.startTrace({ workflowName: "late" })
+      const go = yield* Deferred.make<void>()
+      const late = (toolName: string) =>
+        Effect.fork(Effect.zipRight(Deferred.await(go), tracer.traceToolCall({ toolName })))
+      const quiet = yield* tracer.withNode({ nodeId: "quiet", nodeType: "compute" }, late("ls"))
+      const busy = yield* tracer.withNode(
+        { nodeId: "busy", nodeType: "compute" },
+        Effect.zipRight(tracer.traceToolCall({ toolName: "cat" }), late("grep"))
+      )
+      yield* tracer.withNode({ nodeId: "other", nodeType: "compute" }, Effect.void)
+      yield* Deferred.succeed(go, undefined)
+      yield* Fiber.join(quiet)
+      yield* Fiber.join(busy)
+      const trace = yield* tracer.endTrace()
+      expect(trace.nodes.map((n) => [n.nodeId, n.toolCalls.map((c) => c.toolName)])).toEqual([
+        ["quiet", ["ls"]],
+        ["busy", ["cat", "grep"]],
+        ["other", []]
+      ])
+    }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
   // Interruption, with and without trace handlers (the tracer closes nodes differently in the two cases).
   const noHandlers = WorkflowTracer.layerMemory()
   const withHandlers = Layer.merge(

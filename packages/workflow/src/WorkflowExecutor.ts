@@ -591,13 +591,28 @@ const prepareCondition = (
   return { inputs, body: Effect.succeed({ outputs: { value, branch, next }, updates: {}, next }) }
 }
 
+// What a transform node's record shows as its inputs depends on its definition alone: made once per node, not per
+// visit, so that a trace of many visits does not hold as many copies.
+const inputsOfTransform = new WeakMap<WorkflowDefinition.TransformNode, JsonObject>()
+const transformInputs = (node: WorkflowDefinition.TransformNode): JsonObject => {
+  let inputs = inputsOfTransform.get(node)
+  if (inputs === undefined) {
+    inputs = Object.freeze({ expressions: Object.freeze(Assignments.lines(node.transform).map((line) => line.text)) })
+    inputsOfTransform.set(node, inputs)
+  }
+  return inputs
+}
+
+// The metadata of most records: a node's first visit, first attempt.
+const firstVisit: JsonObject = Object.freeze({ iteration: 1 })
+
 const prepareTransform = (
   node: WorkflowDefinition.TransformNode,
   next: string | undefined,
   state: JsonObject,
   now: number
 ): Prepared => {
-  const inputs = { expressions: Assignments.lines(node.transform).map((line) => line.text) }
+  const inputs = transformInputs(node)
   const parsed = Assignments.parse(node.transform)
   if (Either.isLeft(parsed)) return failed(inputs, parsed.left.description)
   // Each line sees the assignments above it; state changes only when every line succeeded.
@@ -885,7 +900,9 @@ export const execute = (
           Effect.timeoutFail({ duration: Duration.seconds(bound.seconds), onTimeout: () => bound.failure })
         )
         // Every visit is its own record, numbered (1 for the first); a sub-workflow's links to the child trace.
-        const metadata = prepared.metadata === undefined
+        const metadata = prepared.metadata === undefined && iteration === 1 && attempt === 1
+          ? firstVisit
+          : prepared.metadata === undefined
           ? { iteration, ...(attempt > 1 ? { attempt } : {}) }
           : { iteration, ...(attempt > 1 ? { attempt } : {}), ...prepared.metadata }
         return yield* tracer.withNode(

@@ -53,6 +53,8 @@ export interface OpenNode {
    * room for 17). Once the node is closed this is the very array its record holds, so late calls still land there.
    */
   toolCalls: Array<ToolCallRecord> | undefined
+  /** Its record, once closed. */
+  record: NodeTraceRecord | undefined
   /** The node that was current when this one started (nested nodes, e.g. a parallel node's children). */
   readonly parent: OpenNode | undefined
   /** Whether the node is still in its trace's list of open nodes. */
