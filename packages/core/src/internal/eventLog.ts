@@ -21,8 +21,9 @@ export class EventLog {
   // The entries in order, one slot each, except a tool call's, which is followed by the id of the node that made it
   // (or undefined). One array, so that logging an event is one or two pushes.
   private readonly entries: Array<Entry | undefined> = []
-  // The time of each event, unboxed.
-  private times = new Float64Array(1024)
+  // The time of each event, unboxed. Small at first: a typed array's buffer is costly to allocate (a zeroed block
+  // outside the heap), and most traces are short; it doubles as it fills.
+  private times = new Float64Array(32)
   private count = 0
   // Where the newest event's entry starts, for `last`.
   private lastStart = -1
