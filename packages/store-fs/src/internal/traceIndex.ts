@@ -142,12 +142,14 @@ export interface Parsed {
 // Shared by the many entries without blobs (one array fewer per line).
 const noBlobs: ReadonlyArray<string> = []
 
-/** Parses the index text; a broken line marks it corrupt (the caller rebuilds it). */
-export const parse = (text: string): Parsed => {
-  const entries = new Map<string, Entry>()
+// Hands each non-empty line of a JSON-lines cache to `read` as an object; counts the lines, and notes a line that
+// does not parse or that `read` refuses (returns false).
+const readLines = (
+  text: string,
+  read: (o: Record<string, unknown>) => boolean
+): { readonly lines: number; readonly corrupt: boolean } => {
   let lines = 0
   let corrupt = false
-  let legacy = false
   for (const line of text.split("\n")) {
     if (line.length === 0) continue
     lines++
@@ -158,27 +160,31 @@ export const parse = (text: string): Parsed => {
       corrupt = true
       continue
     }
-    const o = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>
+    if (!read((typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>)) corrupt = true
+  }
+  return { lines, corrupt }
+}
+
+/** Parses the index text; a broken line marks it corrupt (the caller rebuilds it). */
+export const parse = (text: string): Parsed => {
+  const entries = new Map<string, Entry>()
+  let legacy = false
+  const { corrupt, lines } = readLines(text, (o) => {
     const file = o["file"]
-    if (typeof file !== "string") {
-      corrupt = true
-      continue
-    }
+    if (typeof file !== "string") return false
     if (o["removed"] === true) {
       entries.delete(file)
-      continue
+      return true
     }
     const summary = decodeSummary(o["summary"])
     const skip = typeof o["skip"] === "string" ? o["skip"] : undefined
     const blobs = Array.isArray(o["blobs"]) ? o["blobs"].filter((b): b is string => typeof b === "string") : noBlobs
-    if (!isNumber(o["size"]) || !isNumber(o["mtime"]) || (summary === undefined && skip === undefined)) {
-      corrupt = true
-      continue
-    }
+    if (!isNumber(o["size"]) || !isNumber(o["mtime"]) || (summary === undefined && skip === undefined)) return false
     const facts = o["nodes"]
     if (facts !== undefined) legacy = true
     entries.set(file, { file, size: o["size"], mtime: o["mtime"], summary, skip, blobs, facts })
-  }
+    return true
+  })
   return { entries, lines, corrupt, legacy }
 }
 
@@ -199,27 +205,13 @@ export interface ParsedFacts {
 /** Parses the facts file's text; a broken line marks it corrupt (the caller rewrites it). */
 export const parseFacts = (text: string): ParsedFacts => {
   const facts = new Map<string, Facts>()
-  let lines = 0
-  let corrupt = false
-  for (const line of text.split("\n")) {
-    if (line.length === 0) continue
-    lines++
-    let json: unknown
-    try {
-      json = JSON.parse(line)
-    } catch {
-      corrupt = true
-      continue
-    }
-    const o = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>
+  const { corrupt, lines } = readLines(text, (o) => {
     const file = o["file"]
     const size = o["size"]
     const mtime = o["mtime"]
-    if (typeof file !== "string" || !isNumber(size) || !isNumber(mtime) || o["nodes"] === undefined) {
-      corrupt = true
-      continue
-    }
+    if (typeof file !== "string" || !isNumber(size) || !isNumber(mtime) || o["nodes"] === undefined) return false
     facts.set(file, { size, mtime, nodes: o["nodes"] })
-  }
+    return true
+  })
   return { facts, lines, corrupt }
 }
