@@ -597,14 +597,14 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           return Effect.matchCauseEffect(effect, {
             onFailure: (cause) => {
               if (open.length > depth + 1) cancelAbove(open, depth + 1)
-              open.length = depth
+              open.pop()
               leaveNode(fiber, previous)
               closeNode(node, { success: false, error: describeCause(cause) })
               return Effect.failCause(cause)
             },
             onSuccess: (value) => {
               if (open.length > depth + 1) cancelAbove(open, depth + 1)
-              open.length = depth
+              open.pop()
               leaveNode(fiber, previous)
               closeNode(node, toOutputs === undefined ? noEnd : toOutputs(value))
               return Effect.succeed(value)
