@@ -615,19 +615,23 @@ const prepareTransform = (
   const inputs = transformInputs(node)
   const parsed = Assignments.parse(node.transform)
   if (Either.isLeft(parsed)) return failed(inputs, parsed.left.description)
-  // Each line sees the assignments above it; state changes only when every line succeeded.
-  const scratch: Record<string, unknown> = { ...state }
-  const assigned: Record<string, unknown> = {}
-  for (const { key, expression } of parsed.right) {
-    const value = Expression.evaluate(expression, scratch, { now })
-    if (Either.isLeft(value)) return failed(inputs, `${key}: ${value.left.message}`)
-    scratch[key] = value.right
-    assigned[key] = value.right
-  }
-  const updates = node.output === undefined ? assigned : { ...assigned, [node.output]: assigned }
+  const assignments = parsed.right
+  // Evaluated inside the node, so that the time its expressions take is the node's duration.
   return {
     inputs,
-    body: Effect.succeed({ outputs: assigned, updates, next })
+    body: Effect.suspend(() => {
+      // Each line sees the assignments above it; state changes only when every line succeeded.
+      const scratch: Record<string, unknown> = { ...state }
+      const assigned: Record<string, unknown> = {}
+      for (const { key, expression } of assignments) {
+        const value = Expression.evaluate(expression, scratch, { now })
+        if (Either.isLeft(value)) return Effect.fail(new NodeFailure({ message: `${key}: ${value.left.message}` }))
+        scratch[key] = value.right
+        assigned[key] = value.right
+      }
+      const updates = node.output === undefined ? assigned : { ...assigned, [node.output]: assigned }
+      return Effect.succeed({ outputs: assigned, updates, next })
+    })
   }
 }
 
