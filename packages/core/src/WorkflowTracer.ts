@@ -479,28 +479,23 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         })
       )
 
-    // The nodes each fiber has open through `withNode`'s fast path, innermost last. An interrupted fiber skips the
-    // fast path's failure handler (Effect runs no handler of an interruptible region once its fiber is interrupted);
-    // such a node stays here and is closed, "cancelled", by the next handler of an enclosing node or when the fiber
-    // ends, whichever comes first. Keyed weakly: a fiber that is gone takes its entry with it.
-    const openByFiber = new WeakMap<Fiber.RuntimeFiber<unknown, unknown>, Array<OpenNode>>()
-
-    const openNodesOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Array<OpenNode> => {
-      let open = openByFiber.get(fiber)
-      if (open === undefined) {
-        const nodes: Array<OpenNode> = []
-        open = nodes
-        openByFiber.set(fiber, nodes)
-        fiber.addObserver(() => {
-          if (nodes.length === 0) return
-          // The fiber's place goes back to where it was before its first abandoned node, so that a parent that
-          // adopts the fiber's place when joining it does not adopt a closed node.
-          const cursor = fiber.getFiberRef(currentCursor)
-          if (cursor !== undefined && cursor.node === nodes[nodes.length - 1]) cursor.node = nodes[0]!.parent
-          cancelAbove(nodes, 0)
-        })
-      }
-      return open
+    // The nodes a fiber has open through `withNode`'s fast path, innermost last, on the fiber's cursor. An interrupted
+    // fiber skips the fast path's failure handler (Effect runs no handler of an interruptible region once its fiber
+    // is interrupted); such a node stays on the list and is closed, "cancelled", by the next handler of an enclosing
+    // node or when the fiber ends, whichever comes first. Made on the fiber's first node, with the observer that
+    // closes what is left when the fiber ends.
+    const openNodesOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, cursor: Cursor): Array<OpenNode> => {
+      const nodes: Array<OpenNode> = []
+      cursor.open = nodes
+      fiber.addObserver(() => {
+        if (nodes.length === 0) return
+        // The fiber's place goes back to where it was before its first abandoned node, so that a parent that
+        // adopts the fiber's place when joining it does not adopt a closed node.
+        const current = fiber.getFiberRef(currentCursor)
+        if (current !== undefined && current.node === nodes[nodes.length - 1]) current.node = nodes[0]!.parent
+        cancelAbove(nodes, 0)
+      })
+      return nodes
     }
 
     // Closes, innermost first, the nodes of a fiber's list above `depth` that were abandoned by an interruption.
@@ -582,7 +577,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         toOutputs?: (value: A) => EndNodeOptions
       ) =>
         // The fast path: no uninterruptible region, one handler, nothing but the records themselves. Interruption is
-        // still accounted for (see `openByFiber`).
+        // still accounted for (see `openNodesOf`).
         Effect.withFiberRuntime<A, E | TracerError, R>((fiber) => {
           const cursor = fiber.getFiberRef(currentCursor)
           const previous = cursor?.node
@@ -591,7 +586,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           if (cursor === undefined || trace.handlers.length > 0) return withNodeGuarded(options, effect, toOutputs)
           const node = openNode(trace, previous !== undefined && previous.trace === trace ? previous : undefined, options)
           cursor.node = node
-          const open = openNodesOf(fiber)
+          const open = cursor.open ?? openNodesOf(fiber, cursor)
           const depth = open.length
           open.push(node)
           return Effect.matchCauseEffect(effect, {

@@ -101,6 +101,11 @@ export interface Cursor {
   /** What the cursor held when its fiber was forked: joining adopts only what the child changed. */
   readonly forkedTrace: ActiveTrace | undefined
   readonly forkedNode: OpenNode | undefined
+  /**
+   * The nodes this cursor's fiber has open through `withNode`'s fast path, innermost last (see `WorkflowTracer`);
+   * made on the fiber's first such node. Never handed to a forked child, which has nodes of its own.
+   */
+  open: Array<OpenNode> | undefined
 }
 
 /** A new cursor, for a fiber that has none. */
@@ -108,7 +113,8 @@ export const makeCursor = (trace: ActiveTrace | undefined, node: OpenNode | unde
   trace,
   node,
   forkedTrace: undefined,
-  forkedNode: undefined
+  forkedNode: undefined,
+  open: undefined
 })
 
 /** The child's cursor at a fork: the parent's place at that moment, in a cursor of its own. */
@@ -117,7 +123,8 @@ export const forkCursor = (parent: Cursor | undefined): Cursor | undefined =>
     trace: parent.trace,
     node: parent.node,
     forkedTrace: parent.trace,
-    forkedNode: parent.node
+    forkedNode: parent.node,
+    open: undefined
   }
 
 /**
@@ -133,7 +140,9 @@ export const joinCursor = (parent: Cursor | undefined, child: Cursor | undefined
     trace: traceChanged ? child.trace : parent?.trace,
     node: nodeChanged ? child.node : parent?.node,
     forkedTrace: parent?.forkedTrace,
-    forkedNode: parent?.forkedNode
+    forkedNode: parent?.forkedNode,
+    // Still the parent fiber's open nodes: the cursor is new, the fiber is not.
+    open: parent?.open
   }
 }
 
