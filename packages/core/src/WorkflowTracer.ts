@@ -14,7 +14,8 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
+import type * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
@@ -114,6 +115,14 @@ export interface TraceNodeOptions {
   readonly timestamp?: number
 }
 
+/**
+ * A node opened by `unsafeOpenNode`, to be closed by `unsafeCloseNode`. Opaque: only the tracer that opened it reads
+ * it.
+ */
+export interface NodeSpan {
+  readonly nodeId: string
+}
+
 /** Options of `endTrace`. The status defaults to `failed` when any node failed, else `succeeded`. */
 export interface EndTraceOptions {
   readonly outputs?: JsonObject
@@ -150,6 +159,22 @@ export interface WorkflowTracerService {
     effect: Effect.Effect<A, E, R>,
     toOutputs?: (value: A) => EndNodeOptions
   ) => Effect.Effect<A, E | TracerError, R>
+  /**
+   * `withNode` for engines that run nodes in a loop of their own, as the workflow executor does: opens a node in the
+   * fiber that is running the caller (call it from inside an effect, such as an `Effect.gen` body) and makes it
+   * current, without an effect of its own. Close it with `unsafeCloseNode` in the same fiber, with the exit of the
+   * node's work. Nodes abandoned by an interruption are closed as `cancelled`, as `withNode`'s are.
+   *
+   * Returns `undefined` when the node needs effects to open (the trace has handlers, or the fiber has no trace or a
+   * node of another trace): use `withNode` then.
+   */
+  readonly unsafeOpenNode: (options: StartNodeOptions) => NodeSpan | undefined
+  /** Closes a node `unsafeOpenNode` opened, from the exit of its work (as `withNode` ends its node). */
+  readonly unsafeCloseNode: <A, E>(
+    span: NodeSpan,
+    exit: Exit.Exit<A, E>,
+    toOutputs?: (value: A) => EndNodeOptions
+  ) => void
   /** Records a node execution that already happened (the guide's `trace_node`). */
   readonly traceNode: (options: TraceNodeOptions) => Effect.Effect<NodeTraceRecord, TracerError>
   /** Records a tool call that already happened (the guide's `trace_tool_call`). */
@@ -253,6 +278,12 @@ const describeUnknown = (value: unknown): string => {
   } catch {
     return String(value)
   }
+}
+
+// The fiber running the caller, for the synchronous node API.
+const currentFiber = (): Fiber.RuntimeFiber<unknown, unknown> | undefined => {
+  const fiber = Fiber.getCurrentFiber()
+  return fiber._tag === "Some" ? fiber.value : undefined
 }
 
 // Effect's live clock reads the time as a bigint (two allocations a reading); the tracer reads it three times a node.
@@ -607,6 +638,45 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           })
         }),
 
+      unsafeOpenNode: (options) => {
+        const fiber = currentFiber()
+        const cursor = fiber?.getFiberRef(currentCursor)
+        if (fiber === undefined || cursor === undefined) return undefined
+        const previous = cursor.node
+        const trace = traceOf(cursor.trace, previous)
+        if (trace === undefined || trace.handlers.length > 0 || (previous !== undefined && previous.trace !== trace)) {
+          return undefined
+        }
+        const node = openNode(trace, previous, options)
+        cursor.node = node
+        ;(cursor.open ?? openNodesOf(fiber, cursor)).push(node)
+        return node
+      },
+
+      unsafeCloseNode: <A, E>(span: NodeSpan, exit: Exit.Exit<A, E>, toOutputs?: (value: A) => EndNodeOptions) => {
+        const node = span as OpenNode
+        const fiber = currentFiber()
+        const cursor = fiber?.getFiberRef(currentCursor)
+        const open = cursor?.open
+        if (open !== undefined) {
+          // Nodes above this one were abandoned by an interruption (see `openNodesOf`).
+          const at = open.lastIndexOf(node)
+          if (at >= 0) {
+            if (open.length > at + 1) cancelAbove(open, at + 1)
+            open.pop()
+          }
+        }
+        if (cursor !== undefined) cursor.node = node.parent
+        // Already closed: cancelled by an enclosing node, or by the end of its trace.
+        if (!node.open) return
+        closeNode(
+          node,
+          exit._tag === "Success"
+            ? toOutputs === undefined ? noEnd : toOutputs(exit.value)
+            : { success: false, error: describeCause(exit.cause) }
+        )
+      },
+
       traceNode: (options) =>
         Effect.withFiberRuntime((fiber) => {
           const cursor = fiber.getFiberRef(currentCursor)
@@ -830,6 +900,8 @@ const noopNode = (options: { readonly nodeId?: string; readonly nodeType?: strin
   metadata: emptyObject
 })
 
+const noopSpan: NodeSpan = Object.freeze({ nodeId: "" })
+
 const noopTrace: WorkflowTrace = {
   schemaVersion: 1,
   traceId: "noop",
@@ -858,6 +930,8 @@ export const layerNoop: Layer.Layer<WorkflowTracer> = Layer.succeed(WorkflowTrac
   startNode: () => Effect.void,
   endNode: () => Effect.succeed(noopNode({})),
   withNode: (_options, effect) => effect,
+  unsafeOpenNode: () => noopSpan,
+  unsafeCloseNode: () => {},
   traceNode: (options) => Effect.succeed(noopNode(options)),
   traceToolCall: (options) =>
     Effect.succeed({

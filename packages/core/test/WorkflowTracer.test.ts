@@ -245,6 +245,96 @@ describe("WorkflowTracer", () => {
       }).pipe(Effect.provide(layer)))
   }
 
+  describe("unsafeOpenNode / unsafeCloseNode", () => {
+    it.effect("records a node around its work, with its tool calls, outputs, failure and timing", () =>
+      Effect.gen(function*() {
+        yield* setTime(T0)
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName: "engine" })
+        const span = tracer.unsafeOpenNode({ nodeId: "work", nodeType: "compute", inputs: { n: 1 } })
+        expect(span?.nodeId).toBe("work")
+        const exit = yield* Effect.exit(Effect.gen(function*() {
+          yield* TestClock.adjust(Duration.seconds(3))
+          yield* tracer.withToolCall("ls", {}, Effect.succeed({ files: 2 }))
+          return { outputs: { done: true } }
+        }))
+        tracer.unsafeCloseNode(span!, exit, (result) => result)
+        const broken = tracer.unsafeOpenNode({ nodeId: "broken", nodeType: "compute" })
+        tracer.unsafeCloseNode(broken!, yield* Effect.exit(Effect.fail(new Error("disk gone"))))
+        // The fiber is back outside any node: a call now is not attached to "work".
+        yield* tracer.traceToolCall({ toolName: "after" })
+        yield* tracer.traceNode({ nodeId: "later", nodeType: "transform" })
+        const trace = yield* tracer.endTrace()
+        expect(trace.nodes.map((n) => [n.nodeId, n.success, n.error, n.durationSeconds])).toEqual([
+          ["work", true, null, 3],
+          ["broken", false, "disk gone", 0],
+          ["later", true, null, 0]
+        ])
+        expect(trace.nodes[0]).toMatchObject({ inputs: { n: 1 }, outputs: { done: true }, timestamp: T0 })
+        expect(trace.nodes[0]!.toolCalls.map((c) => [c.toolName, c.outputs])).toEqual([["ls", { files: 2 }]])
+        expect(trace.nodes[2]!.toolCalls.map((c) => c.toolName)).toEqual(["after"])
+        expect(trace.events.map((e) => `${e.eventType}:${e.nodeId ?? e.toolName ?? ""}`)).toEqual([
+          "workflow_started:",
+          "node_started:work",
+          "tool_call_started:work",
+          "tool_call_completed:work",
+          "node_completed:work",
+          "node_started:broken",
+          "node_failed:broken",
+          "tool_call_completed:after",
+          "node_started:later",
+          "node_completed:later",
+          "workflow_failed:"
+        ])
+      }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+    it.effect("leaves nodes that need effects to withNode: no trace, or a trace with handlers", () =>
+      Effect.gen(function*() {
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        expect(tracer.unsafeOpenNode({ nodeId: "early", nodeType: "compute" })).toBeUndefined()
+        yield* tracer.startTrace({ workflowName: "hooked" })
+        expect(tracer.unsafeOpenNode({ nodeId: "hooked", nodeType: "compute" })).toBeUndefined()
+        const trace = yield* tracer.endTrace()
+        expect(trace.nodes).toEqual([])
+      }).pipe(
+        Effect.provide(Layer.merge(
+          WorkflowTracer.layerMemory(),
+          TraceHandler.layer(TraceHandler.make("quiet", { onNodeComplete: () => Effect.void }))
+        ))
+      ))
+
+    it.effect("closes a node abandoned by an interruption as cancelled when its fiber ends", () =>
+      Effect.gen(function*() {
+        yield* setTime(T0)
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName: "interrupted" })
+        const started = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(Effect.gen(function*() {
+          const span = tracer.unsafeOpenNode({ nodeId: "stuck", nodeType: "compute" })
+          const exit = yield* Effect.exit(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))
+          tracer.unsafeCloseNode(span!, exit)
+        }))
+        yield* Deferred.await(started)
+        yield* TestClock.adjust(Duration.seconds(4))
+        yield* Fiber.interrupt(fiber)
+        yield* TestClock.adjust(Duration.seconds(6))
+        const trace = yield* tracer.endTrace({ status: "cancelled" })
+        expect(trace.nodes.map((n) => [n.nodeId, n.success, n.error, n.durationSeconds])).toEqual([
+          ["stuck", false, "cancelled", 4]
+        ])
+      }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+    it.effect("the noop tracer records nothing", () =>
+      Effect.gen(function*() {
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName: "off" })
+        const span = tracer.unsafeOpenNode({ nodeId: "n", nodeType: "compute" })
+        expect(span).toBeDefined()
+        tracer.unsafeCloseNode(span!, yield* Effect.exit(Effect.succeed(1)))
+        expect((yield* tracer.endTrace()).nodes).toEqual([])
+      }).pipe(Effect.provide(WorkflowTracer.layerNoop)))
+  })
+
   it.effect("calls every installed trace handler, and a failing handler does not break the run", () => {
     const seen: Array<string> = []
     const handlers = TraceHandler.layer(

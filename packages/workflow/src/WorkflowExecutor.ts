@@ -850,7 +850,8 @@ export const execute = (
       }
     }
 
-    // One attempt at a node over `view`; the caller decides what to do with its updates.
+    // One attempt at a node over `view`: its outcome, or its failure as a value (the effect itself fails only with a
+    // defect or an interruption); the caller decides what to do with its updates.
     const runNode = (
       node: WorkflowDefinition.Node,
       view: JsonObject,
@@ -858,13 +859,13 @@ export const execute = (
       iteration: number,
       attempt: number,
       deadline: number | undefined
-    ): Effect.Effect<Outcome, NodeFailure> =>
+    ): Effect.Effect<Either.Either<Outcome, NodeFailure>, NodeFailure> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const remaining = deadline === undefined ? undefined : (deadline - now) / 1000
         const workflowTimeout = `workflow '${workflow.name}' timed out after ${timeout ?? 0}s`
         if (remaining !== undefined && remaining <= 0) {
-          return yield* new NodeFailure({ message: workflowTimeout, final: true })
+          return Either.left(new NodeFailure({ message: workflowTimeout, final: true }))
         }
         // The default node timeout bounds each child of a parallel node, not the whole fan-out. A hitl node's
         // `timeout` is how long it waits for its answer, with its own fallback: only the workflow's limit bounds it.
@@ -909,18 +910,23 @@ export const execute = (
           : prepared.metadata === undefined
           ? { iteration, ...(attempt > 1 ? { attempt } : {}) }
           : { iteration, ...(attempt > 1 ? { attempt } : {}), ...prepared.metadata }
-        return yield* tracer.withNode(
-          {
-            nodeId: node.id,
-            nodeType: node.type,
-            inputs: prepared.inputs,
-            metadata
-          },
-          body,
-          outcomeEnd
-        ).pipe(
-          Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message })))
-        )
+        const nodeOptions = { nodeId: node.id, nodeType: node.type, inputs: prepared.inputs, metadata }
+        // Opened and closed around the work without effects of its own: this loop runs every node of every run.
+        const span = tracer.unsafeOpenNode(nodeOptions)
+        if (span === undefined) {
+          return yield* tracer.withNode(nodeOptions, body, outcomeEnd).pipe(
+            Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message }))),
+            Effect.either
+          )
+        }
+        const exit = yield* Effect.exit(body)
+        tracer.unsafeCloseNode(span, exit, outcomeEnd)
+        if (Exit.isSuccess(exit)) return Either.right(exit.value)
+        // As `Effect.either` would: an expected failure is this attempt's result (it may be retried); a defect or an
+        // interruption goes on up and ends the run.
+        const failure = Cause.isDie(exit.cause) ? Option.none() : Cause.failureOption(exit.cause)
+        if (Option.isSome(failure)) return Either.left(failure.value)
+        return yield* Effect.failCause(exit.cause)
       })
 
     // A node with its retries: fails with the last attempt's failure.
@@ -933,7 +939,7 @@ export const execute = (
     ): Effect.Effect<Outcome, NodeFailure> =>
       Effect.gen(function*() {
         for (let attempt = 1;; attempt++) {
-          const result = yield* Effect.either(runNode(node, view, next, iteration, attempt, deadline))
+          const result = yield* runNode(node, view, next, iteration, attempt, deadline)
           if (Either.isRight(result)) return result.right
           if (attempt > maxRetries || result.left.final === true) return yield* result.left
           yield* tracer.recordEvent(ExecutionEventType.RETRY_ATTEMPT, {
