@@ -3,11 +3,12 @@
  *
  * (a) tracing overhead: a chain of N transform nodes (default 1,000) run by `WorkflowExecutor.execute` with
  *     `WorkflowTracer.layer` over the in-memory store, against the same run with `WorkflowTracer.layerNoop`. Runs
- *     alternate between the two, after warm-up; the table gives the median of each and the ratio (target: within 10%).
+ *     alternate between the two, after warm-up; the table gives the median of each, and the ratio two ways: of the
+ *     medians, and the median of each round's own traced / noop ratio (target: within 10% by both).
  * (b) parallel fan-out: one parallel node with B shell children (default 100, each `sleep 0.1`) at concurrency 1, 4,
  *     16 and B, against the sum of the children's own durations (from the trace): wall time shows the concurrency.
  *
- * Options: `--nodes N`, `--reps N` (timed runs of each side of (a), default 41), `--branches N`, `--sleep SECONDS`,
+ * Options: `--nodes N`, `--reps N` (timed runs of each side of (a), default 101), `--branches N`, `--sleep SECONDS`,
  * `--only a|b`, `--check` (exit 1 when (a) misses its target). Environment: BENCH_NODES, BENCH_REPS, BENCH_BRANCHES.
  */
 import { spawn } from "node:child_process"
@@ -25,7 +26,7 @@ const argument = (name: string, env: string, fallback: string): string => {
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : process.env[env] ?? fallback
 }
 const nodes = Number(argument("nodes", "BENCH_NODES", "1000"))
-const reps = Number(argument("reps", "BENCH_REPS", "41"))
+const reps = Number(argument("reps", "BENCH_REPS", "101"))
 const branches = Number(argument("branches", "BENCH_BRANCHES", "100"))
 const sleep = argument("sleep", "BENCH_SLEEP", "0.1")
 const only = argument("only", "BENCH_ONLY", "ab")
@@ -62,8 +63,8 @@ const tools = ToolRegistry.layer({})
 /** (a): median wall time of a traced run and of a noop run of the same chain, alternating. */
 const overhead = async () => {
   const workflow = await Effect.runPromise(WorkflowLoader.parse(chainYaml(nodes), "chain.yaml"))
-  // A store that keeps one trace at a time, like a long-running process that persists and forgets: what is measured
-  // is recording, not an ever-growing heap of earlier runs.
+  // A store that keeps one trace at a time (see `once`), like a long-running process that persists and forgets: what
+  // is measured is recording, not an ever-growing heap of earlier runs.
   const traced = ManagedRuntime.make(
     Layer.merge(
       Layer.provideMerge(WorkflowTracer.layer(), Layer.effect(TraceStore.TraceStore, TraceStore.makeMemory)),
@@ -89,20 +90,23 @@ const overhead = async () => {
     )
   )
   const noop = ManagedRuntime.make(Layer.merge(WorkflowTracer.layerNoop, tools))
-  const once = async (runtime: typeof traced | typeof noop | typeof unjournaled): Promise<number> => {
+  // Each run's trace is removed from its store right after the run, outside the timing: the store holds one trace at a
+  // time, and nothing else (such as sizing traces to prune them) makes garbage between runs.
+  const once = async (runtime: typeof traced | typeof noop): Promise<number> => {
     const start = performance.now()
     const result = await runtime.runPromise(WorkflowExecutor.execute(workflow))
     const elapsed = performance.now() - start
     if (result.status !== "succeeded") throw new Error(`run failed: ${result.error}`)
+    const stored = runtime === traced ? traced : runtime === unjournaled ? unjournaled : undefined
+    if (stored !== undefined) {
+      await stored.runPromise(Effect.flatMap(TraceStore.TraceStore, (store) => store.remove(result.trace.traceId)))
+    }
     return elapsed
   }
-  const clear = () => traced.runPromise(Effect.flatMap(TraceStore.TraceStore, (store) => store.prune({ keepLast: 0 })))
-    .catch(() => undefined)
   for (let i = 0; i < 5; i++) {
     await once(traced)
     await once(unjournaled)
     await once(noop)
-    await clear()
   }
   const tracedTimes: Array<number> = []
   const unjournaledTimes: Array<number> = []
@@ -115,9 +119,6 @@ const overhead = async () => {
       () => once(noop).then((t) => noopTimes.push(t))
     ]
     for (let j = 0; j < order.length; j++) await order[(i + j) % order.length]!()
-    await clear()
-    await unjournaled.runPromise(Effect.flatMap(TraceStore.TraceStore, (store) => store.prune({ keepLast: 0 })))
-      .catch(() => undefined)
   }
   await traced.dispose()
   await unjournaled.dispose()
@@ -125,6 +126,9 @@ const overhead = async () => {
   const t = median(tracedTimes)
   const n = median(noopTimes)
   const ratio = t / n
+  // The same ratio from each round's own pair of runs, which ran seconds apart at most: a shared machine that slows
+  // down for a while slows both runs of a round, and the median of the pairs is less moved by it.
+  const paired = median(tracedTimes.map((time, i) => time / noopTimes[i]!))
   console.log(`\n### (a) ${nodes} transform nodes: tracing vs noop (median of ${reps} runs each)\n`)
   console.log("| tracer | median ms | min ms | max ms | per node (median) |")
   console.log("|---|---:|---:|---:|---:|")
@@ -141,9 +145,13 @@ const overhead = async () => {
       } µs |`
     )
   }
-  const met = ratio <= 1.1
-  console.log(`\nratio traced / noop: **${ratio.toFixed(3)}** (target ≤ 1.10: ${met ? "met" : "MISSED"}); ` +
-    `without the journal: ${(median(unjournaledTimes) / n).toFixed(3)}`)
+  // Met only when both estimates are within the target.
+  const met = Math.max(ratio, paired) <= 1.1
+  console.log(
+    `\nratio traced / noop: **${ratio.toFixed(3)}** (medians); **${paired.toFixed(3)}** (median of the rounds' own ` +
+      `ratios); target ≤ 1.10 by both: ${met ? "met" : "MISSED"}. Without the journal: ` +
+      `${(median(unjournaledTimes) / n).toFixed(3)} (medians)`
+  )
   return met
 }
 
