@@ -400,7 +400,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         parent,
         open: false,
         previousOpen: undefined,
-        nextOpen: undefined
+        nextOpen: undefined,
+        cursor: undefined
       }
       addOpen(trace, node)
       trace.events.nodeStarted(node.nodeId, node.startTime)
@@ -648,6 +649,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           return undefined
         }
         const node = openNode(trace, previous, options)
+        node.cursor = cursor
         cursor.node = node
         ;(cursor.open ?? openNodesOf(fiber, cursor)).push(node)
         return node
@@ -655,8 +657,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
       unsafeCloseNode: <A, E>(span: NodeSpan, exit: Exit.Exit<A, E>, toOutputs?: (value: A) => EndNodeOptions) => {
         const node = span as OpenNode
-        const fiber = currentFiber()
-        const cursor = fiber?.getFiberRef(currentCursor)
+        // The fiber's cursor, as it was when the node opened: a fiber keeps the same one (see `joinCursor`).
+        const cursor = node.cursor
         const open = cursor?.open
         if (open !== undefined) {
           // Nodes above this one were abandoned by an interruption (see `openNodesOf`).
@@ -701,7 +703,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             parent: undefined,
             open: false,
             previousOpen: undefined,
-            nextOpen: undefined
+            nextOpen: undefined,
+            cursor: undefined
           }
           const first = trace.events.length
           trace.events.nodeStarted(node.nodeId, node.startTime)

@@ -61,6 +61,8 @@ export interface OpenNode {
   open: boolean
   previousOpen: OpenNode | undefined
   nextOpen: OpenNode | undefined
+  /** The cursor of the fiber that opened it through `unsafeOpenNode`, which `unsafeCloseNode` gives back. */
+  cursor: Cursor | undefined
 }
 
 /** Adds a node to its trace's open nodes. */
@@ -93,7 +95,8 @@ export const openNodesNewestFirst = (trace: ActiveTrace): Array<OpenNode> => {
 /**
  * A fiber's place in the traces: its current trace and current node. It is the value of a FiberRef, but mutated in
  * place by the fiber that holds it, so that starting and ending a node does not copy the fiber's FiberRefs. A fork
- * gives the child its own copy (`forkCursor`), so fibers never share one: concurrent nodes never mix.
+ * gives the child its own copy (`forkCursor`), so fibers never share one: concurrent nodes never mix. Joining a child
+ * updates the parent's cursor in place too (`joinCursor`), so a fiber keeps one cursor from its first trace on.
  */
 export interface Cursor {
   trace: ActiveTrace | undefined
@@ -136,14 +139,19 @@ export const joinCursor = (parent: Cursor | undefined, child: Cursor | undefined
   const traceChanged = child.trace !== child.forkedTrace
   const nodeChanged = child.node !== child.forkedNode
   if (!traceChanged && !nodeChanged) return parent
-  return {
-    trace: traceChanged ? child.trace : parent?.trace,
-    node: nodeChanged ? child.node : parent?.node,
-    forkedTrace: parent?.forkedTrace,
-    forkedNode: parent?.forkedNode,
-    // Still the parent fiber's open nodes: the cursor is new, the fiber is not.
-    open: parent?.open
+  if (parent === undefined) {
+    return {
+      trace: traceChanged ? child.trace : undefined,
+      node: nodeChanged ? child.node : undefined,
+      forkedTrace: undefined,
+      forkedNode: undefined,
+      open: undefined
+    }
   }
+  // The parent's own cursor (only the joining fiber holds it), kept so that what refers to it stays right.
+  if (traceChanged) parent.trace = child.trace
+  if (nodeChanged) parent.node = child.node
+  return parent
 }
 
 /** A snapshot of an active trace as a `WorkflowTrace` with the given end state. */
