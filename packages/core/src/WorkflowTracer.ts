@@ -511,11 +511,11 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         })
       )
 
-    // The nodes a fiber has open through `withNode`'s fast path, innermost last, on the fiber's cursor. An interrupted
-    // fiber skips the fast path's failure handler (Effect runs no handler of an interruptible region once its fiber
-    // is interrupted); such a node stays on the list and is closed, "cancelled", by the next handler of an enclosing
-    // node or when the fiber ends, whichever comes first. Made on the fiber's first node, with the observer that
-    // closes what is left when the fiber ends.
+    // The nodes a fiber has open through `withNode`'s fast path or `unsafeOpenNode`, innermost last, on the fiber's
+    // cursor. An interrupted fiber skips the fast path's failure handler (Effect runs no handler of an interruptible
+    // region once its fiber is interrupted), and an engine's loop never reaches its `unsafeCloseNode`; such a node
+    // stays on the list and is closed, "cancelled", when an enclosing node closes or when the fiber ends, whichever
+    // comes first. Made on the fiber's first node, with the observer that closes what is left when the fiber ends.
     const openNodesOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, cursor: Cursor): Array<OpenNode> => {
       const nodes: Array<OpenNode> = []
       cursor.open = nodes
@@ -528,6 +528,12 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         cancelAbove(nodes, 0)
       })
       return nodes
+    }
+
+    // Takes the node at `depth` off its fiber's list, closing first (as cancelled) any left above it by an interruption.
+    const leaveOpen = (open: Array<OpenNode>, depth: number): void => {
+      if (open.length > depth + 1) cancelAbove(open, depth + 1)
+      open.pop()
     }
 
     // Closes, innermost first, the nodes of a fiber's list above `depth` that were abandoned by an interruption.
@@ -623,15 +629,13 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           open.push(node)
           return Effect.matchCauseEffect(effect, {
             onFailure: (cause) => {
-              if (open.length > depth + 1) cancelAbove(open, depth + 1)
-              open.pop()
+              leaveOpen(open, depth)
               leaveNode(fiber, previous)
               closeNode(node, { success: false, error: describeCause(cause) })
               return Effect.failCause(cause)
             },
             onSuccess: (value) => {
-              if (open.length > depth + 1) cancelAbove(open, depth + 1)
-              open.pop()
+              leaveOpen(open, depth)
               leaveNode(fiber, previous)
               closeNode(node, toOutputs === undefined ? noEnd : toOutputs(value))
               return Effect.succeed(value)
@@ -661,12 +665,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         const cursor = node.cursor
         const open = cursor?.open
         if (open !== undefined) {
-          // Nodes above this one were abandoned by an interruption (see `openNodesOf`).
           const at = open.lastIndexOf(node)
-          if (at >= 0) {
-            if (open.length > at + 1) cancelAbove(open, at + 1)
-            open.pop()
-          }
+          if (at >= 0) leaveOpen(open, at)
         }
         if (cursor !== undefined) cursor.node = node.parent
         // Already closed: cancelled by an enclosing node, or by the end of its trace.

@@ -105,8 +105,9 @@ export interface Cursor {
   readonly forkedTrace: ActiveTrace | undefined
   readonly forkedNode: OpenNode | undefined
   /**
-   * The nodes this cursor's fiber has open through `withNode`'s fast path, innermost last (see `WorkflowTracer`);
-   * made on the fiber's first such node. Never handed to a forked child, which has nodes of its own.
+   * The nodes this cursor's fiber has open through `withNode`'s fast path or `unsafeOpenNode`, innermost last (see
+   * `WorkflowTracer`); made on the fiber's first such node. Never handed to a forked child, which has nodes of its
+   * own.
    */
   open: Array<OpenNode> | undefined
 }
