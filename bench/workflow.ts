@@ -3,8 +3,9 @@
  *
  * (a) tracing overhead: a chain of N transform nodes (default 1,000) run by `WorkflowExecutor.execute` with
  *     `WorkflowTracer.layer` over the in-memory store, against the same run with `WorkflowTracer.layerNoop`. Runs
- *     alternate between the two, after warm-up; the table gives the median of each, and the ratio two ways: of the
- *     medians, and the median of each round's own traced / noop ratio (target: within 10% by both).
+ *     alternate between the two, after warm-up; the table gives the median of each, and the ratio three ways: of the
+ *     medians, the median of each round's own traced / noop ratio, and of the total times (target: within 10% by
+ *     all three).
  * (b) parallel fan-out: one parallel node with B shell children (default 100, each `sleep 0.1`) at concurrency 1, 4,
  *     16 and B, against the sum of the children's own durations (from the trace): wall time shows the concurrency.
  *
@@ -129,6 +130,9 @@ const overhead = async () => {
   // The same ratio from each round's own pair of runs, which ran seconds apart at most: a shared machine that slows
   // down for a while slows both runs of a round, and the median of the pairs is less moved by it.
   const paired = median(tracedTimes.map((time, i) => time / noopTimes[i]!))
+  // And from the total time of all runs, which also counts the pauses of the collections the traces cause.
+  const sum = (values: ReadonlyArray<number>) => values.reduce((total, value) => total + value, 0)
+  const totals = sum(tracedTimes) / sum(noopTimes)
   console.log(`\n### (a) ${nodes} transform nodes: tracing vs noop (median of ${reps} runs each)\n`)
   console.log("| tracer | median ms | min ms | max ms | per node (median) |")
   console.log("|---|---:|---:|---:|---:|")
@@ -145,12 +149,12 @@ const overhead = async () => {
       } µs |`
     )
   }
-  // Met only when both estimates are within the target.
-  const met = Math.max(ratio, paired) <= 1.1
+  // Met only when every estimate is within the target.
+  const met = Math.max(ratio, paired, totals) <= 1.1
   console.log(
     `\nratio traced / noop: **${ratio.toFixed(3)}** (medians); **${paired.toFixed(3)}** (median of the rounds' own ` +
-      `ratios); target ≤ 1.10 by both: ${met ? "met" : "MISSED"}. Without the journal: ` +
-      `${(median(unjournaledTimes) / n).toFixed(3)} (medians)`
+      `ratios); **${totals.toFixed(3)}** (total time); target ≤ 1.10 by all three: ${met ? "met" : "MISSED"}. ` +
+      `Without the journal: ${(median(unjournaledTimes) / n).toFixed(3)} (medians)`
   )
   return met
 }
