@@ -39,6 +39,7 @@ import {
 } from "./internal/activeTrace.ts"
 import { EventLog } from "./internal/eventLog.ts"
 import * as JournalWriter from "./internal/journalWriter.ts"
+import { NodeRecord, ToolCall } from "./internal/records.ts"
 import { emptyObject, type JsonObject } from "./Json.ts"
 import * as TraceAnalysis from "./TraceAnalysis.ts"
 import { type TraceHandler, TraceHandlers, type TraceRef } from "./TraceHandler.ts"
@@ -356,18 +357,18 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       const calls = node.toolCalls
       const toolCalls = calls === undefined ? noToolCalls : calls.length > 1 ? calls.slice() : calls
       if (calls !== undefined) node.toolCalls = toolCalls as Array<ToolCallRecord>
-      const record: NodeTraceRecord = {
-        nodeId: node.nodeId,
-        nodeType: node.nodeType,
-        timestamp: node.startTime,
+      const record: NodeTraceRecord = new NodeRecord(
+        node.nodeId,
+        node.nodeType,
+        node.startTime,
         durationSeconds,
         success,
-        error: success ? error : error ?? "failed",
-        inputs: node.inputs,
-        outputs: end.outputs ?? emptyObject,
+        success ? error : error ?? "failed",
+        node.inputs,
+        end.outputs ?? emptyObject,
         toolCalls,
-        metadata: end.metadata === undefined ? node.metadata : { ...node.metadata, ...end.metadata }
-      }
+        end.metadata === undefined ? node.metadata : { ...node.metadata, ...end.metadata }
+      )
       const trace = node.trace
       removeOpen(trace, node)
       node.record = record
@@ -413,15 +414,15 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
       const duration = options.durationSeconds ?? 0
       const error = options.error ?? null
       const success = options.success ?? error === null
-      return {
-        toolName: options.toolName,
-        inputs: options.inputs ?? emptyObject,
-        outputs: options.outputs ?? emptyObject,
-        durationSeconds: duration,
+      return new ToolCall(
+        options.toolName,
+        options.inputs ?? emptyObject,
+        options.outputs ?? emptyObject,
+        duration,
         success,
-        error: success ? error : error ?? "failed",
-        timestamp: options.timestamp ?? endTime - duration
-      }
+        success ? error : error ?? "failed",
+        options.timestamp ?? endTime - duration
+      )
     }
 
     // Attaches a finished tool call to the fiber's node (or the trace's pending list) and emits its event.
@@ -771,28 +772,12 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 const error = describeError !== undefined && expected._tag === "Some"
                   ? describeError(expected.value)
                   : describeCause(cause)
-                const record: ToolCallRecord = {
-                  toolName,
-                  inputs,
-                  outputs: emptyObject,
-                  durationSeconds: endTime - start,
-                  success: false,
-                  error,
-                  timestamp: start
-                }
+                const record = new ToolCall(toolName, inputs, emptyObject, endTime - start, false, error, start)
                 return Effect.zipRight(recordToolCall(trace, node, record, endTime), Effect.failCause(cause))
               },
               onSuccess: (outputs) => {
                 const endTime = now()
-                const record: ToolCallRecord = {
-                  toolName,
-                  inputs,
-                  outputs: outputs ?? emptyObject,
-                  durationSeconds: endTime - start,
-                  success: true,
-                  error: null,
-                  timestamp: start
-                }
+                const record = new ToolCall(toolName, inputs, outputs ?? emptyObject, endTime - start, true, null, start)
                 return Effect.as(recordToolCall(trace, node, record, endTime), outputs)
               }
             })
