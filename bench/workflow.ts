@@ -127,7 +127,7 @@ const overhead = async () => {
   const t = median(tracedTimes)
   const n = median(noopTimes)
   const ratio = t / n
-  // The same ratio from each round's own pair of runs, which ran seconds apart at most: a shared machine that slows
+  // The same ratio from each round's own pair of runs, which ran milliseconds apart: a shared machine that slows
   // down for a while slows both runs of a round, and the median of the pairs is less moved by it.
   const paired = median(tracedTimes.map((time, i) => time / noopTimes[i]!))
   // And from the total time of all runs, which also counts the pauses of the collections the traces cause.
