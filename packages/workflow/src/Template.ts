@@ -34,7 +34,32 @@ const path = "[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z0-9_]+)*"
 const placeholder = new RegExp(`\\{\\{\\s*(\\$ctx\\.${path}|${path})\\s*\\}\\}|\\{(${path})\\}|\\$ctx\\.(${path})`, "g")
 const exactReference = new RegExp(`^\\s*\\$ctx\\.(${path})\\s*$`)
 
-/** Renders a template against state. */
+/**
+ * Writes a value's text where a placeholder stood: `offset` and `length` locate the placeholder in the template,
+ * and placeholders come in order, so a writer may follow the template's text as it goes (see `ShellTemplate`).
+ */
+export type Writer = (text: string, offset: number, length: number) => string
+
+/** Renders a template against state, each value's text written by `write` (as it is by default). */
+export const renderWith = (template: string, state: JsonObject, write: Writer): string =>
+  template.replace(
+    placeholder,
+    (
+      whole: string,
+      double: string | undefined,
+      single: string | undefined,
+      ctx: string | undefined,
+      offset: number
+    ) => {
+      const key = double ?? single ?? ctx ?? ""
+      return Option.match(lookup(state, key), {
+        onNone: () => whole,
+        onSome: (value) => write(toText(value), offset, whole.length)
+      })
+    }
+  )
+
+/** Renders a template against state. A value's text is inserted once and never read again as a template. */
 export const render = (template: string, state: JsonObject): string =>
   template.replace(
     placeholder,
@@ -43,6 +68,16 @@ export const render = (template: string, state: JsonObject): string =>
       return Option.match(lookup(state, key), { onNone: () => whole, onSome: toText })
     }
   )
+
+/** Where each placeholder of a template stands: its offset, length and key (for checks that need no state). */
+export const placeholders = (
+  template: string
+): Array<{ readonly offset: number; readonly length: number; readonly key: string }> =>
+  Array.from(template.matchAll(placeholder), (match) => ({
+    offset: match.index,
+    length: match[0].length,
+    key: match[1] ?? match[2] ?? match[3] ?? ""
+  }))
 
 /** Resolves a node input against state (see the module comment); an exact `$ctx.key` that is missing is an error. */
 export const resolve = (value: unknown, state: JsonObject): Either.Either<unknown, TemplateError> => {

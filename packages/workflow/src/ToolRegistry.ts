@@ -6,11 +6,14 @@
  *
  * Processes the `shell` tool starts get the environment of the process, plus `RegistryOptions.env`, plus
  * `currentEnvironment` (the executor sets `TRACEPARENT` / `TRACESTATE` there for the node that runs the tool).
+ * The file tools work inside `RegistryOptions.allowedPaths` (the working directory by default), and the shell's
+ * `command` quotes every value placed into it (`ShellTemplate`): values are data.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
+import type * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
@@ -20,7 +23,15 @@ import type { JsonObject } from "@victor/core/Json"
 import { makeBuiltinTools } from "./internal/builtinTools.ts"
 
 /** Why a tool failed. */
-export const ToolErrorReason = Schema.Literal("UnknownTool", "InvalidInput", "NotFound", "Failed", "Timeout")
+export const ToolErrorReason = Schema.Literal(
+  "UnknownTool",
+  "InvalidInput",
+  "NotFound",
+  "Failed",
+  "Timeout",
+  /** A path outside the directories the file tools may use. */
+  "OutsideAllowedPaths"
+)
 
 /** A tool, handler or condition failed, or was not found; the message is one readable line. */
 export class ToolError extends Schema.TaggedError<ToolError>()("ToolError", {
@@ -33,11 +44,24 @@ export class ToolError extends Schema.TaggedError<ToolError>()("ToolError", {
   }
 }
 
+/** An input that is code (the `shell` tool's `command`): how its template renders and what to say about it. */
+export interface CodeTemplate {
+  /** The template rendered with every value from state quoted for the language, or why it cannot be. */
+  readonly render: (template: string, state: JsonObject) => Either.Either<string, { readonly message: string }>
+  /** What `workflow validate` says about a template before any value exists. */
+  readonly check?: (template: string) => ReadonlyArray<{ readonly severity: "error" | "warning"; readonly description: string }>
+}
+
 /** A tool: a name, what it does, and how to run it on JSON inputs. */
 export interface Tool {
   readonly name: string
   readonly description: string
   readonly run: (inputs: JsonObject) => Effect.Effect<JsonObject, ToolError>
+  /**
+   * Inputs that are code, by name, with how their templates render: a compute node's value for such an input is
+   * rendered with it instead of `Template.resolve`, so that a value from state is data, never code.
+   */
+  readonly codeInputs?: Readonly<Record<string, CodeTemplate>>
 }
 
 /** The registry service. */
@@ -55,6 +79,12 @@ export interface RegistryOptions {
   readonly tools?: Iterable<Tool>
   /** Environment variables added to every process the built-in `shell` tool starts. */
   readonly env?: Readonly<Record<string, string>>
+  /**
+   * The directories the file tools (`read`, `write`, `ls`, `grep`) may use, with everything below them; default the
+   * working directory. A path outside them (after following links) fails the call, so that no value (a context's,
+   * a model's) can widen what a node reads or writes.
+   */
+  readonly allowedPaths?: ReadonlyArray<string>
 }
 
 /**
@@ -118,7 +148,8 @@ export const layerBuiltinWith = (
       makeBuiltinTools(
         (tool, reason, description) => new ToolError({ reason, tool, description }),
         options.env ?? {},
-        currentEnvironment
+        currentEnvironment,
+        options.allowedPaths
       ),
       (builtin) => make({ ...options, tools: [...builtin, ...(options.tools ?? [])] })
     )

@@ -8,7 +8,8 @@
  * - Order: a node follows its first `next`; without `next` it continues with the next node of the list; the last
  *   ends the run. A condition follows the branch whose key equals its value as text (`true:` matches `true`), else
  *   `default`; no match and no default fails the node with an error naming the value.
- * - compute: `inputs` (and `input_mapping`, which reads state keys) are resolved with `Template.resolve`. With one
+ * - compute: `inputs` (and `input_mapping`, which reads state keys) are resolved with `Template.resolve`, except a
+ *   tool's code inputs (`Tool.codeInputs`: the shell's `command`), rendered with every value quoted. With one
  *   tool it gets the inputs; with several, keys named after a tool hold that tool's own inputs (merged over the
  *   shared keys), otherwise every tool gets the same inputs. The output is an object keyed by tool name. A failing
  *   tool fails the node under `fail_fast` (the default); otherwise its entry is `{ error }` and the node goes on.
@@ -213,24 +214,42 @@ export const validate = (
     )
   })
 
-/** Reads `input_mapping` (`param: state_key` or `param: $ctx.key`) and resolves `inputs` over it. */
+/**
+ * Reads `input_mapping` (`param: state_key` or `param: $ctx.key`) and resolves `inputs` over it. An input that the
+ * tool declares as code (`Tool.codeInputs`) is rendered by the tool's own template, which quotes every value, and a
+ * mapped state value given to such an input is quoted whole: a value from state never becomes code.
+ */
 const resolveInputs = (
   node: WorkflowDefinition.ComputeNode,
-  state: JsonObject
+  inputs: JsonObject,
+  state: JsonObject,
+  code: Readonly<Record<string, ToolRegistry.CodeTemplate>> = {}
 ): Either.Either<JsonObject, string> => {
-  const mapped: Record<string, unknown> = {}
+  const resolved: Record<string, unknown> = {}
   for (const [param, key] of Object.entries(node.inputMapping)) {
     const path = key.replace(/^\$ctx\./, "")
     const value = lookup(state, path)
     if (Option.isNone(value)) {
       return Either.left(`input_mapping '${param}' reads '${path}', which is not in the workflow state`)
     }
-    mapped[param] = value.value
+    const render = Object.hasOwn(code, param) ? code[param] : undefined
+    if (render === undefined) {
+      resolved[param] = value.value
+      continue
+    }
+    const quoted = render.render(`{{ $ctx.${path} }}`, state)
+    if (Either.isLeft(quoted)) return Either.left(`input_mapping '${param}': ${quoted.left.message}`)
+    resolved[param] = quoted.right
   }
-  return Either.map(
-    Either.mapLeft(Template.resolveObject(node.inputs, state), (error) => error.message),
-    (inputs) => ({ ...mapped, ...inputs })
-  )
+  for (const [param, template] of Object.entries(inputs)) {
+    const render = Object.hasOwn(code, param) ? code[param] : undefined
+    const value = render !== undefined && typeof template === "string"
+      ? Either.mapLeft(render.render(template, state), (error) => `${param}: ${error.message}`)
+      : Either.mapLeft(Template.resolve(template, state), (error) => error.message)
+    if (Either.isLeft(value)) return Either.left(value.left)
+    resolved[param] = value.right
+  }
+  return Either.right(resolved)
 }
 
 const failed = (inputs: JsonObject, message: string): Prepared => ({
@@ -246,12 +265,12 @@ const prepareCompute = (
   registry: ToolRegistry.ToolRegistryService,
   functions: FunctionRegistry.FunctionRegistryService
 ): Prepared => {
-  const resolved = resolveInputs(node, state)
-  if (Either.isLeft(resolved)) return failed(node.inputs, resolved.left)
-  const inputs = resolved.right
   const key = WorkflowDefinition.outputKey(node)
 
   if (node.handler !== undefined) {
+    const resolved = resolveInputs(node, node.inputs, state)
+    if (Either.isLeft(resolved)) return failed(node.inputs, resolved.left)
+    const inputs = resolved.right
     const name = node.handler
     const handler = functions.handlers.get(name)
     if (handler === undefined) {
@@ -297,18 +316,27 @@ const prepareCompute = (
     }
   }
 
-  // Keys named after a tool hold that tool's own inputs; the other keys are shared by every tool.
-  const perTool = node.tools.length > 1 && node.tools.some((tool) => Object.hasOwn(inputs, tool))
+  // Keys named after a tool hold that tool's own inputs; the other keys are shared by every tool. Each tool's
+  // inputs are resolved for that tool, so that its code inputs are rendered by its own template.
+  const written = node.inputs
+  const perTool = node.tools.length > 1 && node.tools.some((tool) => Object.hasOwn(written, tool))
   const shared = perTool
-    ? Object.fromEntries(Object.entries(inputs).filter(([name]) => !node.tools.includes(name)))
-    : inputs
+    ? Object.fromEntries(Object.entries(written).filter(([name]) => !node.tools.includes(name)))
+    : written
   const calls: Array<readonly [string, JsonObject]> = []
   for (const tool of node.tools) {
-    const own = perTool ? inputs[tool] : undefined
+    const own = perTool ? written[tool] : undefined
     if (own !== undefined && !isPlainObject(own)) {
-      return failed(inputs, `inputs.${tool} must be a mapping of the ${tool} tool's inputs`)
+      return failed(written, `inputs.${tool} must be a mapping of the ${tool} tool's inputs`)
     }
-    calls.push([tool, own === undefined ? shared : { ...shared, ...own }])
+    const resolved = resolveInputs(
+      node,
+      own === undefined ? shared : { ...shared, ...own },
+      state,
+      registry.tools.get(tool)?.codeInputs
+    )
+    if (Either.isLeft(resolved)) return failed(written, resolved.left)
+    calls.push([tool, resolved.right])
   }
   return {
     inputs: Object.fromEntries(calls),

@@ -122,6 +122,26 @@ export const namedCondition = (
   return name === undefined || setKeys.has(name) ? undefined : name
 }
 
+/** What the code inputs of a compute node's tools (the shell's `command`) say about their templates. */
+const codeFindings = (
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  node: WorkflowDefinition.ComputeNode,
+  tools: ToolRegistry.ToolRegistryService
+): ReadonlyArray<Finding> =>
+  node.tools.flatMap((name) => {
+    const code = tools.tools.get(name)?.codeInputs ?? {}
+    // A key named after the tool holds its own inputs (see the executor); the other keys are shared.
+    const own = node.inputs[name]
+    const inputs = own !== null && typeof own === "object" && !Array.isArray(own) ? { ...node.inputs, ...own } : node.inputs
+    return Object.entries(code).flatMap(([input, template]) => {
+      const written = inputs[input]
+      if (typeof written !== "string" || template.check === undefined) return []
+      return template.check(written).map(({ description, severity }) =>
+        finding(severity, workflow, node.id, "inputs", `node '${node.id}' ${description}`)
+      )
+    })
+  })
+
 const checkOne = (
   workflow: WorkflowDefinition.WorkflowDefinition,
   tools: ToolRegistry.ToolRegistryService,
@@ -167,6 +187,7 @@ const checkOne = (
             `registered handlers: ${ToolRegistry.listNames(functions.handlers.keys())} (plugins add more)`
           ))
         }
+        if (node.type === "compute" && node.handler === undefined) findings.push(...codeFindings(workflow, node, tools))
         for (const tool of node.tools) {
           if (tools.tools.has(tool)) continue
           findings.push(finding(

@@ -5,7 +5,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { makeTree as makeRoot } from "./fixtures.ts"
+import { makeTree as makeRoot, testAllowedPaths } from "./fixtures.ts"
 
 const run = (name: string, inputs: Record<string, unknown>) =>
   Effect.flatMap(
@@ -15,7 +15,7 @@ const run = (name: string, inputs: Record<string, unknown>) =>
 
 const makeTree = Effect.zipWith(makeRoot, Path.Path, (root, path) => ({ root, path }))
 
-const TestLayer = Layer.provideMerge(ToolRegistry.layerBuiltin, NodeContext.layer)
+const TestLayer = Layer.provideMerge(ToolRegistry.layerBuiltinWith({ allowedPaths: testAllowedPaths }), NodeContext.layer)
 
 // The real clock: tools run real processes, and their timeouts must fire in real time.
 layer(TestLayer, { excludeTestServices: true })("ToolRegistry built-in tools", (it) => {

@@ -9,6 +9,7 @@ import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { tmpdir } from "node:os"
 
 /** Creates a scoped temporary directory holding a small source tree; returns its path. */
 export const makeTree = Effect.gen(function*() {
@@ -28,8 +29,14 @@ export const makeTree = Effect.gen(function*() {
   return root
 })
 
+/** The file tools may use the working directory and the temp directory the tests' trees live in. */
+export const testAllowedPaths = [".", tmpdir()]
+
 /** Platform services and the built-in tools. */
-export const ToolsLayer = Layer.provideMerge(ToolRegistry.layerBuiltin, NodeContext.layer)
+export const ToolsLayer = Layer.provideMerge(
+  ToolRegistry.layerBuiltinWith({ allowedPaths: testAllowedPaths }),
+  NodeContext.layer
+)
 
 /** Platform services, the built-in tools and an in-memory tracer. */
 export const RunLayer = Layer.merge(ToolsLayer, WorkflowTracer.layerMemory())

@@ -1,7 +1,8 @@
 /**
  * The built-in tools: `shell`, `read`, `write`, `grep` and `ls`. They capture the platform services when built, so a
  * tool's `run` needs nothing from context, and they take inputs decoded with Schema so a wrong input is a readable
- * `InvalidInput` error. Relative paths resolve against the process working directory.
+ * `InvalidInput` error. Relative paths resolve against the process working directory; the file tools stay inside
+ * their allowed directories (the working directory by default), links followed.
  */
 import * as Command from "@effect/platform/Command"
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
@@ -16,6 +17,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { JsonObject } from "@victor/core/Json"
+import * as ShellTemplate from "../ShellTemplate.ts"
 import type { Tool, ToolError } from "../ToolRegistry.ts"
 
 type Reason = ToolError["reason"]
@@ -26,7 +28,9 @@ const Seconds = Schema.Number.pipe(Schema.positive({ message: () => "must be a p
 const ShellInputs = Schema.Struct({
   command: Schema.String,
   cwd: Schema.optional(Schema.String),
-  timeout: Schema.optional(Seconds)
+  timeout: Schema.optional(Seconds),
+  /** Variables for the command (`"$NAME"` in it): the way to hand it a value with no quoting at all. */
+  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
 const ReadInputs = Schema.Struct({ path: Schema.String })
 const WriteInputs = Schema.Struct({ path: Schema.String, content: Schema.String })
@@ -71,12 +75,41 @@ const globToRegExp = (glob: string): RegExp => {
 export const makeBuiltinTools = (
   makeError: MakeError,
   env: Readonly<Record<string, string>> = {},
-  currentEnvironment?: FiberRef.FiberRef<Readonly<Record<string, string>>>
+  currentEnvironment?: FiberRef.FiberRef<Readonly<Record<string, string>>>,
+  allowedPaths: ReadonlyArray<string> = ["."]
 ): Effect.Effect<ReadonlyArray<Tool>, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const executor = yield* CommandExecutor.CommandExecutor
+
+    // A path's real location: links followed as far as the path exists, the rest (a file `write` will create)
+    // appended, so that a link cannot lead a tool outside its allowed directories.
+    const realLocation = (absolute: string): Effect.Effect<string> =>
+      fs.realPath(absolute).pipe(
+        Effect.catchAll(() => {
+          const parent = path.dirname(absolute)
+          return parent === absolute
+            ? Effect.succeed(absolute)
+            : Effect.map(realLocation(parent), (real) => path.join(real, path.basename(absolute)))
+        })
+      )
+    const roots = yield* Effect.forEach(allowedPaths, (root) => realLocation(path.resolve(root)))
+    const isAllowed = (real: string) =>
+      roots.some((root) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep))
+    /** The absolute path of a file tool's `file` input, or `OutsideAllowedPaths`. */
+    const confine = (tool: string, file: string): Effect.Effect<string, ToolError> => {
+      const absolute = path.resolve(file)
+      return Effect.flatMap(realLocation(absolute), (real) =>
+        isAllowed(real) ? Effect.succeed(absolute) : Effect.fail(
+          makeError(
+            tool,
+            "OutsideAllowedPaths",
+            `${absolute} is outside the directories this run may use (${roots.join(", ")}); ` +
+              "allow another with --allow-path DIR or tools.allowed_paths in victor.config.json"
+          )
+        ))
+    }
 
     const decode = <A, I>(tool: string, schema: Schema.Schema<A, I>, inputs: JsonObject): Effect.Effect<A, ToolError> =>
       Either.match(Schema.decodeUnknownEither(schema)(inputs), {
@@ -95,14 +128,18 @@ export const makeBuiltinTools = (
 
     const shell: Tool = {
       name: "shell",
-      description: "Runs a command with `sh -c`; outputs stdout, stderr and exit_code. A non-zero exit code fails.",
+      description: "Runs a command with `sh -c`; outputs stdout, stderr and exit_code. A non-zero exit code fails. " +
+        "Values placed into `command` from state are quoted; `env` passes variables to it.",
+      // The command is code its author wrote: values from state are quoted where they stand.
+      codeInputs: { command: { render: ShellTemplate.render, check: ShellTemplate.check } },
       run: (inputs) =>
         Effect.gen(function*() {
-          const { command, cwd, timeout } = yield* decode("shell", ShellInputs, inputs)
-          // The process environment, the registry's `env`, then the fiber's (the running node's trace context).
+          const { command, cwd, env: own, timeout } = yield* decode("shell", ShellInputs, inputs)
+          // The process environment, the registry's `env`, the fiber's (the running node's trace context), then the
+          // call's own.
           const fiberEnv = currentEnvironment === undefined ? {} : yield* FiberRef.get(currentEnvironment)
           let cmd = Command.make("sh", "-c", command)
-          const extra = { ...env, ...fiberEnv }
+          const extra = { ...env, ...fiberEnv, ...own }
           if (Object.keys(extra).length > 0) cmd = Command.env(cmd, extra)
           if (cwd !== undefined) {
             const directory = path.resolve(cwd)
@@ -143,7 +180,7 @@ export const makeBuiltinTools = (
       description: "Reads a text file; outputs content and size (bytes).",
       run: (inputs) =>
         Effect.gen(function*() {
-          const file = path.resolve((yield* decode("read", ReadInputs, inputs)).path)
+          const file = yield* confine("read", (yield* decode("read", ReadInputs, inputs)).path)
           const bytes = yield* fs.readFile(file).pipe(Effect.mapError(fileError("read", "read", file)))
           return { content: new TextDecoder().decode(bytes), size: bytes.byteLength }
         })
@@ -155,7 +192,7 @@ export const makeBuiltinTools = (
       run: (inputs) =>
         Effect.gen(function*() {
           const decoded = yield* decode("write", WriteInputs, inputs)
-          const file = path.resolve(decoded.path)
+          const file = yield* confine("write", decoded.path)
           const bytes = new TextEncoder().encode(decoded.content)
           yield* fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(
             Effect.zipRight(fs.writeFile(file, bytes)),
@@ -204,7 +241,8 @@ export const makeBuiltinTools = (
           const walk = (absolute: string, shown: string, relative: string): Effect.Effect<void> =>
             Effect.gen(function*() {
               const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
-              if (visited.has(real)) return
+              // A link inside the tree that leads out of the allowed directories is not followed.
+              if (visited.has(real) || !isAllowed(real)) return
               visited.add(real)
               const names = yield* fs.readDirectory(absolute).pipe(Effect.orElseSucceed((): Array<string> => []))
               for (const name of names.sort()) {
@@ -217,7 +255,8 @@ export const makeBuiltinTools = (
                 if (info._tag === "None") continue
                 if (info.value.type === "Directory") yield* walk(child, childShown, childRelative)
                 else if (info.value.type === "File" && matchesGlob(name, childRelative)) {
-                  yield* searchFile(child, childShown)
+                  const real = yield* fs.realPath(child).pipe(Effect.orElseSucceed(() => child))
+                  if (isAllowed(real)) yield* searchFile(child, childShown)
                 }
               }
             })
@@ -225,7 +264,7 @@ export const makeBuiltinTools = (
           const matchesGlob = (name: string, relative: string) =>
             glob === undefined || glob.test(options.glob!.includes("/") ? relative : name)
 
-          const root = path.resolve(options.path)
+          const root = yield* confine("grep", options.path)
           const info = yield* fs.stat(root).pipe(Effect.mapError(fileError("grep", "search", root)))
           if (info.type === "Directory") yield* walk(root, options.path, "")
           else yield* searchFile(root, options.path)
@@ -238,7 +277,7 @@ export const makeBuiltinTools = (
       description: "Lists a directory; outputs entries [{name, type}] (file, directory, symlink, other) and count.",
       run: (inputs) =>
         Effect.gen(function*() {
-          const directory = path.resolve((yield* decode("ls", LsInputs, inputs)).path)
+          const directory = yield* confine("ls", (yield* decode("ls", LsInputs, inputs)).path)
           const names = yield* fs.readDirectory(directory).pipe(Effect.mapError(fileError("ls", "list", directory)))
           const entries = yield* Effect.forEach(names.sort(), (name) =>
             fs.stat(path.join(directory, name)).pipe(
