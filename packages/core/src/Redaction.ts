@@ -1,17 +1,21 @@
 /**
- * Redaction: what never reaches disk. Before a trace (or an entry of its journal) is handed to a store, secret values
- * are replaced by `"[REDACTED]"`: the values of secret-looking environment variables wherever they appear inside a
- * string (a shell tool echoing `$API_TOKEN`), fields with a redacted key at any depth, fields at a dotted path
- * (`inputs.headers.authorization`, `*` matches any one key), and the parts of strings matching a regular expression.
+ * Redaction: what never leaves the tracer. Before a trace, an entry of its journal, an event or a record reaches any
+ * sink (the store, the journal, exports, trace handlers such as the event stream and the live view, the terminal),
+ * secret values are replaced by `"[REDACTED]"`: the values of secret-looking environment variables wherever they
+ * appear inside a string (a shell tool echoing `$API_TOKEN`), fields with a secret-looking or configured name at any
+ * depth, fields at a dotted path (`inputs.headers.authorization`, `*` matches any one key), passwords inside URLs,
+ * and the parts of strings matching a regular expression.
  *
  * The tracer reads the redactor from `CurrentRedactor` when a trace starts; the default redacts nothing, so library
- * programs opt in with `Redaction.layer(...)`. The CLI always installs one (on by default, see `victor.config.json`).
+ * programs opt in with `Redaction.layer(Redaction.defaults(env))`. The CLI always installs the defaults plus
+ * `victor.config.json`'s rules (on unless the config turns them off).
  */
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import type { ExecutionEvent } from "./ExecutionEvent.ts"
 import type { JournalEntry } from "./Journal.ts"
 import type { JsonObject } from "./Json.ts"
+import type { TraceHandler } from "./TraceHandler.ts"
 import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "./WorkflowTrace.ts"
 
 /** What replaces a redacted value. */
@@ -27,17 +31,32 @@ export interface Rules {
   readonly paths?: ReadonlyArray<string>
   /** Regular expressions (source text); the matching parts of strings are redacted. */
   readonly patterns?: ReadonlyArray<string | RegExp>
+  /**
+   * Field names are also redacted when they end with one of these words, compared without case, `_`, `-` or `.`:
+   * `secret` covers `client_secret`, `clientSecret` and `CLIENT-SECRET` (see `defaultKeySuffixes`).
+   */
+  readonly keySuffixes?: ReadonlyArray<string>
+  /** Whether the password of a URL (`postgres://user:pass@host`) is redacted wherever one appears; user and host stay. */
+  readonly urlCredentials?: boolean
 }
 
-/** A redactor: turns traces and journal entries into their redacted copies. */
+/** A redactor: turns traces, journal entries, events and records into their redacted copies. */
 export interface Redactor {
   /** Whether it changes anything at all (the identity redactor costs nothing). */
   readonly active: boolean
   readonly trace: (trace: WorkflowTrace) => WorkflowTrace
   readonly entry: (entry: JournalEntry) => JournalEntry
+  readonly event: (event: ExecutionEvent) => ExecutionEvent
+  readonly node: (node: NodeTraceRecord) => NodeTraceRecord
+  readonly toolCall: (toolCall: ToolCallRecord) => ToolCallRecord
   /** A JSON object's redacted copy; `root` is the dotted-path root it sits at (`inputs`, `outputs`, `metadata`). */
   readonly object: (object: JsonObject, root: string) => JsonObject
   readonly text: (text: string) => string
+  /**
+   * This redactor, also redacting the strings it finds under secret keys of `object` (a run's context) wherever
+   * they appear later: a `password` from the context that a template renders into a command stays secret there too.
+   */
+  readonly withSecretsOf: (object: JsonObject) => Redactor
 }
 
 /** Secret-looking environment variable names: `*KEY*`, `*TOKEN*`, `*SECRET*`, `*PASSWORD*`, credentials, auth. */
@@ -50,15 +69,88 @@ export const MIN_SECRET_LENGTH = 6
 /** Whether an environment variable name looks like it holds a secret. */
 export const isSecretName = (name: string): boolean => secretName.test(name)
 
-/** The secret values of an environment (names that look like secrets, values long enough to be one). */
+/** The password of a URL held by a string (`postgres://user:pass@host/db`), decoded, if it has one. */
+const urlPassword = (value: string): string | undefined => {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:([^\s@/?#]+)@/i.exec(value.trim())
+  if (match === null) return undefined
+  try {
+    return decodeURIComponent(match[1]!)
+  } catch {
+    return match[1]
+  }
+}
+
+/**
+ * The secret values of an environment: the values of names that look like secrets, as they are and upper- and
+ * lower-cased (a tool may print them either way), and the password of any URL-valued variable (`DATABASE_URL`),
+ * each long enough to be a secret.
+ */
 export const secretValues = (env: Readonly<Record<string, string | undefined>>): ReadonlyArray<string> => {
   const values = new Set<string>()
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || value.length < MIN_SECRET_LENGTH || !isSecretName(name)) continue
+  const add = (value: string) => {
+    if (value.length < MIN_SECRET_LENGTH) return
     values.add(value)
+    values.add(value.toUpperCase())
+    values.add(value.toLowerCase())
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    const password = value.includes("://") ? urlPassword(value) : undefined
+    if (password !== undefined) {
+      add(password)
+      if (password !== encodeURIComponent(password)) add(encodeURIComponent(password))
+    }
+    if (isSecretName(name)) add(value)
   }
   return Array.from(values)
 }
+
+/** Field names whose values are secrets wherever they stand (compared without case, `_`, `-` or `.`). */
+export const defaultKeys: ReadonlyArray<string> = ["auth", "session_id", "sessionid", "dsn"]
+
+/** Field-name endings that mark a secret: `password`, `db_password`, `client_secret`, `x-api-key`, ... */
+export const defaultKeySuffixes: ReadonlyArray<string> = [
+  "password",
+  "passwd",
+  "passphrase",
+  "secret",
+  "token",
+  "api_key",
+  "apikey",
+  "authorization",
+  "cookie",
+  "private_key",
+  "access_key",
+  "secret_key",
+  "credential",
+  "credentials"
+]
+
+/**
+ * The rules on by default (the CLI's, unless `victor.config.json` turns redaction off): secret-looking
+ * environment values, fields named like secrets at any depth, and credentials inside URLs.
+ */
+export const defaults = (env: Readonly<Record<string, string | undefined>>): Rules => ({
+  values: secretValues(env),
+  keys: defaultKeys,
+  keySuffixes: defaultKeySuffixes,
+  urlCredentials: true
+})
+
+/** Merges rule sets: every list is joined; URL credentials are redacted when any set asks for it. */
+export const merge = (...rules: ReadonlyArray<Rules>): Rules => ({
+  values: rules.flatMap((r) => r.values ?? []),
+  keys: rules.flatMap((r) => r.keys ?? []),
+  paths: rules.flatMap((r) => r.paths ?? []),
+  patterns: rules.flatMap((r) => r.patterns ?? []),
+  keySuffixes: rules.flatMap((r) => r.keySuffixes ?? []),
+  urlCredentials: rules.some((r) => r.urlCredentials === true)
+})
+
+const normalizeKey = (key: string) => key.toLowerCase().replace(/[-_.\s]/g, "")
+
+/** `scheme://user:password@` : the password part, with user and host kept. */
+const urlCredentialsPattern = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#"'<>]*):([^\s@/?#"'<>]+)@/gi
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
@@ -67,8 +159,12 @@ export const none: Redactor = {
   active: false,
   trace: (trace) => trace,
   entry: (entry) => entry,
+  event: (event) => event,
+  node: (node) => node,
+  toolCall: (toolCall) => toolCall,
   object: (object) => object,
-  text: (text) => text
+  text: (text) => text,
+  withSecretsOf: () => none
 }
 
 /** A redactor for these rules. */
@@ -80,14 +176,32 @@ export const make = (rules: Rules): Redactor => {
     ...(rules.patterns ?? []).map((p) => (typeof p === "string" ? p : p.source))
   ]
   const scan = sources.length === 0 ? undefined : new RegExp(sources.map((s) => `(?:${s})`).join("|"), "g")
-  const keys = new Set((rules.keys ?? []).map((k) => k.toLowerCase()))
+  const keys = new Set((rules.keys ?? []).map(normalizeKey))
+  const suffixes = Array.from(new Set((rules.keySuffixes ?? []).map(normalizeKey)))
   const paths = (rules.paths ?? []).map((p) => p.split("."))
-  if (scan === undefined && keys.size === 0 && paths.length === 0) return none
+  const urls = rules.urlCredentials === true
+  if (scan === undefined && keys.size === 0 && suffixes.length === 0 && paths.length === 0 && !urls) return none
+
+  // Keys repeat across nodes: each name is judged once.
+  const judged = new Map<string, boolean>()
+  const isSecretKey = (key: string): boolean => {
+    let secret = judged.get(key)
+    if (secret === undefined) {
+      const normal = normalizeKey(key)
+      secret = keys.has(normal) || suffixes.some((suffix) => normal.endsWith(suffix))
+      if (judged.size < 10_000) judged.set(key, secret)
+    }
+    return secret
+  }
 
   const text = (s: string): string => {
-    if (scan === undefined) return s
-    scan.lastIndex = 0
-    return scan.test(s) ? s.replace(scan, REDACTED) : s
+    let out = s
+    if (scan !== undefined) {
+      scan.lastIndex = 0
+      if (scan.test(out)) out = out.replace(scan, REDACTED)
+    }
+    if (urls && out.includes("://")) out = out.replace(urlCredentialsPattern, `$1:${REDACTED}@`)
+    return out
   }
 
   // Walks a value, redacting strings, keys and the paths still pending (each a remaining list of segments).
@@ -110,12 +224,27 @@ export const make = (rules: Rules): Redactor => {
     for (const [key, child] of Object.entries(value)) {
       const next = pending.filter((p) => p[0] === key || p[0] === "*").map((p) => p.slice(1))
       let r: unknown
-      if (keys.has(key.toLowerCase()) || next.some((p) => p.length === 0)) r = REDACTED
+      if (isSecretKey(key) || next.some((p) => p.length === 0)) r = REDACTED
       else r = walk(child, next)
       if (r !== child) changed = true
       out[key] = r
     }
     return changed ? out : value
+  }
+
+  // The strings under secret keys of a value (every string below such a key), long enough to be secrets.
+  const secretsOf = (value: unknown, found: Set<string>, underSecret: boolean, depth: number): void => {
+    if (depth > 64) return
+    if (typeof value === "string") {
+      if (underSecret && value.length >= MIN_SECRET_LENGTH) found.add(value)
+      return
+    }
+    if (typeof value !== "object" || value === null) return
+    if (Array.isArray(value)) {
+      for (const item of value) secretsOf(item, found, underSecret, depth + 1)
+      return
+    }
+    for (const [key, child] of Object.entries(value)) secretsOf(child, found, underSecret || isSecretKey(key), depth + 1)
   }
 
   const object = (o: JsonObject, root: string): JsonObject =>
@@ -145,10 +274,19 @@ export const make = (rules: Rules): Redactor => {
     }
   }
 
-  return {
+  const self: Redactor = {
     active: true,
     text,
     object,
+    withSecretsOf: (o) => {
+      const found = new Set<string>()
+      secretsOf(o, found, false, 0)
+      for (const value of values) found.delete(value)
+      return found.size === 0 ? self : make({ ...rules, values: [...values, ...found] })
+    },
+    event,
+    node,
+    toolCall,
     entry: (entry) => {
       switch (entry._tag) {
         case "Event":
@@ -171,12 +309,30 @@ export const make = (rules: Rules): Redactor => {
       events: trace.events.map(event)
     })
   }
+  return self
 }
 
 /** The redactor traces started in this context use; none by default. */
 export class CurrentRedactor extends Context.Reference<CurrentRedactor>()("@victor/core/Redaction/CurrentRedactor", {
   defaultValue: (): Redactor => none
 }) {}
+
+/**
+ * A trace handler that sees only redacted events and records: the tracer puts every handler of a trace behind this
+ * (the event stream, the live view, a user's own), so that no sink gets what the store would not.
+ */
+export const handler = (redactor: Redactor, inner: TraceHandler): TraceHandler => {
+  if (!redactor.active) return inner
+  const { onEvent, onNodeComplete, onToolCall } = inner
+  return {
+    name: inner.name,
+    ...(onEvent === undefined ? {} : { onEvent: (event, trace) => onEvent(redactor.event(event), trace) }),
+    ...(onNodeComplete === undefined ? {} : { onNodeComplete: (node, trace) => onNodeComplete(redactor.node(node), trace) }),
+    ...(onToolCall === undefined ? {} : {
+      onToolCall: (toolCall, nodeId, trace) => onToolCall(redactor.toolCall(toolCall), nodeId, trace)
+    })
+  }
+}
 
 /** Installs a redactor for these rules. */
 export const layer = (rules: Rules): Layer.Layer<never> => Layer.succeed(CurrentRedactor, make(rules))

@@ -41,6 +41,7 @@ import { EventLog } from "./internal/eventLog.ts"
 import * as JournalWriter from "./internal/journalWriter.ts"
 import { NodeRecord, ToolCall } from "./internal/records.ts"
 import { emptyObject, type JsonObject } from "./Json.ts"
+import * as Redaction from "./Redaction.ts"
 import * as TraceAnalysis from "./TraceAnalysis.ts"
 import { type TraceHandler, TraceHandlers, type TraceRef } from "./TraceHandler.ts"
 import * as TraceId from "./TraceId.ts"
@@ -551,9 +552,15 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
       startTrace: (options) =>
         Effect.flatMap(
-          Effect.zip(options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId), TraceHandlers),
-          ([traceId, handlers]) =>
+          Effect.all([
+            options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId),
+            TraceHandlers,
+            Redaction.CurrentRedactor
+          ]),
+          ([traceId, installed, configured]) =>
             Effect.withFiberRuntime((fiber) => {
+              // Secrets of the context (a `password` key) stay secret wherever their values turn up later.
+              const redactor = configured.withSecretsOf(options.inputs ?? emptyObject)
               const trace: ActiveTrace = {
                 traceId,
                 workflowName: options.workflowName,
@@ -566,7 +573,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 events: new EventLog(),
                 lastOpen: undefined,
                 pendingToolCalls: [],
-                handlers,
+                // Every handler is a sink: it sees what the store would, redacted.
+                handlers: redactor.active ? installed.map((handler) => Redaction.handler(redactor, handler)) : installed,
                 ended: false,
                 final: undefined
               }
@@ -576,7 +584,10 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                   emit(trace, { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime })
                 ),
                 // Journaled from here on, so that a run that dies is recovered rather than lost.
-                Effect.zipRight(Effect.map(JournalWriter.start(store, trace), (p) => void (trace.persistence = p))),
+                Effect.zipRight(Effect.map(
+                  Effect.provideService(JournalWriter.start(store, trace), Redaction.CurrentRedactor, redactor),
+                  (p) => void (trace.persistence = p)
+                )),
                 Effect.as(refOf(trace))
               )
             })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Redaction from "@victor/core/Redaction"
+import * as TraceHandler from "@victor/core/TraceHandler"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as Effect from "effect/Effect"
@@ -17,8 +18,77 @@ describe("Redaction", () => {
       HOME: "/home/someone",
       KEYBOARD_LAYOUT: "us-international"
     })
-    expect(values.slice().sort()).toEqual(["classified-value", "ghp_123456789", "hunter2hunter2", "sk-abcdef123456"])
+    const found = ["classified-value", "ghp_123456789", "hunter2hunter2", "sk-abcdef123456"]
+    // Each as it is, upper- and lower-cased: a tool may print a secret either way.
+    expect(new Set(values)).toEqual(new Set(found.flatMap((v) => [v, v.toUpperCase(), v.toLowerCase()])))
   })
+
+  it("finds the password inside a URL-valued variable, whatever its name", () => {
+    const values = Redaction.secretValues({ DATABASE_URL: "postgres://app:pa%24%24word-42@db.internal:5432/app" })
+    expect(values).toContain("pa$$word-42")
+    expect(values).toContain("pa%24%24word-42")
+    expect(values).not.toContain("app")
+  })
+
+  it("the defaults redact fields named like secrets at any depth, and passwords inside URLs", () => {
+    const redactor = Redaction.make(Redaction.defaults({ OPENAI_API_KEY: "sk-live-0123456789" }))
+    expect(redactor.object({
+      password: "p1",
+      nested: [{ api_key: "k1", apiKey: "k2", "X-Api-Key": "k3", client_secret: "c", GITHUB_TOKEN: "t", Cookie: "c2" }],
+      db_password: "p2",
+      auth: { user: "u" },
+      max_tokens: 100,
+      input_tokens: 7,
+      tokenizer: "bpe",
+      keyboard: "us",
+      url: "see postgres://admin:hunter2@db:5432/x and https://example.com/path?q=1",
+      echoed: "key is SK-LIVE-0123456789 and sk-live-0123456789!"
+    }, "inputs")).toEqual({
+      password: "[REDACTED]",
+      nested: [{
+        api_key: "[REDACTED]",
+        apiKey: "[REDACTED]",
+        "X-Api-Key": "[REDACTED]",
+        client_secret: "[REDACTED]",
+        GITHUB_TOKEN: "[REDACTED]",
+        Cookie: "[REDACTED]"
+      }],
+      db_password: "[REDACTED]",
+      auth: "[REDACTED]",
+      max_tokens: 100,
+      input_tokens: 7,
+      tokenizer: "bpe",
+      keyboard: "us",
+      url: "see postgres://admin:[REDACTED]@db:5432/x and https://example.com/path?q=1",
+      echoed: "key is [REDACTED] and [REDACTED]!"
+    })
+  })
+
+  it("a redacting handler hands its inner handler only redacted events and records", () =>
+    Effect.gen(function*() {
+      const seen: Array<unknown> = []
+      const inner = TraceHandler.make("probe", {
+        onEvent: (event) => Effect.sync(() => void seen.push(event)),
+        onNodeComplete: (node) => Effect.sync(() => void seen.push(node)),
+        onToolCall: (call) => Effect.sync(() => void seen.push(call))
+      })
+      const redactor = Redaction.make({ values: ["s3cr3t-value"] })
+      const wrapped = Redaction.handler(redactor, inner)
+      const ref = { traceId: "t", workflowName: "w" }
+      yield* wrapped.onEvent!({ eventType: "tool_call_failed", timestamp: 1, error: "boom s3cr3t-value" } as never, ref)
+      yield* wrapped.onToolCall!({
+        toolName: "shell",
+        inputs: { command: "echo s3cr3t-value" },
+        outputs: {},
+        durationSeconds: 0,
+        success: false,
+        error: "s3cr3t-value",
+        timestamp: 1
+      } as never, undefined, ref)
+      expect(JSON.stringify(seen)).not.toContain("s3cr3t-value")
+      expect(JSON.stringify(seen)).toContain("[REDACTED]")
+      expect(Redaction.handler(Redaction.none, inner)).toBe(inner)
+    }).pipe(Effect.runPromise))
 
   it("redacts values inside strings, keys at any depth, dotted paths and patterns", () => {
     const redactor = Redaction.make({
@@ -79,5 +149,32 @@ describe("Redaction", () => {
         WorkflowTracer.layerMemory(),
         Redaction.layer({ values: ["tok-987654"], keys: ["api_key"] })
       ))
+    ))
+
+  it.effect("every handler of a trace sees its events and records redacted, like the store", () =>
+    Effect.gen(function*() {
+      const tracer = yield* WorkflowTracer.WorkflowTracer
+      const seen: Array<unknown> = []
+      const probe = TraceHandler.make("probe", {
+        onEvent: (event) => Effect.sync(() => void seen.push(event)),
+        onNodeComplete: (node) => Effect.sync(() => void seen.push(node)),
+        onToolCall: (call) => Effect.sync(() => void seen.push(call))
+      })
+      yield* Effect.gen(function*() {
+        yield* tracer.startTrace({ workflowName: "leaky", inputs: { password: "pw-123456" } })
+        yield* tracer.withNode(
+          { nodeId: "echo", nodeType: "compute", inputs: {} },
+          Effect.either(tracer.withToolCall("shell", { command: "x" }, Effect.fail(new Error("died: tok-987654")))),
+          () => ({ outputs: {} })
+        )
+        yield* tracer.endTrace({ error: "run failed: tok-987654" })
+      }).pipe(TraceHandler.provideMore(probe))
+      const text = JSON.stringify(seen)
+      expect(seen.length).toBeGreaterThan(4)
+      expect(text).not.toContain("tok-987654")
+      expect(text).not.toContain("pw-123456")
+      expect(text).toContain("[REDACTED]")
+    }).pipe(
+      Effect.provide(Layer.merge(WorkflowTracer.layerMemory(), Redaction.layer({ values: ["tok-987654"] })))
     ))
 })

@@ -1,7 +1,8 @@
 /**
  * How a `workflow trace` / `workflow run` persists its trace: the store layer (with the capture mode of `--capture`
- * or `victor.config.json`) and the redaction rules (secret-looking environment variables, the config's `redact`, the
- * workflow's `metadata.redact`). Redaction is on unless the config says `"redact": {"enabled": false}`.
+ * or `victor.config.json`) and the redaction rules (`Redaction.defaults`: secret-looking environment variables, fields
+ * named like secrets, passwords in URLs; plus the config's `redact` and the workflow's `metadata.redact`). Redaction is
+ * on unless the config says `"redact": {"enabled": false}`.
  */
 import type * as Payload from "@victor/core/Payload"
 import * as Redaction from "@victor/core/Redaction"
@@ -47,19 +48,15 @@ export const redactionRules = (
         )
       )
     const named = [...(fromConfig.env ?? []), ...(fromWorkflow.env ?? [])]
-    const values = [
-      ...Redaction.secretValues(env),
-      ...named.flatMap((name) => {
+    return Redaction.merge(Redaction.defaults(env), {
+      values: named.flatMap((name) => {
         const value = env[name]
         return value === undefined || value.length === 0 ? [] : [value]
-      })
-    ]
-    return {
-      values,
+      }),
       keys: [...(fromConfig.keys ?? []), ...(fromWorkflow.keys ?? [])],
       paths: [...(fromConfig.paths ?? []), ...(fromWorkflow.paths ?? [])],
       patterns: [...(fromConfig.patterns ?? []), ...(fromWorkflow.patterns ?? [])]
-    }
+    })
   })
 
 /** The redaction layer of a run (no redactor when turned off). */
