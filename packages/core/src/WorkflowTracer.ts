@@ -103,6 +103,12 @@ export interface TraceToolCallOptions {
 }
 
 /** Options of `traceNode` (the guide's `trace_node`): a node execution that already happened. */
+/** A failed tool call as `withToolCall` records it: the error text and the outputs it left behind. */
+export interface FailedToolCall {
+  readonly error: string
+  readonly outputs: JsonObject
+}
+
 export interface TraceNodeOptions {
   readonly nodeId: string
   readonly nodeType: string
@@ -183,13 +189,14 @@ export interface WorkflowTracerService {
   readonly traceToolCall: (options: TraceToolCallOptions) => Effect.Effect<ToolCallRecord, TracerError>
   /**
    * Runs a tool as a traced tool call: emits `tool_call_started`, times it, records its outputs or error, emits
-   * `tool_call_completed` or `tool_call_failed`. `describeError` turns a failure into the recorded error text.
+   * `tool_call_completed` or `tool_call_failed`. `describeError` turns a failure into the recorded error text, or
+   * into the text and the outputs the failed call left as evidence (a command's stdout, stderr and exit code).
    */
   readonly withToolCall: <E, R>(
     toolName: string,
     inputs: JsonObject,
     effect: Effect.Effect<JsonObject, E, R>,
-    describeError?: (error: E) => string
+    describeError?: (error: E) => string | FailedToolCall
   ) => Effect.Effect<JsonObject, E | TracerError, R>
   /**
    * Merges metadata into the calling fiber's open node, as the work goes (like a span's attributes): kept whether the
@@ -761,7 +768,7 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         toolName: string,
         inputs: JsonObject,
         effect: Effect.Effect<JsonObject, E, R>,
-        describeError?: (error: E) => string
+        describeError?: (error: E) => string | FailedToolCall
       ) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
@@ -780,10 +787,12 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
               onFailure: (cause) => {
                 const endTime = now()
                 const expected = Cause.failureOption(cause)
-                const error = describeError !== undefined && expected._tag === "Some"
+                const described = describeError !== undefined && expected._tag === "Some"
                   ? describeError(expected.value)
                   : describeCause(cause)
-                const record = new ToolCall(toolName, inputs, emptyObject, endTime - start, false, error, start)
+                const error = typeof described === "string" ? described : described.error
+                const outputs = typeof described === "string" ? emptyObject : described.outputs
+                const record = new ToolCall(toolName, inputs, outputs, endTime - start, false, error, start)
                 return Effect.zipRight(recordToolCall(trace, node, record, endTime), Effect.failCause(cause))
               },
               onSuccess: (outputs) => {

@@ -37,12 +37,18 @@ export const ToolErrorReason = Schema.Literal(
 export class ToolError extends Schema.TaggedError<ToolError>()("ToolError", {
   reason: ToolErrorReason,
   tool: Schema.String,
-  description: Schema.String
+  description: Schema.String,
+  /** What the failed call left behind, recorded as its outputs (a command's stdout, stderr and exit code). */
+  evidence: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 }) {
   override get message(): string {
     return this.description
   }
 }
+
+/** How a traced call records a `ToolError`: its message, and its evidence as the call's outputs. */
+export const describeToolError = (error: ToolError): string | { readonly error: string; readonly outputs: JsonObject } =>
+  error.evidence === undefined ? error.message : { error: error.message, outputs: error.evidence as JsonObject }
 
 /** An input that is code (the `shell` tool's `command`): how its template renders and what to say about it. */
 export interface CodeTemplate {
@@ -133,7 +139,8 @@ export const builtinTools: Effect.Effect<
   never,
   FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
 > = makeBuiltinTools(
-  (tool, reason, description) => new ToolError({ reason, tool, description }),
+  (tool, reason, description, evidence) =>
+    new ToolError({ reason, tool, description, ...(evidence === undefined ? {} : { evidence }) }),
   {},
   currentEnvironment
 )
@@ -146,7 +153,8 @@ export const layerBuiltinWith = (
     ToolRegistry,
     Effect.map(
       makeBuiltinTools(
-        (tool, reason, description) => new ToolError({ reason, tool, description }),
+        (tool, reason, description, evidence) =>
+    new ToolError({ reason, tool, description, ...(evidence === undefined ? {} : { evidence }) }),
         options.env ?? {},
         currentEnvironment,
         options.allowedPaths

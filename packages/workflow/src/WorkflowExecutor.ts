@@ -283,7 +283,7 @@ const prepareCompute = (
       call: (tool, toolInputs) =>
         allowed.has(tool)
           ? Effect.flatMap(registry.get(tool), (found) =>
-            tracer.withToolCall(tool, toolInputs, found.run(toolInputs), (error) => error.message).pipe(
+            tracer.withToolCall(tool, toolInputs, found.run(toolInputs), ToolRegistry.describeToolError).pipe(
               Effect.catchTag("TracerError", (error) =>
                 Effect.fail(new ToolRegistry.ToolError({ reason: "Failed", tool, description: error.message })))
             ))
@@ -347,14 +347,15 @@ const prepareCompute = (
           Effect.mapError((error) => new NodeFailure({ message: error.message }))
         )
         const result = yield* Effect.either(
-          tracer.withToolCall(name, toolInputs, tool.run(toolInputs), (error) => error.message)
+          tracer.withToolCall(name, toolInputs, tool.run(toolInputs), ToolRegistry.describeToolError)
         )
         if (Either.isRight(result)) {
           outputs[name] = result.right
         } else if (node.failFast) {
           return yield* new NodeFailure({ message: `${name}: ${result.left.message}` })
         } else {
-          outputs[name] = { error: result.left.message }
+          const evidence = result.left._tag === "ToolError" ? result.left.evidence : undefined
+          outputs[name] = { ...evidence, error: result.left.message }
         }
       }
       return { outputs, updates: { [key]: outputs }, next }
@@ -473,7 +474,7 @@ const prepareAgent = (
               call.name,
               call.arguments,
               Effect.flatMap(tool, (found) => found.run(call.arguments)),
-              (error) => error.message
+              ToolRegistry.describeToolError
             )
           )
           messages.push({

@@ -338,7 +338,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       expect(probe!.success).toBe(true)
       expect(probe!.inputs).toEqual({ shell: { command: "exit 2" }, read: { path: `${dir}/src/a.ts` } })
       expect(probe!.outputs).toEqual({
-        shell: { error: "command exited with code 2" },
+        shell: { stdout: "", stderr: "", exit_code: 2, error: "command exited with code 2" },
         read: { content: "const a = 1\n// TODO: rename a\n", size: 30 }
       })
       expect(probe!.toolCalls.map((call) => [call.toolName, call.success])).toEqual([["shell", false], ["read", true]])

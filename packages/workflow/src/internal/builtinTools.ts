@@ -21,7 +21,7 @@ import * as ShellTemplate from "../ShellTemplate.ts"
 import type { Tool, ToolError } from "../ToolRegistry.ts"
 
 type Reason = ToolError["reason"]
-type MakeError = (tool: string, reason: Reason, description: string) => ToolError
+type MakeError = (tool: string, reason: Reason, description: string, evidence?: JsonObject) => ToolError
 
 const Seconds = Schema.Number.pipe(Schema.positive({ message: () => "must be a positive number of seconds" }))
 
@@ -151,24 +151,37 @@ export const makeBuiltinTools = (
           }
           const text = (stream: Stream.Stream<Uint8Array, PlatformError>) =>
             stream.pipe(Stream.decodeText(), Stream.mkString)
+          // A process killed by a signal has no exit code: its signal is kept instead, with what it printed.
           const run = Effect.scoped(
             Effect.flatMap(executor.start(cmd), (child) =>
-              Effect.all([text(child.stdout), text(child.stderr), child.exitCode], {
+              Effect.all([text(child.stdout), text(child.stderr), Effect.either(child.exitCode)], {
                 concurrency: "unbounded"
               }))
           ).pipe(Effect.mapError((error) =>
             makeError("shell", "Failed", `cannot run command: ${error.message}`)
           ))
-          const [stdout, stderr, exitCode] = yield* timeout === undefined ? run : run.pipe(
+          const [stdout, stderr, exit] = yield* timeout === undefined ? run : run.pipe(
             Effect.timeoutFail({
               duration: Duration.seconds(timeout),
               onTimeout: () => makeError("shell", "Timeout", `command timed out after ${timeout}s`)
             })
           )
-          if (exitCode !== 0) {
-            const detail = firstLine(stderr)
+          const detail = firstLine(stderr)
+          const because = detail === "" ? "" : `: ${detail}`
+          if (exit._tag === "Left") {
+            const signal = /signal: (\w+)/.exec(exit.left.message)?.[1] ?? "unknown"
             return yield* Effect.fail(
-              makeError("shell", "Failed", `command exited with code ${exitCode}${detail === "" ? "" : `: ${detail}`}`)
+              makeError("shell", "Failed", `command was killed by signal ${signal}${because}`, { stdout, stderr, signal })
+            )
+          }
+          const exitCode = exit.right
+          if (exitCode !== 0) {
+            return yield* Effect.fail(
+              makeError("shell", "Failed", `command exited with code ${exitCode}${because}`, {
+                stdout,
+                stderr,
+                exit_code: exitCode
+              })
             )
           }
           return { stdout, stderr, exit_code: exitCode }
