@@ -47,8 +47,11 @@ export const factsOf = (trace: WorkflowTrace): TraceFacts => ({
   nodes: trace.nodes.map(nodeFactsOf)
 })
 
-/** Why a store operation failed. */
-export const TraceStoreErrorReason = Schema.Literal("NotFound", "InvalidId", "Corrupt", "Unavailable")
+/**
+ * Why a store operation failed. `Insecure`: the store refuses what it cannot trust (a symbolic link where it expects
+ * its own file or directory, a directory that belongs to another user).
+ */
+export const TraceStoreErrorReason = Schema.Literal("NotFound", "InvalidId", "Corrupt", "Unavailable", "Insecure")
 
 /** A store operation failed; `path` names the file or directory when there is one. */
 export class TraceStoreError extends Schema.TaggedError<TraceStoreError>()("TraceStoreError", {

@@ -19,8 +19,22 @@
  *
  * Files are decoded, never trusted: `get` reports a corrupt file as `Corrupt`, naming the file and the field; `list`
  * skips foreign and corrupt files with one warning each.
+ *
+ * Links are never trusted either: every file of the store is stat'ed, read, opened and chmod'ed through
+ * `NoFollowFileSystem` (the runtime's when a layer provides it, else a portable check before each step), so nothing
+ * is read or written through a symbolic link and nothing outside the directory is touched. A link where a reader
+ * expects a trace file or a journal is skipped with a warning (`get` of it fails with `Insecure`); one in place of the
+ * index, the facts file, the blob directory, a blob, or a trace or journal being written is replaced by a real file
+ * (a rename or an unlink replaces the link itself, never what it points at).
+ *
+ * The directory itself must be a real directory, not a link: a link to it is refused with the path to use instead
+ * (following it once and checking the target would still trust whoever could write where the link lives). With
+ * `userId`, a directory of another user is refused, root included (its owner could swap what is in it under the
+ * store), and one of ours open to others is made 0700 (with a warning when listing; writes log nothing, since a run's
+ * stdout may be machine output). Parent directories are not checked: whoever can write to them can move the store's
+ * directory anyway.
  */
-import type * as PlatformError from "@effect/platform/Error"
+import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Journal from "@victor/core/Journal"
@@ -41,6 +55,7 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as internal from "./internal/traceFiles.ts"
 import * as TraceIndex from "./internal/traceIndex.ts"
+import * as NoFollowFileSystem from "./NoFollowFileSystem.ts"
 
 /** Where the store keeps its files and how it tells live runs from dead ones. */
 export interface Options {
@@ -58,6 +73,11 @@ export interface Options {
   readonly capture?: Payload.CaptureOptions
   /** While a run is live, unreferenced blobs younger than this are kept by prune (it may be about to use them). */
   readonly blobGraceSeconds?: number
+  /**
+   * The user this process runs as (Node: `process.getuid()`): an existing directory of another user is refused, and
+   * one of ours that others may use is made private (0700). Without it, owner and mode are left as they are.
+   */
+  readonly userId?: number
 }
 
 /** The journals this process is writing, by path (across store instances): never recovered from under it. */
@@ -72,7 +92,21 @@ const randomSuffix = () => globalThis.crypto.randomUUID().replaceAll("-", "").sl
 
 const mtimeOf = (info: FileSystem.File.Info): number => Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0)
 
-/** A file system trace store over the `FileSystem` and `Path` services. */
+/** A file's size, mtime and type, as lstat gives them (a link's own). */
+interface Stat {
+  readonly size: number
+  readonly mtime: number
+  readonly type: FileSystem.File.Type
+}
+
+const statFrom = (info: FileSystem.File.Info): Stat => ({ size: Number(info.size), mtime: mtimeOf(info), type: info.type })
+
+const LINK_PROBLEM = "is a symbolic link, which the store does not follow"
+
+/**
+ * A file system trace store over the `FileSystem` and `Path` services, and `NoFollowFileSystem` when a layer provides
+ * it (else the portable one over `FileSystem`).
+ */
 export const make = (
   options: Options
 ): Effect.Effect<TraceStore.TraceStore["Type"], never, FileSystem.FileSystem | Path.Path> =>
@@ -90,6 +124,12 @@ const makeReleasable = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
+    // The runtime's own when a layer provides it (atomic); else checks before each step.
+    const nofollow = Option.getOrElse(
+      yield* Effect.serviceOption(NoFollowFileSystem.NoFollowFileSystem),
+      () => NoFollowFileSystem.make(fs)
+    )
+    const encoder = new TextEncoder()
     const directory = options.directory
     const indexFile = path.join(directory, TraceIndex.INDEX_NAME)
     const factsFile = path.join(directory, TraceIndex.FACTS_NAME)
@@ -102,29 +142,153 @@ const makeReleasable = (
     const ignoreNotFound = <A>(fallback: A) => (effect: Effect.Effect<A, PlatformError.PlatformError>) =>
       Effect.catchIf(effect, internal.isNotFound, () => Effect.succeed(fallback))
 
+    /** What is at a path, itself (never what a link points at); none when nothing is there or it cannot be seen. */
+    const statOf = (file: string): Effect.Effect<Option.Option<Stat>> =>
+      nofollow.lstat(file).pipe(Effect.map((info) => Option.some(statFrom(info))), Effect.orElseSucceed(() => Option.none<Stat>()))
+
+    /** The size and mtime of a regular file; none for anything else (gone, a link, a directory). */
+    const fileStatOf = (file: string) => Effect.map(statOf(file), Option.filter((stat) => stat.type === "File"))
+
+    /**
+     * Why a file the store failed to read or open is not to be trusted, when that is why: it is a link (refused by the
+     * no-follow open) or not a regular file.
+     */
+    const distrust = (file: string, what: string): Effect.Effect<Option.Option<TraceStore.TraceStoreError>> =>
+      Effect.map(statOf(file), (stat) =>
+        Option.isNone(stat) || stat.value.type === "File"
+          ? Option.none()
+          : Option.some(internal.untrusted(
+            file,
+            stat.value.type === "SymbolicLink" ? LINK_PROBLEM : `is not a regular file (${stat.value.type})`,
+            what
+          )))
+
+    // -----------------------------------------------------------------------------------------------------------
+    // The directory
+    // -----------------------------------------------------------------------------------------------------------
+
+    // Set once the directory was found to be a real directory of ours, private: not checked again by this store.
+    let trusted = false
+
+    /**
+     * Checks the store's directory before it is used, creating it (0700) with `create`; whether it exists. A link is
+     * refused, a directory of another user too (with `userId`); one of ours open to others is made 0700, with a
+     * warning when reading (`list` and co.). Writes log nothing: a run's stdout may be machine output, and a program
+     * that runs workflows does not always send the log elsewhere.
+     */
+    const trustDirectory = (create: boolean, what: string): Effect.Effect<boolean, TraceStore.TraceStoreError> =>
+      Effect.suspend(() => trusted ? Effect.succeed(true) : Effect.gen(function*() {
+        const found = yield* nofollow.lstat(directory).pipe(Effect.map(Option.some), ignoreNotFound(Option.none()))
+        if (Option.isNone(found)) {
+          if (!create) return false
+          // mkdir's mode is filtered by the umask, which can only take bits away: never more open than 0700.
+          yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 })
+          const made = yield* nofollow.lstat(directory)
+          if (made.type === "Directory" && (made.mode & 0o777) !== 0o700) yield* nofollow.chmod(directory, 0o700)
+          trusted = made.type === "Directory"
+          return true
+        }
+        const info = found.value
+        if (info.type === "SymbolicLink") {
+          const target = yield* Effect.orElseSucceed(fs.realPath(directory), () => undefined)
+          return yield* new TraceStore.TraceStoreError({
+            reason: "Insecure",
+            path: directory,
+            description: `trace directory ${directory} is a symbolic link${
+              target === undefined ? "" : ` to ${target}`
+            }, which the store does not follow: use the directory itself (--trace-dir ${target ?? "DIR"})`
+          })
+        }
+        if (info.type !== "Directory") {
+          return yield* new TraceStore.TraceStoreError({
+            reason: "Unavailable",
+            path: directory,
+            description: `cannot ${what} ${directory}: it is not a directory`
+          })
+        }
+        const me = options.userId
+        if (me !== undefined) {
+          const owner = Option.getOrUndefined(info.uid)
+          if (owner !== undefined && owner !== me) {
+            return yield* new TraceStore.TraceStoreError({
+              reason: "Insecure",
+              path: directory,
+              description: `trace directory ${directory} belongs to another user (uid ${owner}), not to you (uid ${me}): ` +
+                `take it over (chown ${me} '${directory}' && chmod 700 '${directory}') or use a directory of your own ` +
+                `(--trace-dir DIR)`
+            })
+          }
+          if ((info.mode & 0o077) !== 0) {
+            yield* nofollow.chmod(directory, 0o700)
+            if (!create) {
+              const was = (info.mode & 0o777).toString(8).padStart(4, "0")
+              yield* Effect.logWarning(`trace directory ${directory} was open to other users (mode ${was}); it is now private (0700)`)
+            }
+          }
+        }
+        trusted = true
+        return true
+      }).pipe(
+        Effect.mapError((error) => (error._tag === "TraceStoreError" ? error : internal.unavailable(what, directory)(error)))
+      ))
+
+    const ensureDirectory = trustDirectory(true, "create trace directory")
+
     /** The directory's entries; a directory that does not exist yet is empty. */
-    const readNames: Effect.Effect<ReadonlyArray<string>, TraceStore.TraceStoreError> = fs.readDirectory(directory)
-      .pipe(
-        ignoreNotFound<ReadonlyArray<string>>([]),
-        Effect.mapError(internal.unavailable("list traces in", directory))
+    const readNames: Effect.Effect<ReadonlyArray<string>, TraceStore.TraceStoreError> = Effect.flatMap(
+      trustDirectory(false, "list traces in"),
+      (exists) =>
+        exists
+          ? fs.readDirectory(directory).pipe(
+            ignoreNotFound<ReadonlyArray<string>>([]),
+            Effect.mapError(internal.unavailable("list traces in", directory))
+          )
+          : Effect.succeed([])
+    )
+
+    /**
+     * The blob directory, ready for a blob: a link or a file in its place is removed (it is inside the store; what a
+     * link points at is left alone) and a real directory made. Silently, as every write (see `trustDirectory`).
+     */
+    const ensureBlobDirectory = Effect.gen(function*() {
+      const stat = yield* statOf(blobDirectory)
+      if (Option.isSome(stat)) {
+        if (stat.value.type === "Directory") return
+        yield* fs.remove(blobDirectory)
+      }
+      yield* fs.makeDirectory(blobDirectory, { mode: 0o700 }).pipe(
+        Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.void)
       )
+      const made = yield* nofollow.lstat(blobDirectory)
+      if (made.type !== "Directory") return yield* new PlatformError.SystemError({
+        module: "FileSystem",
+        method: "makeDirectory",
+        reason: "BadResource",
+        pathOrDescriptor: blobDirectory,
+        description: "not a directory"
+      })
+      if ((made.mode & 0o777) !== 0o700) yield* nofollow.chmod(blobDirectory, 0o700)
+    }).pipe(Effect.mapError(internal.unavailable("create blob directory", blobDirectory)))
 
-    const makePrivateDirectory = (dir: string, what: string) =>
-      Effect.gen(function*() {
-        if (yield* fs.exists(dir)) return
-        yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 })
-        // The mode given to mkdir is filtered by the umask; set it explicitly.
-        yield* fs.chmod(dir, 0o700)
-      }).pipe(Effect.mapError(internal.unavailable(what, dir)))
+    /** Whether the blob directory is a real directory (to read or list blobs from); a link is refused. */
+    const blobDirectoryState = Effect.map(statOf(blobDirectory), (stat) =>
+      Option.isNone(stat) ? "missing" as const : stat.value.type === "Directory" ? "ok" as const : "untrusted" as const)
 
-    const ensureDirectory = makePrivateDirectory(directory, "create trace directory")
-
-    /** A file's text, or none when it no longer exists (removed or replaced since the listing). */
-    const readText = (file: string, what = "read trace"): Effect.Effect<Option.Option<string>, TraceStore.TraceStoreError> =>
-      fs.readFileString(file).pipe(
+    /** A file's text, or none when it no longer exists (removed or replaced since the listing); a link is refused. */
+    const readText = (
+      file: string,
+      what = "read trace",
+      kind = "trace file"
+    ): Effect.Effect<Option.Option<string>, TraceStore.TraceStoreError> =>
+      nofollow.readFileString(file).pipe(
         Effect.map(Option.some),
         ignoreNotFound(Option.none<string>()),
-        Effect.mapError(internal.unavailable(what, file))
+        Effect.catchAll((error) =>
+          Effect.flatMap(
+            distrust(file, kind),
+            Option.match({ onNone: () => Effect.fail(internal.unavailable(what, file)(error)), onSome: Effect.fail })
+          )
+        )
       )
 
     /** A file's parsed JSON, or none when it no longer exists. */
@@ -148,16 +312,20 @@ const makeReleasable = (
     const writeBlob = (blob: Payload.Blob) =>
       Effect.gen(function*() {
         const file = path.join(blobDirectory, blob.sha256)
+        yield* ensureBlobDirectory
         const now = yield* Clock.currentTimeMillis
-        // Already there: the same content. Touched, so that a prune running now sees it as fresh.
-        const touched = yield* Effect.either(fs.utimes(file, new Date(now), new Date(now)))
-        if (touched._tag === "Right") return
-        yield* makePrivateDirectory(blobDirectory, "create blob directory")
+        // Already there: the same content. Touched, so that a prune running now sees it as fresh. Anything else in
+        // its place (a link) is replaced by the rename below.
+        if (Option.isSome(yield* fileStatOf(file))) {
+          const touched = yield* Effect.either(fs.utimes(file, new Date(now), new Date(now)))
+          if (touched._tag === "Right") return
+        }
         const temp = path.join(blobDirectory, `.${blob.sha256}.${randomSuffix()}.tmp`)
         const cannotWrite = internal.unavailable("write blob", file)
         yield* Effect.gen(function*() {
-          yield* fs.writeFile(temp, blob.bytes, { flag: "wx", mode: 0o600 })
-          yield* fs.chmod(temp, 0o600)
+          yield* Effect.scoped(
+            Effect.flatMap(nofollow.open(temp, { flag: "wx", mode: 0o600 }), (handle) => handle.writeAll(blob.bytes))
+          )
           yield* fs.rename(temp, file)
         }).pipe(Effect.mapError(cannotWrite), Effect.onError(() => Effect.ignore(fs.remove(temp))))
       })
@@ -169,7 +337,11 @@ const makeReleasable = (
       Effect.gen(function*() {
         const hash = yield* TraceStore.validateBlobName(sha256)
         const file = path.join(blobDirectory, hash)
-        const text = yield* readText(file, "read blob")
+        // A link in place of the directory would lead the read elsewhere (no-follow guards the last component only).
+        if ((yield* blobDirectoryState) === "untrusted") {
+          return yield* internal.untrusted(blobDirectory, "is not a real directory (a link?), which the store does not follow", "blob directory")
+        }
+        const text = yield* readText(file, "read blob", "blob")
         if (Option.isNone(text)) {
           return yield* new TraceStore.TraceStoreError({
             reason: "NotFound",
@@ -195,7 +367,8 @@ const makeReleasable = (
 
     /** Fills `filesById` from the index file when it changed since (a `get` before any `list` in this process). */
     const learnFromIndex = Effect.gen(function*() {
-      const stat = yield* statOf(indexFile)
+      // A link is left alone here: the next `list` replaces it.
+      const stat = yield* fileStatOf(indexFile)
       if (Option.isNone(stat)) return
       if (indexStamp !== undefined && indexStamp.size === stat.value.size && indexStamp.mtime === stat.value.mtime) return
       const index = yield* readIndex
@@ -206,10 +379,20 @@ const makeReleasable = (
       }
     })
 
-    const readIndex: Effect.Effect<TraceIndex.Parsed | undefined> = readText(indexFile, "read index").pipe(
-      Effect.map(Option.match({ onNone: () => undefined, onSome: TraceIndex.parse })),
-      // An index that cannot be read is rebuilt like a missing one.
-      Effect.orElseSucceed(() => undefined)
+    /** A cache file's text, or undefined when it is missing or cannot be read (then it is rebuilt and replaced). */
+    const readCache = (file: string, what: string, kind: string): Effect.Effect<string | undefined> =>
+      readText(file, what, kind).pipe(
+        Effect.map(Option.getOrUndefined),
+        Effect.catchAll((error) =>
+          error.reason === "Insecure"
+            ? Effect.as(Effect.logWarning(`replacing ${file}: it ${LINK_PROBLEM}`), undefined)
+            : Effect.succeed(undefined)
+        )
+      )
+
+    const readIndex: Effect.Effect<TraceIndex.Parsed | undefined> = Effect.map(
+      readCache(indexFile, "read index", "index"),
+      (text) => (text === undefined ? undefined : TraceIndex.parse(text))
     )
 
     /**
@@ -218,8 +401,13 @@ const makeReleasable = (
      */
     const appendTo = (file: string, lines: ReadonlyArray<string>, create = false) =>
       lines.length === 0 ? Effect.void : Effect.gen(function*() {
-        if (!create && !(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) return
-        yield* fs.writeFileString(file, lines.map((l) => l + "\n").join(""), { flag: "a", mode: 0o600 })
+        // Anything but a regular file (a link) is not appended to: the next rewrite replaces it.
+        const stat = yield* statOf(file)
+        if (Option.isNone(stat) ? !create : stat.value.type !== "File") return
+        const text = lines.map((l) => l + "\n").join("")
+        yield* Effect.scoped(
+          Effect.flatMap(nofollow.open(file, { flag: "a", mode: 0o600 }), (handle) => handle.writeAll(encoder.encode(text)))
+        )
       }).pipe(Effect.ignore)
 
     const appendIndex = (lines: ReadonlyArray<string>) => appendTo(indexFile, lines)
@@ -233,38 +421,36 @@ const makeReleasable = (
       Effect.gen(function*() {
         const temp = path.join(directory, `${path.basename(file)}.${randomSuffix()}.tmp`)
         const text = Array.from(lines, (l) => l + "\n").join("")
-        yield* fs.writeFileString(temp, text, { flag: "wx", mode: 0o600 })
-        yield* fs.chmod(temp, 0o600)
+        yield* Effect.scoped(
+          Effect.flatMap(nofollow.open(temp, { flag: "wx", mode: 0o600 }), (handle) => handle.writeAll(encoder.encode(text)))
+        )
+        // The rename replaces whatever has the name, a link included, never what a link points at.
         yield* fs.rename(temp, file).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
       }).pipe(Effect.ignore)
 
     const rewriteIndex = (entries: ReadonlyArray<TraceIndex.Entry>) => rewrite(indexFile, entries.map(TraceIndex.encode))
 
     /** The facts file, parsed; undefined when it is missing or cannot be read (then it is written anew). */
-    const readFacts: Effect.Effect<TraceIndex.ParsedFacts | undefined> = readText(factsFile, "read node facts").pipe(
-      Effect.map(Option.match({ onNone: () => undefined, onSome: TraceIndex.parseFacts })),
-      Effect.orElseSucceed(() => undefined)
+    const readFacts: Effect.Effect<TraceIndex.ParsedFacts | undefined> = Effect.map(
+      readCache(factsFile, "read node facts", "node facts file"),
+      (text) => (text === undefined ? undefined : TraceIndex.parseFacts(text))
     )
-
-    const statOf = (file: string) =>
-      fs.stat(file).pipe(
-        Effect.map((info) => Option.some({ size: Number(info.size), mtime: mtimeOf(info) })),
-        Effect.orElseSucceed(() => Option.none<{ size: number; mtime: number }>())
-      )
 
     /** The size and mtime of each file (undefined for one that is gone), a few fibers each going through its share. */
     const statAll = (names: ReadonlyArray<string>) =>
       Effect.gen(function*() {
-        const stats: Array<{ size: number; mtime: number } | undefined> = new Array(names.length)
+        const stats: Array<Stat | undefined> = new Array(names.length)
         // A fiber per file costs more than its stat, and so do a few operators per file (10,000 files): plain code
         // between the stats.
         yield* Effect.forEach(Array.from({ length: concurrency }, (_, lane) => lane), (lane) =>
           Effect.gen(function*() {
             for (let i = lane; i < names.length; i += concurrency) {
-              const info = yield* Effect.either(fs.stat(path.join(directory, names[i]!)))
+              // lstat: a link is seen as one (and skipped), never followed.
+              const info = yield* Effect.either(nofollow.lstat(path.join(directory, names[i]!)))
               stats[i] = info._tag === "Left" ? undefined : {
                 size: Number(info.right.size),
-                mtime: info.right.mtime._tag === "Some" ? info.right.mtime.value.getTime() : 0
+                mtime: info.right.mtime._tag === "Some" ? info.right.mtime.value.getTime() : 0,
+                type: info.right.type
               }
             }
           }), { concurrency, discard: true })
@@ -272,9 +458,19 @@ const makeReleasable = (
       })
 
     /** An index entry made by reading a file (for a file the index does not know, or knows an older version of). */
-    const indexEntryOf = (name: string, stat: { size: number; mtime: number }): Effect.Effect<TraceIndex.Entry | undefined> => {
+    const indexEntryOf = (name: string, stat: Stat): Effect.Effect<TraceIndex.Entry | undefined> => {
       const file = path.join(directory, name)
       const base = { file: name, size: stat.size, mtime: stat.mtime }
+      // Not read at all: a link (where it points is none of the store's business), a FIFO (a read would wait).
+      if (stat.type !== "File") {
+        return Effect.succeed({
+          ...base,
+          summary: undefined,
+          skip: stat.type === "SymbolicLink" ? LINK_PROBLEM : `is not a regular file (${stat.type})`,
+          blobs: [],
+          facts: undefined
+        })
+      }
       return Effect.gen(function*() {
         const text = yield* readText(file)
         if (Option.isNone(text)) return undefined
@@ -327,12 +523,16 @@ const makeReleasable = (
         const known = index?.entries ?? new Map<string, TraceIndex.Entry>()
         const fresh: Array<TraceIndex.Entry> = []
         const present: Array<TraceIndex.Entry> = []
-        const unknown: Array<{ readonly name: string; readonly stat: { size: number; mtime: number } }> = []
+        const unknown: Array<{ readonly name: string; readonly stat: Stat }> = []
         names.forEach((name, i) => {
           const stat = stats[i]
           if (stat === undefined) return
           const entry = known.get(name)
-          if (entry !== undefined && entry.size === stat.size && entry.mtime === stat.mtime) {
+          // A summary is trusted only for a regular file (a link of the same size and mtime is not the trace).
+          if (
+            entry !== undefined && entry.size === stat.size && entry.mtime === stat.mtime &&
+            (stat.type === "File" || entry.summary === undefined)
+          ) {
             if (entry.summary !== undefined) rememberFile(entry.summary.traceId, name)
             present.push(entry)
           } else unknown.push({ name, stat })
@@ -406,7 +606,8 @@ const makeReleasable = (
       const temp = path.join(directory, internal.tempFileName(path.basename(file)))
       const cannotWrite = internal.unavailable("write trace to", file, trace.traceId)
       const streamToTemp = Effect.scoped(Effect.gen(function*() {
-        const handle = yield* Effect.mapError(fs.open(temp, { flag: "wx", mode: 0o600 }), cannotWrite)
+        // Created 0600 (whatever the umask), never through a link.
+        const handle = yield* Effect.mapError(nofollow.open(temp, { flag: "wx", mode: 0o600 }), cannotWrite)
         const batches = TraceJson.bytes(trace)[Symbol.iterator]()
         while (true) {
           const next = yield* Effect.try({ try: () => batches.next(), catch: unencodable(file, trace.traceId) })
@@ -418,10 +619,17 @@ const makeReleasable = (
       }))
       return Effect.gen(function*() {
         yield* streamToTemp
-        // The mode given to open is filtered by the umask; set it before the file gets its final name.
-        yield* Effect.mapError(fs.chmod(temp, 0o600), cannotWrite)
         if (noClobber) {
-          const linked = yield* Effect.either(fs.link(temp, file))
+          // Never over a file; a link in its place is not one of the store's files (removed, what it points at stays).
+          const link = Effect.either(fs.link(temp, file))
+          let linked = yield* link
+          if (linked._tag === "Left" && linked.left._tag === "SystemError" && linked.left.reason === "AlreadyExists") {
+            const there = yield* statOf(file)
+            if (Option.isSome(there) && there.value.type === "SymbolicLink") {
+              yield* Effect.ignore(fs.remove(file))
+              linked = yield* link
+            }
+          }
           yield* Effect.ignore(fs.remove(temp))
           if (linked._tag === "Left") {
             if (linked.left._tag === "SystemError" && linked.left.reason === "AlreadyExists") return false
@@ -429,6 +637,7 @@ const makeReleasable = (
           }
           return true
         }
+        // Replaces whatever has the name (a link too), never what a link points at.
         yield* Effect.mapError(fs.rename(temp, file), cannotWrite)
         return true
       }).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
@@ -495,15 +704,16 @@ const makeReleasable = (
         const cannotWrite = internal.unavailable("write journal", file, id)
         yield* ensureDirectory
         const scope = yield* Scope.make()
-        const handle = yield* fs.open(file, { flag: "wx", mode: 0o600 }).pipe(
+        // A new file, 0600, never through a link; a link already in its place is removed (what it points at stays).
+        const there = yield* statOf(file)
+        if (Option.isSome(there) && there.value.type === "SymbolicLink") yield* Effect.ignore(fs.remove(file))
+        const handle = yield* nofollow.open(file, { flag: "wx", mode: 0o600 }).pipe(
           Effect.mapError(cannotWrite),
           Scope.extend(scope),
           Effect.onError(() => Scope.close(scope, Exit.void))
         )
         ownJournals.add(file)
-        const encoder = new TextEncoder()
         const write = (text: string) => Effect.mapError(handle.writeAll(encoder.encode(text)), cannotWrite)
-        yield* Effect.mapError(fs.chmod(file, 0o600), cannotWrite)
         yield* write(Journal.encodeHeader(header, options.owner) + "\n")
         // The heartbeat tells other processes this run is alive while it waits (a slow node writes nothing).
         // Interruptible even when the run started in an uninterruptible region (a fork inherits it), so `close` ends it.
@@ -585,7 +795,7 @@ const makeReleasable = (
       Effect.gen(function*() {
         const file = path.join(directory, name)
         const stat = yield* statOf(file)
-        const text = yield* readText(file, "read journal")
+        const text = yield* readText(file, "read journal", "journal")
         if (Option.isNone(stat) || Option.isNone(text)) return { _tag: "Gone" } as const
         const now = yield* Clock.currentTimeMillis
         const age = now - stat.value.mtime
@@ -613,21 +823,24 @@ const makeReleasable = (
     const recoverJournal = (file: string) =>
       Effect.gen(function*() {
         const claim = path.join(directory, `.${path.basename(file)}.recovering-${randomSuffix()}`)
+        // Only a regular file is claimed (a link is never touched: the utimes below would follow it).
+        if (Option.isNone(yield* fileStatOf(file))) return Option.none<string>()
         const claimed = yield* Effect.either(fs.rename(file, claim))
         if (claimed._tag === "Left") {
           if (internal.isNotFound(claimed.left)) return Option.none<string>()
           return yield* Effect.fail(internal.unavailable("recover journal", file)(claimed.left))
         }
         // The run's last sign of life, kept before the claim is touched (a fresh claim is one being worked on).
-        const lastSeen = yield* statOf(claim)
+        const lastSeen = yield* fileStatOf(claim)
+        if (Option.isNone(lastSeen)) return Option.none<string>()
         const now = yield* Clock.currentTimeMillis
         yield* Effect.ignore(fs.utimes(claim, new Date(now), new Date(now)))
         // Read again once claimed: the file is final now.
-        const text = yield* readText(claim, "read journal")
+        const text = yield* readText(claim, "read journal", "journal")
         const parsed = Option.isNone(text) ? undefined : Journal.parse(text.value)
         if (parsed === undefined || parsed._tag === "Left") return Option.none<string>()
         // The last heartbeat (the rename keeps the mtime) is when the run was last seen alive.
-        const lastAlive = Option.isSome(lastSeen) && lastSeen.value.mtime > 0 ? lastSeen.value.mtime / 1000 : undefined
+        const lastAlive = lastSeen.value.mtime > 0 ? lastSeen.value.mtime / 1000 : undefined
         const trace = Journal.rebuild(parsed.right.header, parsed.right.entries, "incomplete", lastAlive)
         // Never over a file: if the run did finish after all, its own trace stays.
         yield* store(trace, true)
@@ -644,7 +857,7 @@ const makeReleasable = (
       const names = listing.filter((n) => n.startsWith(".") && n.includes(".jsonl.recovering-"))
       const stale: Array<string> = []
       for (const name of names) {
-        const stat = yield* statOf(path.join(directory, name))
+        const stat = yield* fileStatOf(path.join(directory, name))
         if (Option.isSome(stat) && now - stat.value.mtime >= staleAfterMs) stale.push(path.join(directory, name))
       }
       return stale
@@ -855,7 +1068,10 @@ const makeReleasable = (
         const referenced = new Set<string>()
         for (const t of traced) if (!planned.has(t.summary.traceId)) for (const b of t.entry.blobs) referenced.add(b)
         for (const r of running) for (const b of Payload.referencedHashes(r.text)) referenced.add(b)
-        const blobNames = yield* fs.readDirectory(blobDirectory).pipe(
+        // A link in place of the blob directory is not listed (its names would be removed from wherever it points).
+        const blobState = yield* blobDirectoryState
+        if (blobState === "untrusted") yield* Effect.logWarning(`skipping ${blobDirectory}: it is not a real directory (a link?)`)
+        const blobNames = blobState !== "ok" ? [] : yield* fs.readDirectory(blobDirectory).pipe(
           ignoreNotFound<ReadonlyArray<string>>([]),
           Effect.mapError(internal.unavailable("list blobs in", blobDirectory))
         )
@@ -864,7 +1080,7 @@ const makeReleasable = (
         for (const name of blobNames) {
           if (!TraceStore.isSha256(name) || referenced.has(name)) continue
           const file = path.join(blobDirectory, name)
-          const stat = yield* statOf(file)
+          const stat = yield* fileStatOf(file)
           if (Option.isNone(stat)) continue
           // A live run may have written a blob it has not referred to yet.
           if (running.length > 0 && now - stat.value.mtime < blobGraceMs) continue

@@ -81,6 +81,15 @@ export const unavailable = (action: string, path: string, traceId?: string) =>
     description: `cannot ${action} ${path}: ${describePlatformError(error)}`
   })
 
+/** An `Insecure` error: a file the store does not trust (a symbolic link), e.g. `trace file /d/x.json is a ...`. */
+export const untrusted = (path: string, problem: string, what = "trace file", traceId?: string): TraceStore.TraceStoreError =>
+  new TraceStore.TraceStoreError({
+    reason: "Insecure",
+    path,
+    ...(traceId === undefined ? {} : { traceId }),
+    description: `${what} ${path} ${problem}`
+  })
+
 /** A `Corrupt` error naming the file. */
 export const corrupt = (path: string, problem: string, traceId?: string): TraceStore.TraceStoreError =>
   new TraceStore.TraceStoreError({
