@@ -1,9 +1,22 @@
 /**
  * The `csv` exporter: the guide's CSV (one row per node, columns `node_id, node_type, timestamp, duration_seconds,
- * success, error, tool_calls_count`) or, with `rows: "tools"`, one row per tool call with its node. RFC 4180 text
- * (CRLF line ends, quotes doubled) written by `csv-stringify`, ISO 8601 UTC timestamps with microseconds, and text
- * cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) prefixed
- * with `'`. Rows are rendered a batch at a time, so a 100,000-node trace is streamed, never built as one string.
+ * success, error, tool_calls_count`) or, with `rows: "tools"`, one row per tool call with its node. ISO 8601 UTC
+ * timestamps with microseconds. Rows are rendered a batch at a time, so a 100,000-node trace is streamed, never built
+ * as one string.
+ *
+ * Node ids, tool names and errors come from workflows and tools, so every cell is written so that no spreadsheet
+ * misreads it:
+ * - RFC 4180 text (written by `csv-stringify`): CRLF between records, and every field holding a comma, a double quote,
+ *   a CR or an LF quoted, with quotes doubled. A bare CR or LF inside a field is quoted too (csv-stringify leaves it
+ *   bare once a record delimiter is set), so no line break in a value can start a new row.
+ * - The formula guard (OWASP "CSV Injection"), on every text cell of both shapes: a cell that starts with `=`, `+`,
+ *   `-`, `@`, a tab, a CR or an LF, or whose first visible character is one of `= + - @` (or their full-width forms
+ *   U+FF1D, U+FF0B, U+FF0D, U+FF20) after leading whitespace, line breaks or invisible characters (`  =1+1`,
+ *   `\r\n=HYPERLINK(...)`, a zero-width space), gets a `'` in front. Spreadsheets trim such leading characters (or
+ *   may, depending on import options) and would then evaluate the rest. A formula after other text (`note\n=1+1`) is
+ *   left as it is: the field is quoted, so the cell starts with plain text and no spreadsheet evaluates it.
+ * - Numbers are numbers: a negative duration is written `-1.5` and read as a number, not a formula; a value that is
+ *   not a finite number is an empty cell.
  */
 import * as Exporter from "@victor/core/Exporter"
 import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
@@ -63,41 +76,51 @@ export const isoTimestamp = (seconds: number): string => {
   return iso.slice(0, -1) + String(micros - millis * 1000).padStart(3, "0") + "Z"
 }
 
-type Cell = string | number | boolean | null
+// A formula a spreadsheet runs: a trigger first, or `= + - @` (or the full-width forms) after leading whitespace,
+// line breaks or invisible characters (other controls, zero-width and bidi formatting characters).
+const formulaLike = /^(?:[\t\r\n]|[\s\p{Cc}\p{Cf}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u
 
-const nodeRow = (node: NodeTraceRecord): Array<Cell> => [
-  node.nodeId,
-  node.nodeType,
+/** A text cell, with `'` in front when a spreadsheet could run it as a formula. */
+const text = (value: string | null): string => (value === null ? "" : formulaLike.test(value) ? `'${value}` : value)
+
+/** A number cell: the number itself (a negative one is not a formula), or empty when it is not finite. */
+const number = (value: number): string => (Number.isFinite(value) ? String(value) : "")
+
+const nodeRow = (node: NodeTraceRecord): Array<string> => [
+  text(node.nodeId),
+  text(node.nodeType),
   isoTimestamp(node.timestamp),
-  node.durationSeconds,
-  node.success,
-  node.error,
-  node.toolCalls.length
+  number(node.durationSeconds),
+  String(node.success),
+  text(node.error),
+  number(node.toolCalls.length)
 ]
 
-const toolRow = (node: NodeTraceRecord, call: ToolCallRecord, index: number): Array<Cell> => [
-  node.nodeId,
-  node.nodeType,
-  index,
-  call.toolName,
+const toolRow = (node: NodeTraceRecord, call: ToolCallRecord, index: number): Array<string> => [
+  text(node.nodeId),
+  text(node.nodeType),
+  number(index),
+  text(call.toolName),
   isoTimestamp(call.timestamp),
-  call.durationSeconds,
-  call.success,
-  call.error
+  number(call.durationSeconds),
+  String(call.success),
+  text(call.error)
 ]
 
 const stringifyOptions = {
-  // RFC 4180: CRLF between records, fields with commas, quotes or line breaks quoted, quotes doubled.
+  // RFC 4180: CRLF between records; fields with commas or quotes quoted, quotes doubled.
   record_delimiter: "\r\n",
+  // ... and fields with a CR or an LF anywhere quoted: with a record delimiter set, csv-stringify would quote only a
+  // whole CRLF, leaving a bare line break that a spreadsheet reads as the start of a new row.
+  quoted_match: /[\r\n]/,
   eof: true,
-  // csv-stringify prefixes `'` to strings starting with = + - @ tab or CR (numbers like -1 stay numbers).
-  escape_formulas: true,
-  cast: { boolean: (value: boolean) => (value ? "true" : "false") }
+  // The formula guard is `text` above, applied to every text cell (csv-stringify's misses leading whitespace).
+  escape_formulas: false
 } as const
 
 /** Rows of a trace in batches, the header row first. */
-function* rowBatches(trace: WorkflowTrace, rows: Rows, batchRows: number): Generator<Array<Array<Cell>>> {
-  let batch: Array<Array<Cell>> = [rows === "tools" ? [...TOOL_COLUMNS] : [...NODE_COLUMNS]]
+function* rowBatches(trace: WorkflowTrace, rows: Rows, batchRows: number): Generator<Array<Array<string>>> {
+  let batch: Array<Array<string>> = [rows === "tools" ? [...TOOL_COLUMNS] : [...NODE_COLUMNS]]
   for (const node of trace.nodes) {
     if (rows === "tools") {
       node.toolCalls.forEach((call, index) => batch.push(toolRow(node, call, index)))

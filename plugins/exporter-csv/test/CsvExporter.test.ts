@@ -146,6 +146,115 @@ describe("CsvExporter", () => {
       expect(rows[100_000]![0]).toBe("node_99999")
     }), 60_000)
 
+  describe("hostile values", () => {
+    const link = `=HYPERLINK("http://x","y")`
+    // Each value, and whether a spreadsheet could run it as a formula (so the exporter must prefix it with `'`).
+    const hostile: ReadonlyArray<readonly [value: string, formula: boolean]> = [
+      ["a\rb", false],
+      ["a\nb", false],
+      ["a\r\nb", false],
+      [`say "hi"`, false],
+      ["a,b", false],
+      [`,"\r\n`, false],
+      // The reported defect: a bare line break before a formula must not start a new row.
+      [`x\n${link}`, false],
+      [`x\r${link}`, false],
+      [`stderr: boom\r\n+1\r\n-1\n@SUM(1)`, false],
+      [link, true],
+      ["+1", true],
+      ["-1", true],
+      ["@SUM(1)", true],
+      ["\tx", true],
+      ["\rx", true],
+      ["\nx", true],
+      [`\n${link}`, true],
+      [`\r\n${link}`, true],
+      [`  ${link}`, true],
+      ["\t+1", true],
+      ["\u00a0@SUM(1)", true],
+      ["\u200b-1", true],
+      ["\u202e=1+1", true],
+      ["\uff1d1+1", true],
+      ["\r", true],
+      ["\n", true],
+      ["\r\n", true]
+    ]
+    const hostileNodes: ReadonlyArray<WorkflowTrace.NodeTraceRecord> = hostile.map(([value], i) => ({
+      ...base,
+      nodeId: value,
+      nodeType: value,
+      success: false,
+      error: value,
+      inputs: { marker: `INPUT-${i}`, value },
+      outputs: { marker: `OUTPUT-${i}`, value },
+      toolCalls: [{
+        ...base.toolCalls[0]!,
+        toolName: value,
+        success: false,
+        error: `${value}`,
+        inputs: { value },
+        outputs: { stderr: value }
+      }, { ...base.toolCalls[0]!, toolName: "shell", error: value }]
+    }))
+    const trace = sampleTrace({ nodes: hostileNodes })
+    const expected = (value: string, formula: boolean) => (formula ? `'${value}` : value)
+    // Read the way a spreadsheet does: any line break outside quotes ends a row.
+    const readLikeASpreadsheet = (output: string): Array<Array<string>> =>
+      parse(output, { record_delimiter: ["\r\n", "\n", "\r"], relax_column_count: false })
+    // A cell a spreadsheet would evaluate: a trigger first, or `= + - @` (also full-width) after leading whitespace,
+    // line breaks or invisible characters.
+    const runsAsFormula = (cell: string) =>
+      /^[\t\r\n]/.test(cell) || /^[\s\p{Cc}\p{Cf}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/u.test(cell)
+
+    it.effect("--csv-rows nodes: exactly one row per node, every value back, every formula prefixed", () =>
+      Effect.gen(function*() {
+        const output = yield* exportText(trace)
+        const rows = readLikeASpreadsheet(output)
+        expect(rows).toHaveLength(hostile.length + 1)
+        for (const row of rows) expect(row).toHaveLength(CsvExporter.NODE_COLUMNS.length)
+        hostile.forEach(([value, formula], i) => {
+          const [id, type, , duration, success, error, count] = rows[i + 1]!
+          expect([id, type, error]).toEqual([expected(value, formula), expected(value, formula), expected(value, formula)])
+          expect([duration, success, count]).toEqual(["1.25", "false", "2"])
+        })
+        for (const row of rows) for (const cell of row) expect(runsAsFormula(cell), JSON.stringify(cell)).toBe(false)
+        expect(output).not.toMatch(/INPUT-|OUTPUT-/)
+      }))
+
+    it.effect("--csv-rows tools: exactly one row per tool call, every value back, every formula prefixed", () =>
+      Effect.gen(function*() {
+        const rows = readLikeASpreadsheet(yield* exportText(trace, { rows: "tools" }))
+        expect(rows).toHaveLength(hostile.length * 2 + 1)
+        for (const row of rows) expect(row).toHaveLength(CsvExporter.TOOL_COLUMNS.length)
+        hostile.forEach(([value, formula], i) => {
+          const cell = expected(value, formula)
+          const [first, second] = [rows[2 * i + 1]!, rows[2 * i + 2]!]
+          expect([first[0], first[1], first[2], first[3], first[6], first[7]]).toEqual([cell, cell, "0", cell, "false", cell])
+          expect([second[0], second[1], second[2], second[3], second[6], second[7]]).toEqual([cell, cell, "1", "shell", "true", cell])
+        })
+        for (const row of rows) for (const cell of row) expect(runsAsFormula(cell), JSON.stringify(cell)).toBe(false)
+      }))
+
+    it.effect("quotes every field holding a CR, an LF, a quote or a comma, with quotes doubled", () =>
+      Effect.gen(function*() {
+        const ids = ["a\rb", "a\nb", "a\r\nb", `a"b`, "a,b", "ab"]
+        const output = yield* exportText(sampleTrace({ nodes: ids.map((nodeId) => ({ ...base, nodeId, toolCalls: [] })) }))
+        const written = [`"a\rb"`, `"a\nb"`, `"a\r\nb"`, `"a""b"`, `"a,b"`, "ab"]
+        expect(output).toBe(
+          [CsvExporter.NODE_COLUMNS.join(","), ...written.map((id) => `${id},compute,2023-11-14T22:13:20.100000Z,1.25,true,,0`)]
+            .join("\r\n") + "\r\n"
+        )
+      }))
+
+    it.effect("writes numbers as numbers, and a number that is not finite as an empty cell", () =>
+      Effect.gen(function*() {
+        const rows = readLikeASpreadsheet(
+          yield* exportText(sampleTrace({ nodes: [{ ...base, durationSeconds: -1 }, { ...base, durationSeconds: Number.NaN }] }))
+        )
+        expect([rows[1]![3], rows[2]![3]]).toEqual(["-1", ""])
+      }))
+  })
+
   it.effect("an empty trace is just the header", () =>
     Effect.gen(function*() {
       expect(yield* exportText(sampleTrace({ nodes: [] }))).toBe(`${CsvExporter.NODE_COLUMNS.join(",")}\r\n`)
