@@ -4,7 +4,8 @@
  * theirs. Package names resolve from the config file's directory (its `node_modules`), paths relative to it. A plugin
  * that cannot be found, fails to import, exports no plugin or throws is reported by name in one warning and left out;
  * the others still load. An exporter of a plugin that throws while exporting fails that export with an `ExportError`
- * naming the plugin, never the process.
+ * naming the plugin, never the process. What a plugin says (its exporters' descriptions, its error messages) is
+ * escaped for the terminal (`TerminalText`) before the CLI can print it.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Exporter from "@victor/core/Exporter"
@@ -21,6 +22,7 @@ import * as nodePath from "node:path"
 import { pathToFileURL } from "node:url"
 import * as BundledExporters from "./BundledExporters.ts"
 import type { UsageError } from "./CliError.ts"
+import * as TerminalText from "./TerminalText.ts"
 import * as VictorConfig from "./VictorConfig.ts"
 
 /** The plugins that loaded, and a problem per plugin that did not. */
@@ -113,7 +115,7 @@ const guard = (pluginName: string, exporter: Exporter.Exporter): Exporter.Export
     })
   return {
     ...exporter,
-    description: `${exporter.description} (plugin ${pluginName})`,
+    description: TerminalText.escapeLine(`${exporter.description} (plugin ${pluginName})`),
     export: (trace) =>
       Stream.suspend(() => exporter.export(trace)).pipe(
         Stream.catchAllCause((cause) => {
@@ -177,7 +179,7 @@ export const layer = (
       const { config, directory } = yield* VictorConfig.load(options.cwd)
       const loaded = yield* load(config.plugins ?? [], directory)
       for (const problem of loaded.problems) {
-        yield* Console.error(`warning: ${problem.message}; continuing without it`)
+        yield* Console.error(`warning: ${TerminalText.escape(problem.message)}; continuing without it`)
       }
       return ExporterRegistry.make(exporters(loaded, options))
     })

@@ -2,11 +2,13 @@
  * The live view of a run on a terminal: one status line on stderr, redrawn in place as events arrive and ten times a
  * second for the clock — nodes done, failed and running, elapsed time, and the tool each running node is calling.
  * It is a trace handler, so it sees exactly what the trace records; it erases itself before the summary is printed.
- * Only used when stderr is a terminal (never in pipes, files or CI logs).
+ * Only used when stderr is a terminal (never in pipes, files or CI logs). Node ids and tool names are escaped to one
+ * line (`TerminalText.escapeLine`): a line break or control character in them would break the in-place redraw.
  */
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import * as TerminalText from "./TerminalText.ts"
 
 const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
@@ -28,7 +30,9 @@ export const make = (terminal: Terminal, now: () => number = Date.now) => {
 
   const line = (): string => {
     const elapsed = ((now() - started) / 1000).toFixed(1)
-    const active = Array.from(running, ([node, tool]) => (tool === undefined ? node : `${node} (${tool})`))
+    const active = Array.from(running, ([node, tool]) =>
+      TerminalText.escapeLine(tool === undefined ? node : `${node} (${tool})`)
+    )
     const parts = [`${frames[frame % frames.length]} ${elapsed}s`, `${done} done`]
     if (failed > 0) parts.push(`${failed} failed`)
     if (active.length > 0) parts.push(`running: ${active.join(", ")}`)

@@ -2,7 +2,8 @@
  * Where `hitl` nodes get their answers on the command line: answers given up front in `--context` (`{"hitl": {"<node>":
  * answer}}`) win; then, on a terminal, a person is asked; otherwise `--yes` answers approvals with yes and the rest
  * with their defaults; otherwise there is no answer and the node's `fallback` applies. The live progress line is paused
- * while a question is on screen.
+ * while a question is on screen. What the question shows (prompt, context, choices, errors) is escaped for the terminal
+ * (`TerminalText`): it comes from the workflow and its state.
  */
 import * as HumanInput from "@victor/workflow/HumanInput"
 import * as Effect from "effect/Effect"
@@ -10,6 +11,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as readline from "node:readline"
+import * as TerminalText from "./TerminalText.ts"
 
 /** How the run may answer. */
 export interface Options {
@@ -25,11 +27,14 @@ export interface Options {
 }
 
 const describe = (request: HumanInput.HitlRequest): string => {
-  const lines = [`\n? ${request.prompt}`]
-  for (const [key, value] of Object.entries(request.context)) lines.push(`  ${key}: ${JSON.stringify(value)}`)
-  request.choices.forEach((choice, i) => lines.push(`  ${i + 1}) ${choice}`))
+  const line = TerminalText.escapeLine
+  const lines = [`\n? ${TerminalText.escape(request.prompt)}`]
+  for (const [key, value] of Object.entries(request.context)) {
+    lines.push(`  ${line(key)}: ${line(String(JSON.stringify(value)))}`)
+  }
+  request.choices.forEach((choice, i) => lines.push(`  ${i + 1}) ${line(choice)}`))
   const isApproval = request.hitlType === "approval" || request.hitlType === "confirmation"
-  const fallback = request.defaultValue === undefined ? "" : ` [${String(request.defaultValue)}]`
+  const fallback = request.defaultValue === undefined ? "" : ` [${line(String(request.defaultValue))}]`
   lines.push(isApproval ? `  (y/n)${fallback} ` : request.choices.length > 0 ? `  number or name${fallback}: ` : `  ${fallback}> `)
   return lines.join("\n")
 }
@@ -68,7 +73,7 @@ const askPerson = (options: Options) => (request: HumanInput.HitlRequest): Effec
   const ask = (conversation: Conversation, hint: string): Effect.Effect<HumanInput.HitlAnswer> =>
     Effect.flatMap(question(conversation, `${hint}${describe(request)}`), (text) =>
       Either.match(HumanInput.validateAnswer(request, interpret(request, text)), {
-        onLeft: (error) => ask(conversation, `  ${error.message}\n`),
+        onLeft: (error) => ask(conversation, `  ${TerminalText.escapeLine(error.message)}\n`),
         onRight: Effect.succeed
       }))
   return Effect.acquireUseRelease(

@@ -4,6 +4,7 @@
  * of sub-workflows) and warnings (an unreachable node, a loop without an exit, a condition that names no registered
  * condition, an unknown field, `next` with several targets) are all reported with file, line, column and node; any of
  * them makes the exit code 2, so the command can gate CI. `trace` and `run` print the loader's warnings but go on.
+ * Messages name nodes and workflows from the file, so they are escaped for the terminal (`TerminalText`).
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
@@ -13,6 +14,7 @@ import * as WorkflowValidation from "@victor/workflow/WorkflowValidation"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { UsageError } from "./CliError.ts"
+import * as TerminalText from "./TerminalText.ts"
 import * as WorkflowInput from "./WorkflowInput.ts"
 
 /** The option values of `workflow validate`. */
@@ -36,8 +38,9 @@ export const run = (
     const findings = yield* WorkflowValidation.check(workflow).pipe(Effect.provide(ToolRegistry.layerBuiltin))
     const errors = WorkflowValidation.errors(findings)
     const warnings = findings.filter((f) => f.severity === "warning")
-    for (const warning of warnings) yield* Console.error(`warning: ${warning.message}`)
-    for (const error of errors.slice(1)) yield* Console.error(`error: ${error.message}`)
+    for (const warning of warnings) yield* Console.error(`warning: ${TerminalText.escape(warning.message)}`)
+    for (const error of errors.slice(1)) yield* Console.error(`error: ${TerminalText.escape(error.message)}`)
+    // The first error (or the count of warnings) is the command's error line, which main.ts escapes.
     const first = errors[0]
     if (first !== undefined) {
       const more = errors.length > 1 || warnings.length > 0
@@ -52,8 +55,10 @@ export const run = (
     }
     const subs = Object.keys(workflow.subWorkflows ?? {}).length
     yield* Console.log(
-      `${options.file}: workflow '${workflow.name}' is valid (${workflow.nodes.length} nodes${
-        subs === 0 ? "" : `, ${plural(subs, "sub-workflow")}`
-      })`
+      TerminalText.escape(
+        `${options.file}: workflow '${workflow.name}' is valid (${workflow.nodes.length} nodes${
+          subs === 0 ? "" : `, ${plural(subs, "sub-workflow")}`
+        })`
+      )
     )
   })

@@ -28,6 +28,24 @@ describe("the live view", () => {
     expect(written.at(-1)).toBe("\r\u001b[2K")
   })
 
+  it("shows a hostile node id and tool name as text, on one line", () => {
+    const written: Array<string> = []
+    const view = ProgressView.make({ columns: 400, write: (text) => void written.push(text) })
+    const trace = { traceId: "t", workflowName: "w" }
+    const hostile = "n\u001b]0;PWNED\u0007\u001b[2J\r\n\t\u009b31m\u202e\u2066\u007f"
+    const feed = (event: ExecutionEvent) => Effect.runSync(view.handler.onEvent!(event, trace))
+    feed({ eventType: "node_started", timestamp: 0, nodeId: hostile })
+    feed({ eventType: "tool_call_started", timestamp: 0, nodeId: hostile, toolName: `tool${hostile}` })
+    const escaped = String.raw`\u001b]0;PWNED\u0007\u001b[2J\r\n\t\u009b31m\u202e\u2066\u007f`
+    expect(view.line()).toContain(`running: n${escaped} (tooln${escaped})`)
+    expect(written.length).toBeGreaterThan(0)
+    for (const text of written) {
+      // The view's own redraw (`\r ESC[2K`) first, then only text.
+      expect(text.startsWith("\r\u001b[2K")).toBe(true)
+      expect(text.slice("\r\u001b[2K".length)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/)
+    }
+  })
+
   it("fits the terminal width, and assumes 80 columns when the terminal does not say", () => {
     const view = ProgressView.make({ columns: 0, write: () => {} })
     const trace = { traceId: "t", workflowName: "w" }
