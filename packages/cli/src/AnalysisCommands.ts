@@ -27,8 +27,16 @@ const analyzeCommand = Command.make(
   {
     trace: Args.text({ name: "trace" }).pipe(
       Args.withDescription(
-        "The trace: a stored trace id, a unique prefix of one, `last` (the newest stored trace), or a trace file. " +
-          "Example: victor trace analyze last"
+        "The trace: a stored trace id, a unique prefix of one, `last` (the newest stored trace), or a trace file " +
+          "path with a / or ending in .json (any other file: --file). Example: victor trace analyze last"
+      ),
+      Args.optional
+    ),
+    file: Options.text("file").pipe(
+      Options.optional,
+      Options.withDescription(
+        "Analyze this trace file (what -o FILE.json wrote) instead of a stored trace; give it instead of TRACE. " +
+          "Example: --file trace.json"
       )
     ),
     json,
@@ -44,7 +52,8 @@ const analyzeCommand = Command.make(
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./analysis/AnalyzeCommand.ts")), (command) =>
       command.run({
-        trace: options.trace,
+        trace: Option.getOrUndefined(options.trace),
+        file: Option.getOrUndefined(options.file),
         json: options.json,
         analyzer: options.analyzer,
         traceDir: Option.getOrUndefined(options.traceDir)
@@ -64,7 +73,8 @@ const compareCommand = Command.make(
     traces: Args.text({ name: "trace" }).pipe(
       Args.between(1, 2),
       Args.withDescription(
-        "BASE HEAD: two traces (ids, unique prefixes, `last` or files), or only HEAD with --baseline. " +
+        "BASE HEAD: two traces (ids, unique prefixes, `last`, or trace file paths with a / or ending in .json), or " +
+          "only HEAD with --baseline. " +
           "Example: victor trace compare baseline.json last"
       )
     ),
@@ -91,8 +101,8 @@ const compareCommand = Command.make(
       Options.withAlias("o"),
       Options.optional,
       Options.withDescription(
-        "Also write the comparison to this file: a self-contained HTML report, or JSON when the name ends in .json. " +
-          "Example: -o diff.html"
+        "Also write the comparison to this file: a self-contained HTML report, or JSON when the name ends in .json; " +
+          "- writes the HTML report to stdout (the table then goes to stderr). Example: -o diff.html"
       )
     ),
     json,

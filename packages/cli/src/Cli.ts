@@ -20,8 +20,10 @@ const output = Options.text("output").pipe(
   Options.withAlias("o"),
   Options.optional,
   Options.withDescription(
-    "Also write the trace to this file (missing directories are created). The format follows the extension " +
-      "unless --format is given. Example: -o trace.json"
+    "Also write the trace to this file (missing directories are created; a file is replaced atomically, a " +
+      "symlink's target likewise; /dev/null or a FIFO is written to, never replaced), or to stdout with - (the " +
+      "summary then goes to stderr). The format follows the extension unless --format is given. " +
+      "Example: -o trace.json, or -o - | jq .status"
   )
 )
 
@@ -114,8 +116,18 @@ const capture = Options.choice("capture", ["full", "preview", "none"]).pipe(
   )
 )
 
+const allowPath = Options.text("allow-path").pipe(
+  Options.repeated,
+  Options.withDescription(
+    "A directory the file tools (read, write, ls, grep) may also use, besides the working directory; repeat it for " +
+      "more (tools.allowed_paths in victor.config.json does the same). No value from a context or a model can take " +
+      "a tool outside them. Example: --allow-path /data/reports"
+  )
+)
+
 // The options `trace` and `run` share; `trace` adds the export ones.
 const runConfig = {
+  allowPath,
   file,
   context,
   workflow,
@@ -156,7 +168,8 @@ const runWorkflow = (
       maxIterations: Option.getOrUndefined(options.maxIterations),
       events: Option.getOrUndefined(options.events),
       traceDir: Option.getOrUndefined(options.traceDir),
-      capture: Option.getOrUndefined(options.capture)
+      capture: Option.getOrUndefined(options.capture),
+      allowPaths: options.allowPath
     }))
 
 const traceCommand = Command.make(

@@ -20,7 +20,19 @@ const traceDir = Options.text("trace-dir").pipe(
 const reference = (what: string) =>
   Args.text({ name: "trace" }).pipe(
     Args.withDescription(
-      `The trace ${what}: its id, a unique prefix of the id, or \`last\` (the newest). Example: last, or 3f2a`
+      `The trace ${what}: its id, a unique prefix of the id, or \`last\` (the newest); or a trace file path with a / ` +
+        "or ending in .json (any other file: --file). Example: last, or 3f2a"
+    ),
+    Args.optional
+  )
+
+// A file is a trace only when given as one: a bare name is always a stored trace id.
+const file = (what: string) =>
+  Options.text("file").pipe(
+    Options.optional,
+    Options.withDescription(
+      `Read the trace ${what} from this file (what -o FILE.json wrote) instead of the store; give it instead of a ` +
+        "stored trace. Example: --file trace.json"
     )
   )
 
@@ -71,6 +83,7 @@ const listCommand = Command.make("list", {
 
 const showCommand = Command.make("show", {
   reference: reference("to show"),
+  file: file("to show"),
   full: Options.boolean("full").pipe(
     Options.withDescription(
       "Print every input and output in full, with large payloads read back from their blobs (otherwise one " +
@@ -80,15 +93,22 @@ const showCommand = Command.make("show", {
   traceDir
 }, (o) =>
   Effect.flatMap(load(), (c) =>
-    c.show({ reference: o.reference, full: o.full, traceDir: Option.getOrUndefined(o.traceDir) }))).pipe(
+    c.show({
+      reference: Option.getOrUndefined(o.reference),
+      file: Option.getOrUndefined(o.file),
+      full: o.full,
+      traceDir: Option.getOrUndefined(o.traceDir)
+    }))).pipe(
     Command.withDescription(
       "Show a stored trace (or a trace file): its summary, then every node with its status, duration, tool calls, " +
-        "inputs and outputs. Examples: victor trace show last ; victor trace show 3f2a --full ; victor trace show trace.json"
+        "inputs and outputs. Examples: victor trace show last ; victor trace show 3f2a --full ; " +
+        "victor trace show --file trace.json"
     )
   )
 
 const exportCommand = Command.make("export", {
   reference: reference("to export"),
+  file: file("to export"),
   format: Options.text("format").pipe(
     Options.optional,
     Options.withDescription(
@@ -100,15 +120,17 @@ const exportCommand = Command.make("export", {
     Options.withAlias("o"),
     Options.optional,
     Options.withDescription(
-      "The file to write (missing directories are created); without it the export goes to stdout. Large payloads " +
-        "are read back from their blobs. Example: -o report.html"
+      "The file to write (missing directories are created; a file is replaced atomically, a symlink's target " +
+        "likewise; /dev/null or a FIFO is written to, never replaced); without it, or with -, the export goes to " +
+        "stdout. Large payloads are read back from their blobs. Example: -o report.html"
     )
   ),
   traceDir
 }, (o) =>
   Effect.flatMap(load(), (c) =>
     c.exportTrace({
-      reference: o.reference,
+      reference: Option.getOrUndefined(o.reference),
+      file: Option.getOrUndefined(o.file),
       format: Option.getOrUndefined(o.format),
       output: Option.getOrUndefined(o.output),
       traceDir: Option.getOrUndefined(o.traceDir)
@@ -122,13 +144,17 @@ const exportCommand = Command.make("export", {
 const rmCommand = Command.make("rm", {
   references: Args.text({ name: "trace" }).pipe(
     Args.atLeast(1),
-    Args.withDescription("One or more traces: ids, unique id prefixes or `last`. Example: victor trace rm 3f2a 9c1d")
+    Args.withDescription(
+      "One or more stored traces: ids, unique id prefixes or `last` (never a file path). " +
+        "Example: victor trace rm 3f2a 9c1d"
+    )
   ),
   traceDir
 }, (o) =>
   Effect.flatMap(load(), (c) => c.rm({ references: o.references, traceDir: Option.getOrUndefined(o.traceDir) }))).pipe(
     Command.withDescription(
-      "Remove stored traces (their blobs go with the next prune). Example: victor trace rm last"
+      "Remove stored traces (their blobs go with the next prune); it never removes anything else, and a path is " +
+        "refused. Example: victor trace rm last"
     )
   )
 

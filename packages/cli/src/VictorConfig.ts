@@ -2,7 +2,7 @@
  * `victor.config.json`: project settings read from the working directory (or the file named by `VICTOR_CONFIG`).
  * Every section is optional; a missing file means the defaults. A malformed file is a usage error naming the file
  * and the field. Sections are owned by the features that read them: `plugins` (exporter and analysis plugins to load),
- * `redact` (what never reaches disk), `capture` (how large payloads are stored).
+ * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work).
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -49,6 +49,12 @@ export const CaptureSettings = Schema.Struct({
   max_inline_bytes: Schema.optional(Schema.Int.pipe(Schema.positive()))
 })
 
+/** What the built-in tools may do. */
+export const ToolSettings = Schema.Struct({
+  /** Directories (relative to the config file) the file tools may use besides the working directory. */
+  allowed_paths: Schema.optional(Schema.Array(Schema.String))
+})
+
 /** The shape of the file. Unknown top-level keys are errors, so that a typo is not silently ignored. */
 export const VictorConfig = Schema.Struct({
   /** Third-party plugins: npm package names or paths (relative to the config file), loaded by dynamic import. */
@@ -56,7 +62,9 @@ export const VictorConfig = Schema.Struct({
   /** Redaction rules applied before anything is written (see `RedactRules`). */
   redact: Schema.optional(RedactRules),
   /** How inputs and outputs are captured (see `CaptureSettings`). */
-  capture: Schema.optional(CaptureSettings)
+  capture: Schema.optional(CaptureSettings),
+  /** What the built-in tools may do (see `ToolSettings`). */
+  tools: Schema.optional(ToolSettings)
 })
 
 /** The decoded config, plus where it came from (`undefined` when there is no file). */

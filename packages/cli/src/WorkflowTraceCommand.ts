@@ -14,6 +14,7 @@ import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as nodePath from "node:path"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
@@ -52,6 +53,8 @@ export interface TraceCommandOptions {
   readonly traceDir: string | undefined
   /** `--capture`: how large inputs and outputs are stored (full: blobs, preview, none). */
   readonly capture?: "full" | "preview" | "none" | undefined
+  /** `--allow-path`: directories the file tools may use besides the working directory. */
+  readonly allowPaths?: ReadonlyArray<string> | undefined
 }
 
 const formatBytes = (bytes: number): string =>
@@ -79,6 +82,15 @@ export const run = (
     const registry = yield* ExporterRegistry.ExporterRegistry
     const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
     yield* TraceOptions.checkCsvRows(exporter, options.csvRows)
+    // `-o -`: the export owns stdout, and the summary goes to stderr.
+    const exportToStdout = options.output !== undefined && ExportWriter.isStdout(options.output)
+    if (exportToStdout && options.events === "ndjson") {
+      return yield* new UsageError({
+        description: "-o - and --events ndjson both write to stdout; write the export to a file, e.g. -o trace.json"
+      })
+    }
+    // A directory, a socket or a block device as -o is a mistake worth knowing before the run, not after it.
+    if (options.output !== undefined) yield* ExportWriter.check(options.output)
     const workflow = yield* WorkflowInput.load(options.file, options.workflow)
     for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
     // A run started by another (a `victor` in a shell node, or any W3C-traced caller) continues its trace context.
@@ -94,13 +106,19 @@ export const run = (
 
     const traceDirectory = Settings.traceDirectory(options.traceDir)
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
-    const { config } = yield* VictorConfig.load()
+    const { config, directory: configDirectory } = yield* VictorConfig.load()
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
     const runLayer = Layer.mergeAll(
       WorkflowTracer.layer().pipe(
         Layer.provide(RunPersistence.storeLayer(traceDirectory, RunPersistence.captureOptions(options.capture, config)))
       ),
-      ToolRegistry.layerBuiltin,
+      ToolRegistry.layerBuiltinWith({
+        allowedPaths: [
+          ".",
+          ...(config.tools?.allowed_paths ?? []).map((dir) => nodePath.resolve(configDirectory, dir)),
+          ...(options.allowPaths ?? [])
+        ]
+      }),
       RunPersistence.redactionLayer(redaction)
     )
     const result = yield* Effect.scoped(Effect.gen(function*() {
@@ -142,16 +160,16 @@ export const run = (
     if (options.output !== undefined) {
       const written = yield* Effect.either(ExportWriter.write(options.output, exporter.export(trace)))
       if (written._tag === "Right") {
-        extra.push(["Output", `${options.output} (${exporter.name}, ${formatBytes(written.right)})`])
+        extra.push(["Output", `${exportToStdout ? "stdout" : options.output} (${exporter.name}, ${formatBytes(written.right)})`])
       } else {
         exportError = written.left instanceof UsageError
           ? written.left
           : new UsageError({ description: written.left.message })
       }
     }
-    // With --events ndjson, stdout carries only the events.
+    // With --events ndjson or -o -, stdout carries only the events or the export.
     const summary = Summary.render(trace, extra)
-    yield* options.events === "ndjson" ? Console.error(summary) : Console.log(summary)
+    yield* options.events === "ndjson" || exportToStdout ? Console.error(summary) : Console.log(summary)
     const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
     if (exportError !== undefined) {
       if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)

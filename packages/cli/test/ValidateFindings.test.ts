@@ -16,9 +16,13 @@ describe("victor workflow validate: findings", () => {
     )
     expect(run.stderr).toContain(`warning: ${file}:103:20: node 'retry_or_escalate': condition 'next_fix_step'`)
     expect(run.stderr).toContain(`warning: ${file}:139:20: node 'quality_gate': condition 'quality_grade'`)
+    // `command: $ctx.test_command` is one quoted word now that values are data.
+    expect(run.stderr).toContain(
+      `warning: ${file}:76:11: node 'verify' shell command: the value of $ctx.test_command is passed as one quoted word`
+    )
     expect(run.stderr).toContain(
       `victor: ${file}:126:18: node 'quality' uses handler 'lint_and_types', which is not registered; ` +
-        "registered handlers: passthrough (plugins add more) (1 error, 3 warnings in all)"
+        "registered handlers: passthrough (plugins add more) (1 error, 4 warnings in all)"
     )
   })
 

@@ -217,14 +217,14 @@ describe("bad input", () => {
     expect(extension.stderr).toContain("--format")
   })
 
-  it("an output path that is a directory fails with exit code 2 and still stores the trace", () => {
+  it("an output path that is a directory fails with exit code 2 before anything runs", () => {
     const { home, traceDir } = sandbox()
     const dir = join(home, "out.json")
     mkdirSync(dir)
     const run = runVictor(["workflow", "trace", example("code_review.yaml"), "-o", dir], { home })
     expect(run.code).toBe(2)
     expect(run.stderr).toContain("is a directory")
-    expect(listFiles(traceDir)).toHaveLength(1)
+    expect(listFiles(traceDir)).toHaveLength(0)
   })
 
   it("unknown options are usage errors with exit code 2", () => {

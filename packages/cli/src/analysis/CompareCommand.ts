@@ -1,6 +1,7 @@
 /**
  * `victor trace compare <base> <head>` (or `--baseline median:N <head>`): per-node deltas and regressions, as a
- * table, JSON, or an HTML report; with `--fail-on-regression` a regression ends the command with exit code 1.
+ * table, JSON, or an HTML report; with `--fail-on-regression` a regression ends the command with exit code 1. The
+ * text names nodes from the traces, so it is escaped for the terminal (`TerminalText`).
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
@@ -15,6 +16,7 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import { UsageError, WorkflowFailed } from "../CliError.ts"
 import * as ExportWriter from "../ExportWriter.ts"
+import * as TerminalText from "../TerminalText.ts"
 import * as TraceReference from "../TraceReference.ts"
 import * as Output from "./Output.ts"
 
@@ -66,6 +68,12 @@ export const run = (
     const invalid = parsed.find(Either.isLeft)
     if (invalid !== undefined) return yield* new UsageError({ description: invalid.left })
     const thresholds = Threshold.combine(parsed.flatMap((p) => (Either.isRight(p) ? [p.right] : [])))
+    // `-o -`: the report owns stdout and the table goes to stderr; `-o` is checked before any trace is read.
+    const reportToStdout = options.output !== undefined && ExportWriter.isStdout(options.output)
+    if (reportToStdout && options.json) {
+      return yield* new UsageError({ description: "-o - and --json both write to stdout; use one, e.g. -o - alone" })
+    }
+    if (options.output !== undefined) yield* ExportWriter.check(options.output)
 
     let base: WorkflowTrace | Comparison.Profile
     let head: WorkflowTrace
@@ -95,12 +103,16 @@ export const run = (
         : HtmlReport.render(comparison)
       yield* ExportWriter.write(options.output, Stream.make(new TextEncoder().encode(content)))
     }
-    yield* options.json ? Output.printJson(Comparison.encode(comparison)) : Console.log(Comparison.render(comparison))
-    if (options.output !== undefined && !options.json) yield* Console.log(`\nWrote ${options.output}`)
+    yield* options.json
+      ? Output.printJson(Comparison.encode(comparison))
+      : (reportToStdout ? Console.error : Console.log)(TerminalText.escape(Comparison.render(comparison)))
+    if (options.output !== undefined && !options.json && !reportToStdout) {
+      yield* Console.log(`\nWrote ${options.output}`)
+    }
     if (options.failOnRegression && comparison.regressions.length > 0) {
       yield* Console.error(
         `victor: ${comparison.regressions.length} node(s) regressed (threshold: ${Threshold.describe(thresholds)}): ` +
-          Comparison.regressionLines(comparison).join("; ")
+          Comparison.regressionLines(comparison).map(TerminalText.escapeLine).join("; ")
       )
       return yield* new WorkflowFailed({ status: "regressed" })
     }

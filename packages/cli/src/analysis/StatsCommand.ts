@@ -1,7 +1,8 @@
 /**
  * `victor trace stats`: patterns across stored runs (slow nodes, common errors, failure rates), read through the
  * `TraceStore` contract: `listNodeFacts` for the matching runs (the file store keeps those facts in its index, so
- * 10,000 runs take one read instead of 10,000), folded into `HistoryStats`.
+ * 10,000 runs take one read instead of 10,000), folded into `HistoryStats`. The text names workflows, nodes and
+ * errors from the traces, so it is escaped for the terminal (`TerminalText`).
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
@@ -12,6 +13,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { UsageError } from "../CliError.ts"
+import * as TerminalText from "../TerminalText.ts"
 import * as Output from "./Output.ts"
 
 /** The option values of `trace stats`. */
@@ -44,8 +46,10 @@ export const run = (
     if (options.json) return yield* Output.printJson(HistoryStats.encode(stats))
     if (stats.traces === 0) {
       return yield* Console.log(
-        options.workflow === undefined ? "no stored traces yet" : `no stored traces of workflow '${options.workflow}'`
+        options.workflow === undefined
+          ? "no stored traces yet"
+          : `no stored traces of workflow '${TerminalText.escapeLine(options.workflow)}'`
       )
     }
-    yield* Console.log(HistoryStats.render(stats))
+    yield* Console.log(TerminalText.escape(HistoryStats.render(stats)))
   }).pipe(Effect.provide(Output.storeLayer(options.traceDir)))

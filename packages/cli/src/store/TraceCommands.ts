@@ -1,7 +1,8 @@
 /**
  * What `victor trace list | show | export | rm | prune` do. Each opens the trace store (recovering the journals of
  * runs that died on the way), prints plain text that reads the same in a terminal, a pipe and a CI log, and reports
- * a skipped foreign or corrupt file as one warning line on stderr.
+ * a skipped foreign or corrupt file as one warning line on stderr. Names, ids, errors and previews from traces are
+ * escaped for the terminal (`TerminalText`) before they are laid out.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
@@ -14,11 +15,11 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as Stream from "effect/Stream"
 import { UsageError } from "../CliError.ts"
 import * as ExportWriter from "../ExportWriter.ts"
 import * as Settings from "../Settings.ts"
 import * as Summary from "../Summary.ts"
+import * as TerminalText from "../TerminalText.ts"
 import * as TraceOptions from "../TraceOptions.ts"
 import * as TraceReference from "../TraceReference.ts"
 import * as NodeTraceStore from "./NodeTraceStore.ts"
@@ -30,7 +31,8 @@ type Env = FileSystem.FileSystem | Path.Path
 const warningLogger = Logger.make(({ logLevel, message }) => {
   if (logLevel._tag !== "Warning" && logLevel._tag !== "Error") return
   const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-  process.stderr.write(`victor: warning: ${text}\n`)
+  // Written directly, past the escaping Console: the file names and messages in it come from the store directory.
+  process.stderr.write(`victor: warning: ${TerminalText.escape(text)}\n`)
 })
 
 const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ description: error.message })
@@ -134,8 +136,8 @@ export const list = (options: {
       const rows = [
         ["TRACE ID", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION", "NODES", "FAILED"],
         ...newestFirst.map((s) => [
-          s.traceId,
-          s.workflowName,
+          TerminalText.escapeLine(s.traceId),
+          TerminalText.escapeLine(s.workflowName),
           s.status,
           formatTime(s.startTime),
           Summary.formatDuration(s.durationSeconds),
@@ -148,7 +150,7 @@ export const list = (options: {
   )
 
 const clip = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, " ")
+  const flat = TerminalText.escapeLine(text.replace(/\s+/g, " "))
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
@@ -157,8 +159,8 @@ const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string 
   const rows = [
     ["NODE", "TYPE", "STATUS", "DURATION", "TOOLS", "ERROR"],
     ...trace.nodes.map((n) => [
-      n.nodeId,
-      n.nodeType,
+      TerminalText.escapeLine(n.nodeId),
+      TerminalText.escapeLine(n.nodeType),
       n.success ? "ok" : "failed",
       Summary.formatDuration(n.durationSeconds),
       String(n.toolCalls.length),
@@ -166,13 +168,18 @@ const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string 
     ])
   ]
   const lines = [pad(rows, new Set([3, 4]))]
-  const json = (value: unknown) => (full ? JSON.stringify(value, null, 2).replaceAll("\n", "\n      ") : clip(JSON.stringify(value), 120))
+  const json = (value: unknown) =>
+    full
+      ? TerminalText.escape(JSON.stringify(value, null, 2)).replaceAll("\n", "\n      ")
+      : clip(JSON.stringify(value), 120)
   for (const node of trace.nodes) {
-    lines.push("", `${node.nodeId} (${node.nodeType})`)
+    lines.push("", `${TerminalText.escapeLine(node.nodeId)} (${TerminalText.escapeLine(node.nodeType)})`)
     lines.push(`  inputs:  ${json(node.inputs)}`, `  outputs: ${json(node.outputs)}`)
     for (const call of node.toolCalls) {
       lines.push(
-        `  tool ${call.toolName} (${call.success ? "ok" : "failed"}, ${Summary.formatDuration(call.durationSeconds)})`,
+        `  tool ${TerminalText.escapeLine(call.toolName)} (${call.success ? "ok" : "failed"}, ${
+          Summary.formatDuration(call.durationSeconds)
+        })`,
         `    inputs:  ${json(call.inputs)}`,
         `    outputs: ${json(call.outputs)}`
       )
@@ -184,7 +191,9 @@ const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string 
 
 /** `trace show`. */
 export const show = (options: {
-  readonly reference: string
+  readonly reference: string | undefined
+  /** `--file PATH`: a trace file, whatever its name. */
+  readonly file?: string | undefined
   readonly full: boolean
   readonly traceDir: string | undefined
 }): Effect.Effect<void, UsageError, Env> =>
@@ -192,7 +201,7 @@ export const show = (options: {
     options.traceDir,
     Effect.gen(function*() {
       const store = yield* TraceStore.TraceStore
-      const stored = yield* TraceReference.resolve(options.reference)
+      const stored = yield* TraceReference.resolveArguments({ reference: options.reference, file: options.file })
       const trace = options.full ? yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError)) : stored
       yield* Console.log(Summary.render(trace, [["Started", `${formatTime(trace.startTime)} UTC`]]))
       yield* Console.log("")
@@ -202,7 +211,9 @@ export const show = (options: {
 
 /** `trace export`: the trace (blobs resolved) through an exporter of the registry, to a file or stdout. */
 export const exportTrace = (options: {
-  readonly reference: string
+  readonly reference: string | undefined
+  /** `--file PATH`: a trace file, whatever its name. */
+  readonly file?: string | undefined
   readonly format: string | undefined
   readonly output: string | undefined
   readonly traceDir: string | undefined
@@ -213,19 +224,19 @@ export const exportTrace = (options: {
       const registry = yield* ExporterRegistry.ExporterRegistry
       const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
       const store = yield* TraceStore.TraceStore
-      const stored = yield* TraceReference.resolve(options.reference)
+      const stored = yield* TraceReference.resolveArguments({ reference: options.reference, file: options.file })
       const trace = yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError))
       const bytes = exporter.export(trace)
-      if (options.output === undefined) {
-        // No -o: the export goes to stdout, for a pipe.
-        yield* Stream.runForEach(bytes, (chunk) => Effect.sync(() => void process.stdout.write(chunk))).pipe(
-          Effect.mapError((error) => new UsageError({ description: `cannot export ${trace.traceId}: ${error.message}` }))
+      // No -o, or -o -: the export goes to stdout, for a pipe, and nothing else does.
+      const toStdout = options.output === undefined || ExportWriter.isStdout(options.output)
+      const written = yield* ExportWriter.write(options.output ?? "-", bytes).pipe(
+        Effect.mapError((error) =>
+          error instanceof UsageError
+            ? error
+            : new UsageError({ description: `cannot export ${trace.traceId}: ${error.message}` })
         )
-        return
-      }
-      const written = yield* ExportWriter.write(options.output, bytes).pipe(
-        Effect.mapError((error) => (error instanceof UsageError ? error : new UsageError({ description: error.message })))
       )
+      if (toStdout) return
       yield* Console.log(`Exported ${trace.traceId} as ${exporter.name} to ${options.output} (${Units.formatBytes(written)})`)
     }).pipe(
       // The exporters are loaded only by the command that uses them, so `trace list` starts faster.
@@ -242,6 +253,7 @@ export const rm = (options: {
     options.traceDir,
     Effect.gen(function*() {
       const store = yield* TraceStore.TraceStore
+      // Only stored traces are removed: a path is refused (`resolveId`), never read or deleted.
       for (const reference of options.references) {
         const id = yield* TraceReference.resolveId(reference)
         yield* store.remove(id).pipe(Effect.mapError(storeError))
@@ -281,7 +293,9 @@ export const prune = (options: {
       }).pipe(Effect.mapError(storeError))
       const verb = result.dryRun ? "Would remove" : "Removed"
       for (const s of result.removed) {
-        yield* Console.log(`${verb} ${s.traceId}  ${s.workflowName}  ${s.status}  ${formatTime(s.startTime)}`)
+        yield* Console.log(
+          TerminalText.escapeLine(`${verb} ${s.traceId}  ${s.workflowName}  ${s.status}  ${formatTime(s.startTime)}`)
+        )
       }
       yield* Console.log(
         `${verb} ${result.removed.length} trace${result.removed.length === 1 ? "" : "s"} and ${result.blobsRemoved} ` +
