@@ -140,7 +140,7 @@ try {
       const factsMs = performance.now() - t0
       console.error(`listNodeFacts: ${ms(factsMs)}`)
       t0 = performance.now()
-      HistoryStats.compute(facts)
+      HistoryStats.computeSync(facts)
       const foldMs = performance.now() - t0
       t0 = performance.now()
       const summaries = yield* store.list()
@@ -151,7 +151,7 @@ try {
       const getMs = performance.now() - t0
       console.error(`get x ${traces.length}: ${ms(getMs)}`)
       t0 = performance.now()
-      HistoryStats.compute(traces)
+      HistoryStats.computeSync(traces)
       const traceFoldMs = performance.now() - t0
       return { factsMs, foldMs, listMs, getMs, traceFoldMs }
     }).pipe(Effect.provide(NodeTraceStore.layer({ directory })))

@@ -3,17 +3,13 @@
  * node counts, failed nodes with their errors, slowest nodes and most used tools. Names, ids and errors are escaped
  * for the terminal (`TerminalText`) before they are laid out, so columns line up and nothing in them runs.
  */
+import * as Display from "@victor/core/Display"
 import * as TraceAnalysis from "@victor/core/TraceAnalysis"
 import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as TerminalText from "./TerminalText.ts"
 
-/** Formats seconds for people: `12ms`, `1.24s`, `2m 03s`. */
-export const formatDuration = (seconds: number): string => {
-  if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)}ms`
-  if (seconds < 60) return `${seconds.toFixed(2)}s`
-  const minutes = Math.floor(seconds / 60)
-  return `${minutes}m ${String(Math.round(seconds - minutes * 60)).padStart(2, "0")}s`
-}
+/** Formats seconds for people, as every Victor report does: `0.4ms`, `12ms`, `1.24s`, `2m 03s` (`Display`). */
+export const formatDuration = (seconds: number): string => Display.duration(seconds)
 
 const statusLabel: Record<WorkflowTrace["status"], string> = {
   running: "running",

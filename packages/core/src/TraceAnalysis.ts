@@ -3,7 +3,7 @@
  * critical path, comparisons) lives in the analysis plugins.
  */
 import * as Schema from "effect/Schema"
-import type { WorkflowTrace } from "./WorkflowTrace.ts"
+import type { NodeTraceRecord, WorkflowTrace } from "./WorkflowTrace.ts"
 
 /** How many entries `slowestNodes` and `mostUsedTools` hold. */
 export const TOP_N = 5
@@ -53,11 +53,17 @@ export const analyze = (trace: WorkflowTrace): TraceAnalysis => {
       toolCounts.set(call.toolName, (toolCounts.get(call.toolName) ?? 0) + 1)
     }
   }
-  const slowestNodes = trace.nodes
-    .map((node, index) => ({ nodeId: node.nodeId, duration: node.durationSeconds, index }))
-    .sort((a, b) => b.duration - a.duration || a.index - b.index)
-    .slice(0, TOP_N)
-    .map(({ duration, nodeId }) => ({ nodeId, duration }))
+  // The TOP_N slowest in one pass, kept sorted while scanning: sorting 200,000 records for five would be O(n log n).
+  const slowest: Array<NodeTraceRecord> = []
+  for (const node of trace.nodes) {
+    const duration = node.durationSeconds
+    if (slowest.length === TOP_N && !(duration > slowest[TOP_N - 1]!.durationSeconds)) continue
+    let at = slowest.length
+    while (at > 0 && duration > slowest[at - 1]!.durationSeconds) at--
+    slowest.splice(at, 0, node)
+    if (slowest.length > TOP_N) slowest.pop()
+  }
+  const slowestNodes = slowest.map((node) => ({ nodeId: node.nodeId, duration: node.durationSeconds }))
   const mostUsedTools = Array.from(toolCounts, ([tool, calls]) => ({ tool, calls }))
     .sort((a, b) => b.calls - a.calls) // stable: ties stay in order of first use
     .slice(0, TOP_N)

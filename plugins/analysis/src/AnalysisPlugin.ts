@@ -15,9 +15,10 @@ export const make = (): AnalyzerRegistry.Analyzer =>
     name,
     description: "totals, slowest nodes, tools, p50/p95 per node type, self time, critical path, tokens of one trace",
     traces: { min: 1, max: 1 },
+    // Interruptible as it goes: Ctrl-C stops the analysis of a large trace at once (see `Analysis.analyze`).
     analyze: (traces) =>
-      Effect.sync(() => {
-        const analysis = Analysis.analyze(traces[0]!)
-        return { json: Analysis.encode(analysis), text: Analysis.render(analysis) }
-      })
+      Effect.map(Analysis.analyze(traces[0]!), (analysis) => ({
+        json: Analysis.encode(analysis),
+        text: Analysis.render(analysis)
+      }))
   })

@@ -7,12 +7,14 @@
  * records; an error is counted once per failed record, grouped by node id and error text. Results do not depend
  * on the order traces are added in (ties sort by node id, then text).
  */
-import type { NodeTraceRecord, TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
+import * as Cooperative from "@victor/core/Cooperative"
+import type { NodeTraceRecord, TraceStatus } from "@victor/core/WorkflowTrace"
+import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Percentile from "./Percentile.ts"
 import * as Table from "./Table.ts"
 
-const key = <S extends Schema.Schema.Any>(schema: S, name: string) =>
+const key = <S extends Schema.Schema.Any, K extends string>(schema: S, name: K) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(name))
 
 /** One node id across runs. */
@@ -143,12 +145,29 @@ export const make = (): Accumulator => {
   }
 }
 
-/** The statistics of these runs. */
-export const compute = (traces: Iterable<Run>, options?: Options): HistoryStats => {
+/** The statistics of these runs as a computation that yields now and then (see `Cooperative`). */
+export function* computeWork(traces: Iterable<Run>, options?: Options): Cooperative.Work<HistoryStats> {
   const accumulator = make()
-  for (const trace of traces) accumulator.add(trace)
+  let since = 0
+  for (const trace of traces) {
+    accumulator.add(trace)
+    since += trace.nodes.length + 1
+    if (since > Cooperative.every) {
+      since = 0
+      yield
+    }
+  }
+  yield
   return accumulator.result(options)
 }
+
+/** The statistics of these runs, letting an interruption in between runs (Ctrl-C stops `trace stats` at once). */
+export const compute = (traces: Iterable<Run>, options?: Options): Effect.Effect<HistoryStats> =>
+  Cooperative.run(() => computeWork(traces, options))
+
+/** The statistics of these runs, in one go. */
+export const computeSync = (traces: Iterable<Run>, options?: Options): HistoryStats =>
+  Cooperative.runSync(() => computeWork(traces, options))
 
 const nodeRows = (nodes: ReadonlyArray<Schema.Schema.Type<typeof NodeStats>>) =>
   Table.render(

@@ -1,7 +1,34 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Analysis from "@victor/analysis/Analysis"
+import * as CriticalPath from "@victor/core/CriticalPath"
+import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
 import { call, node, parallel, T0, trace } from "@victor/core/testing/TraceFixtures"
+
+/** A long sequential run with a parallel node every tenth step, built without copies (fast at 200,000 records). */
+const longRun = (count: number): WorkflowTrace => {
+  const nodes: Array<NodeTraceRecord> = []
+  let t = T0
+  for (let i = 0; nodes.length < count; i++) {
+    const seconds = 0.001 + (i % 7) / 1000
+    nodes.push({
+      nodeId: `step_${i % 50}`,
+      nodeType: i % 3 === 0 ? "transform" : "compute",
+      timestamp: t,
+      durationSeconds: seconds,
+      success: i % 1000 !== 999,
+      error: i % 1000 === 999 ? "boom" : null,
+      inputs: {},
+      outputs: {},
+      toolCalls: [{ toolName: "shell", inputs: {}, outputs: {}, durationSeconds: seconds / 2, success: i % 997 !== 0, error: null, timestamp: t }],
+      metadata: { iteration: 1 + Math.floor(i / 50) }
+    })
+    t += seconds
+  }
+  return { ...trace([]), nodes, endTime: t, durationSeconds: t - T0 }
+}
 
 describe("Analysis.analyze", () => {
   it.effect("gives the guide's keys with exact numbers; ties keep trace order", () =>
@@ -12,7 +39,7 @@ describe("Analysis.analyze", () => {
         node("store", 3, 0.5, { calls: [call("db", 3, 0.25, { error: "locked" })] }),
         node("notify", 3.5, 0.25, { type: "transform", error: "no channel" })
       ])
-      const encoded = Analysis.encode(Analysis.analyze(t)) as unknown as Record<string, unknown>
+      const encoded = Analysis.encode(Analysis.analyzeSync(t)) as unknown as Record<string, unknown>
       expect(Object.keys(encoded).slice(0, 10)).toEqual([
         "trace_id",
         "workflow_name",
@@ -55,7 +82,7 @@ describe("Analysis.analyze", () => {
 
   it.effect("a failed node without tool calls: all of its time is self time", () =>
     Effect.sync(() => {
-      const analysis = Analysis.analyze(trace([
+      const analysis = Analysis.analyzeSync(trace([
         node("check", 0, 0.75, { type: "condition", error: "no branch for 'maybe'" })
       ]))
       expect(analysis.failedNodes).toBe(1)
@@ -81,7 +108,7 @@ describe("Analysis.analyze", () => {
 
   it.effect("self time subtracts overlapping tool calls once and clips at 0", () =>
     Effect.sync(() => {
-      const analysis = Analysis.analyze(trace([
+      const analysis = Analysis.analyzeSync(trace([
         // calls cover [0.25, 1.75] together (overlapping by 0.5 s): self 2 - 1.5
         node("overlap", 0, 2, { calls: [call("a", 0.25, 1), call("b", 0.75, 1)] }),
         // a call reported longer than its node: clipped to the node, self 0
@@ -93,7 +120,7 @@ describe("Analysis.analyze", () => {
   it.effect("the critical path goes through the parallel branch that finished last", () =>
     Effect.sync(() => {
       // Records in the order the tracer writes them: children end before their parallel node.
-      const analysis = Analysis.analyze(trace([
+      const analysis = Analysis.analyzeSync(trace([
         node("start", 0, 1, { calls: [call("read", 0.25, 0.5)] }),
         node("a", 1, 1),
         node("c", 1, 1.5),
@@ -116,14 +143,16 @@ describe("Analysis.analyze", () => {
       expect(analysis.nodes.find((n) => n.nodeId === "end")?.parentNodeId).toBeNull()
     }))
 
-  it.effect("with queued branches the path follows the child that waited for a slot; ties go to trace order", () =>
+  it.effect("with queued branches the path follows the child whose end freed the slot it waited for", () =>
     Effect.sync(() => {
-      // Concurrency 2: d starts when a ends; a and b both end at 1 s, a is first in the trace.
-      const analysis = Analysis.analyze(trace([
+      // Concurrency 2 (as the executor records it): a and b both end at 1 s; d took the slot of the first to finish,
+      // a (first in trace order).
+      const fan = parallel("fan", 0, 3, ["a", "b", "d"])
+      const analysis = Analysis.analyzeSync(trace([
         node("a", 0, 1),
         node("b", 0, 1),
         node("d", 1, 1.75),
-        parallel("fan", 0, 3, ["a", "b", "d"])
+        { ...fan, inputs: { ...fan.inputs, concurrency: 2 } }
       ]))
       expect(analysis.criticalPath.steps.map((s) => [s.nodeId, s.seconds])).toEqual([
         ["fan", 0.25],
@@ -131,11 +160,15 @@ describe("Analysis.analyze", () => {
         ["d", 1.75]
       ])
       expect(analysis.criticalPath.durationSeconds).toBe(3)
+      // A file without the concurrency: d waited for the sibling that ended last before it started, b (the later
+      // of the two in trace order, which completed after a).
+      const legacy = Analysis.analyzeSync(trace([node("a", 0, 1), node("b", 0, 1), node("d", 1, 1.75), fan]))
+      expect(legacy.criticalPath.steps.map((s) => s.nodeId)).toEqual(["fan", "b", "d"])
     }))
 
   it.effect("iterations: each visit is its own record, numbered from metadata or by order", () =>
     Effect.sync(() => {
-      const analysis = Analysis.analyze(trace([
+      const analysis = Analysis.analyzeSync(trace([
         node("step", 0, 1, { metadata: { iteration: 1 } }),
         node("check", 1, 0.25, { type: "condition", metadata: { iteration: 1 } }),
         node("step", 1.25, 2, { metadata: { iteration: 2 } }),
@@ -165,7 +198,7 @@ describe("Analysis.analyze", () => {
 
   it.effect("p50 and p95 per node type by nearest rank", () =>
     Effect.sync(() => {
-      const analysis = Analysis.analyze(trace([
+      const analysis = Analysis.analyzeSync(trace([
         node("c1", 0, 4),
         node("c2", 4, 1),
         node("c3", 5, 3),
@@ -180,7 +213,7 @@ describe("Analysis.analyze", () => {
 
   it.effect("token use from node metadata, and from model_call_completed events where metadata has none", () =>
     Effect.sync(() => {
-      const analysis = Analysis.analyze(trace([
+      const analysis = Analysis.analyzeSync(trace([
         node("plan", 0, 2, {
           type: "agent",
           metadata: {
@@ -217,7 +250,7 @@ describe("Analysis.analyze", () => {
 
   it.effect("render names the slowest and failed nodes", () =>
     Effect.sync(() => {
-      const text = Analysis.render(Analysis.analyze(trace([
+      const text = Analysis.render(Analysis.analyzeSync(trace([
         node("fast", 0, 0.25),
         node("broken", 0.25, 1.25, { error: "boom" })
       ])))
@@ -225,4 +258,77 @@ describe("Analysis.analyze", () => {
       expect(text).toContain("broken: boom")
       expect(text.indexOf("broken")).toBeLessThan(text.indexOf("fast"))
     }))
+
+  it.effect("encode gives exactly what the schema encodes, keys in the same order", () =>
+    Effect.sync(() => {
+      const t = trace([
+        node("plan", 0, 2, {
+          type: "agent",
+          calls: [call("search", 0.5, 0.5, { error: "rate limited" })],
+          metadata: { iteration: 1, model_calls: [{ model: "m", input_tokens: 10, output_tokens: 2 }] }
+        }),
+        node("a", 2, 1),
+        node("b", 2, 1.5, { error: "boom" }),
+        parallel("fan", 2, 1.75, ["a", "b"]),
+        node("end", 3.75, 0.25, { type: "transform" })
+      ])
+      const analysis = Analysis.analyzeSync(t)
+      const bySchema = Schema.encodeSync(Analysis.Analysis)(analysis)
+      expect(Analysis.encode(analysis)).toEqual(bySchema)
+      expect(JSON.stringify(Analysis.encode(analysis))).toBe(JSON.stringify(bySchema))
+    }))
+
+  it.effect("the critical path is CriticalPath's, the one the HTML report marks", () =>
+    Effect.sync(() => {
+      const t = longRun(5_000)
+      const analysis = Analysis.analyzeSync(t)
+      const path = CriticalPath.computeSync(t)
+      expect(analysis.criticalPath.durationSeconds).toBe(path.durationSeconds)
+      expect(analysis.criticalPath.steps.map((s) => s.seconds)).toEqual(path.steps.map((s) => s.seconds))
+    }))
+
+  it.effect("render: durations at the precision their size calls for, rates that never round a failure away", () =>
+    Effect.sync(() => {
+      const calls = (n: number, failed: number) =>
+        Array.from({ length: n }, (_, i) => call("probe", 0, 0.0004, i < failed ? { error: "refused" } : {}))
+      const text = Analysis.render(Analysis.analyzeSync(trace([
+        node("quick", 0, 0.0004, { calls: calls(1000, 1) }),
+        node("mid", 0.0004, 0.012, { calls: [call("http", 0.0004, 0.012)] }),
+        node("slow", 0.0124, 123, { calls: calls(10_000, 1).map((c) => ({ ...c, toolName: "poll" })) })
+      ])))
+      expect(text).toContain("Total duration: 2m 03s")
+      expect(text).toMatch(/quick\s+1\s+compute\s+0\.4ms/)
+      expect(text).toMatch(/mid\s+1\s+compute\s+12ms/)
+      // 1 failure in 1,000 calls and 1 in 10,000: neither reads as no failure.
+      expect(text).toMatch(/probe\s+1000\s+1\s+0\.1%/)
+      expect(text).toMatch(/poll\s+10000\s+1\s+<0\.1%/)
+      // Exactly none is 0.0%.
+      expect(text).toMatch(/http\s+1\s+0\s+0\.0%/)
+    }))
+
+  it.effect("render: a long critical path shows its ends and its longest steps, not every step", () =>
+    Effect.sync(() => {
+      const text = Analysis.render(Analysis.analyzeSync(longRun(5_000)))
+      const line = text.split("\n").find((l) => l.startsWith("Critical path"))!
+      expect(line).toMatch(/^Critical path \(\d+\.\d\ds, 5000 nodes\): step_0 1\.0ms -> /)
+      expect(line).toContain("... 4976 more ...")
+      expect(text).toContain("longest steps: ")
+      expect(text.length).toBeLessThan(10_000)
+    }))
+
+  it.live("analyze of 200,000 records is linear and stops within a slice when interrupted", () =>
+    Effect.gen(function*() {
+      const t = longRun(200_000)
+      const from = performance.now()
+      const analysis = yield* Analysis.analyze(t)
+      const took = performance.now() - from
+      expect(analysis.totalNodes).toBe(200_000)
+      expect(took).toBeLessThan(10_000)
+      // Interrupted a little way in, it stops at the next turn of the event loop, not at the end.
+      const fiber = yield* Effect.fork(Analysis.analyze(t))
+      yield* Effect.sleep("30 millis")
+      const asked = performance.now()
+      yield* Fiber.interrupt(fiber)
+      expect(performance.now() - asked).toBeLessThan(150)
+    }), 60_000)
 })

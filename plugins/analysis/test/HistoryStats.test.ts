@@ -15,7 +15,7 @@ const run = (id: string, slow: number, flaky: string | undefined) =>
 describe("HistoryStats", () => {
   it.effect("averages, p95, failure rates, slow nodes and the most common errors with counts", () =>
     Effect.sync(() => {
-      const stats = HistoryStats.compute([
+      const stats = HistoryStats.computeSync([
         run("r1", 2, undefined),
         run("r2", 3, "timeout"),
         run("r3", 4, "timeout"),
@@ -43,10 +43,10 @@ describe("HistoryStats", () => {
 
   it.effect("the slow threshold and the number of errors are options; no traces gives an empty report", () =>
     Effect.sync(() => {
-      const stats = HistoryStats.compute([run("r1", 2, "timeout")], { slowThresholdSeconds: 0.25, topErrors: 1 })
+      const stats = HistoryStats.computeSync([run("r1", 2, "timeout")], { slowThresholdSeconds: 0.25, topErrors: 1 })
       expect(stats.slowNodes.map((n) => n.nodeId)).toEqual(["think", "load"])
       expect(stats.commonErrors.map((e) => e.error)).toEqual(["permission denied"])
-      const empty = HistoryStats.compute([])
+      const empty = HistoryStats.computeSync([])
       expect(HistoryStats.encode(empty)).toEqual({
         traces: 0,
         failed_traces: 0,
@@ -61,8 +61,8 @@ describe("HistoryStats", () => {
   it.effect("the node facts a store lists give the same statistics as the whole traces", () =>
     Effect.sync(() => {
       const runs = [run("r1", 2, undefined), run("r2", 3, "timeout"), run("r3", 4, "timeout"), run("r4", 7, "refused")]
-      const fromFacts = HistoryStats.compute(runs.map(TraceStore.factsOf), { slowThresholdSeconds: 1 })
-      expect(fromFacts).toEqual(HistoryStats.compute(runs, { slowThresholdSeconds: 1 }))
+      const fromFacts = HistoryStats.computeSync(runs.map(TraceStore.factsOf), { slowThresholdSeconds: 1 })
+      expect(fromFacts).toEqual(HistoryStats.computeSync(runs, { slowThresholdSeconds: 1 }))
       expect(fromFacts.slowNodes.map((n) => [n.nodeId, n.p95Seconds, n.maxSeconds])).toEqual([["think", 7, 7]])
       expect(fromFacts.commonErrors[0]).toMatchObject({ nodeId: "deploy", count: 4 })
     }))

@@ -16,13 +16,14 @@ export const make = (): AnalyzerRegistry.Analyzer =>
     name,
     description: "per-node deltas and regressions between a base (or a median of several runs) and a head run",
     traces: { min: 2, max: Infinity },
+    // Interruptible as it goes (see `Comparison.compare`).
     analyze: (traces, options) =>
-      Effect.sync(() => {
+      Effect.gen(function*() {
         const head = traces[traces.length - 1]!
         const bases = traces.slice(0, -1)
-        const base = bases.length === 1 ? bases[0]! : Comparison.medianBaseline(bases)
+        const base = bases.length === 1 ? bases[0]! : yield* Comparison.medianBaseline(bases)
         const thresholds = options?.["thresholds"] as Threshold.Thresholds | undefined
-        const comparison = Comparison.compare(base, head, thresholds)
+        const comparison = yield* Comparison.compare(base, head, thresholds)
         return { json: Comparison.encode(comparison), text: Comparison.render(comparison) }
       })
   })

@@ -1,6 +1,7 @@
 /**
  * A comparison as one self-contained HTML page: inline CSS, no scripts, no network. Every value is escaped.
  */
+import * as Display from "@victor/core/Display"
 import * as Comparison from "./Comparison.ts"
 import * as Threshold from "./Threshold.ts"
 
@@ -24,7 +25,7 @@ tr.broken td:last-child{color:#b00}
 
 /** The comparison as an HTML document (UTF-8 text). */
 export const render = (comparison: Comparison.Comparison): string => {
-  const { base, head, total } = comparison
+  const { base, criticalPath: path, head, total } = comparison
   const thresholds = Threshold.describe({
     ...(comparison.thresholds.absoluteSeconds === null ? {} : { absoluteSeconds: comparison.thresholds.absoluteSeconds }),
     ...(comparison.thresholds.relative === null ? {} : { relative: comparison.thresholds.relative })
@@ -47,9 +48,16 @@ export const render = (comparison: Comparison.Comparison): string => {
     `<style>${style}</style></head><body>`,
     `<h1>Comparison of ${escape(head.workflowName)} runs</h1>`,
     '<table class="summary">',
-    `<tr><td>Base</td><td>${escape(base.label)} (${escape(base.workflowName)})</td><td>${base.durationSeconds.toFixed(2)}s</td></tr>`,
-    `<tr><td>Head</td><td>${escape(head.label)} (${escape(head.workflowName)})</td><td>${head.durationSeconds.toFixed(2)}s</td></tr>`,
-    `<tr><td>Difference</td><td colspan="2">${escape(`${total.deltaSeconds >= 0 ? "+" : ""}${total.deltaSeconds.toFixed(2)}s`)}</td></tr>`,
+    `<tr><td>Base</td><td>${escape(base.label)} (${escape(base.workflowName)})</td><td>${Display.duration(base.durationSeconds)}</td></tr>`,
+    `<tr><td>Head</td><td>${escape(head.label)} (${escape(head.workflowName)})</td><td>${Display.duration(head.durationSeconds)}</td></tr>`,
+    `<tr><td>Difference</td><td colspan="2">${
+      escape(`${Display.signedDuration(total.deltaSeconds)} (${Display.signedPercent(total.deltaRatio)})`)
+    }</td></tr>`,
+    `<tr><td>Critical path</td><td colspan="2">${
+      escape(Comparison.change(path.baseSeconds, path.headSeconds, path.deltaRatio))
+    }</td></tr>`,
+    ...(path.joined.length > 0 ? [`<tr><td></td><td colspan="2">now on it: ${escape(path.joined.join(", "))}</td></tr>`] : []),
+    ...(path.left.length > 0 ? [`<tr><td></td><td colspan="2">no longer on it: ${escape(path.left.join(", "))}</td></tr>`] : []),
     "</table>",
     `<h2>${regressions.length === 0 ? "No regressions" : `${regressions.length} regression(s)`} (threshold: ${escape(thresholds)})</h2>`,
     regressions.length === 0 ? "" : `<ul>${regressions.map((line) => `<li>${escape(line)}</li>`).join("")}</ul>`,

@@ -8,7 +8,7 @@ describe("HtmlReport", () => {
   it.effect("a self-contained page with every value escaped and regressions marked", () =>
     Effect.sync(() => {
       const evil = `<script>alert("x")</script>`
-      const html = HtmlReport.render(Comparison.compare(
+      const html = HtmlReport.render(Comparison.compareSync(
         trace([node(evil, 0, 1)], { traceId: "b", workflowName: `wf"><img src=x>` }),
         trace([node(evil, 0, 3)], { traceId: "h", workflowName: `wf"><img src=x>` })
       ))

@@ -1,8 +1,8 @@
 /**
  * The `html` exporter: one self-contained report page (styles and script inline, no network request of any kind)
  * with the guide's summary statistics, slowest nodes and tool usage, a colour-coded node table, a timeline in which
- * parallel work overlaps and the critical path is marked, collapsible node details, and filters. Light and dark
- * follow `prefers-color-scheme`.
+ * parallel work overlaps and the critical path (`@victor/core/CriticalPath`, the one `trace analyze` prints) is
+ * marked, collapsible node details, and filters. Light and dark follow `prefers-color-scheme`.
  *
  * The page around the data is a Handlebars template (every value escaped); the nodes are embedded as JSON in a
  * `<script type="application/json">` block with every `<` written as `\u003c`, so no value can end the block or
@@ -10,6 +10,7 @@
  * and the page renders one page of nodes at a time, so a 100,000-node report is written without one giant string and
  * opens in about a second.
  */
+import * as CriticalPath from "@victor/core/CriticalPath"
 import * as Exporter from "@victor/core/Exporter"
 import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -56,9 +57,14 @@ const compiled = () =>
  * The report as a lazy sequence of strings: the page head, the node rows in batches, the script, then the inputs and
  * outputs in blocks of {@link DETAIL_BLOCK} nodes (parsed by the page only when a node is opened), then the end.
  */
-function* pieces(trace: WorkflowTrace, pageSize: number, batchSize: number): Generator<string, void, undefined> {
-  const critical = Report.criticalPath(trace.nodes)
-  const { meta, model } = Report.model(trace, critical, pageSize, DETAIL_BLOCK)
+function* pieces(
+  trace: WorkflowTrace,
+  path: CriticalPath.CriticalPath,
+  pageSize: number,
+  batchSize: number
+): Generator<string, void, undefined> {
+  const critical = CriticalPath.membership(path, trace.nodes.length)
+  const { meta, model } = Report.model(trace, path, pageSize, DETAIL_BLOCK)
   const { end, head, middle } = compiled()
   yield head({ model, styles: Template.styles, metaJson: scriptSafeJson(JSON.stringify(meta)) }) + "["
   const nodes = trace.nodes
@@ -91,9 +97,10 @@ export const make = (options: Options = {}): Exporter.Exporter => {
     fileExtension: "html",
     mediaType: "text/html; charset=utf-8",
     description: "a self-contained report: summary, timeline with the critical path, node table, filters, details",
+    // The critical path first (interruptible, see `CriticalPath.compute`), then the page a batch at a time.
     export: (trace) =>
-      Stream.suspend(() => {
-        const iterator = pieces(trace, pageSize, batchSize)
+      Stream.unwrap(Effect.map(CriticalPath.compute(trace), (path) => {
+        const iterator = pieces(trace, path, pageSize, batchSize)
         const encoder = new TextEncoder()
         return Stream.repeatEffectOption(
           Effect.try({
@@ -112,6 +119,6 @@ export const make = (options: Options = {}): Exporter.Exporter => {
               )
           }).pipe(Effect.flatMap((chunk) => chunk === undefined ? Effect.fail(Option.none()) : Effect.succeed(chunk)))
         )
-      })
+      }))
   })
 }

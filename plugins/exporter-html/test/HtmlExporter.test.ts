@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Analysis from "@victor/analysis/Analysis"
+import * as CriticalPath from "@victor/core/CriticalPath"
+import * as Display from "@victor/core/Display"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as HtmlExporter from "@victor/exporter-html/HtmlExporter"
@@ -271,4 +274,74 @@ describe("HtmlExporter", () => {
     expect(safe).not.toMatch(/[<\u2028\u2029]/)
     expect(JSON.parse(safe)).toEqual(value)
   })
+
+})
+
+/** The embedded node rows of a report page. */
+const rowsOf = (html: string): Array<ReadonlyArray<unknown>> => {
+  const start = html.indexOf(">", html.indexOf(`id="victor-nodes"`)) + 1
+  return JSON.parse(html.slice(start, html.indexOf("</script>", start))) as Array<ReadonlyArray<unknown>>
+}
+
+/** 4,801 records: a first node, then 400 parallel nodes of 11 children each; one child of each gates its join. */
+const fanOut = (): WorkflowTrace.WorkflowTrace => {
+  const nodes: Array<WorkflowTrace.NodeTraceRecord> = [node("start", 0, 1)]
+  let t = 1
+  for (let f = 0; f < 400; f++) {
+    const children = Array.from({ length: 11 }, (_, c) => `branch_${c}`)
+    children.forEach((id, c) => nodes.push(node(id, t, c === f % 11 ? 0.5 : 0.1 + c / 100)))
+    nodes.push(node("fan", t, 0.5005, {
+      nodeType: "parallel",
+      toolCalls: [],
+      inputs: { parallel_nodes: children, join_strategy: "all", concurrency: "unbounded" }
+    }))
+    t += 0.501
+  }
+  return sampleTrace({ nodes, durationSeconds: t, endTime: t0 + t })
+}
+
+describe("HtmlExporter numbers", () => {
+  it.effect("the critical path is the one trace analyze prints: same nodes, same duration", () =>
+    Effect.gen(function*() {
+      for (const trace of [reviewTrace, fanOut()]) {
+        const html = text(yield* collect(HtmlExporter.make().export(trace)))
+        const path = CriticalPath.computeSync(trace)
+        const analysis = Analysis.analyzeSync(trace)
+        expect(analysis.criticalPath.durationSeconds).toBe(path.durationSeconds)
+        const flagged = rowsOf(html).flatMap((row, i) => (row[7] === 1 ? [i] : []))
+        expect(flagged).toEqual(path.steps.map((s) => s.index).sort((a, b) => a - b))
+        expect(html).toContain(
+          `<div class="v">${path.steps.length}</div><div class="k">nodes on the critical path (${Display.duration(path.durationSeconds)})</div>`
+        )
+      }
+      // Of 4,801 records, the first node and each parallel node with the child it waited for: 801, not all.
+      expect(CriticalPath.computeSync(fanOut()).steps.length).toBe(801)
+    }))
+
+  it.effect("a success rate is never 100% beside a failure", () =>
+    Effect.gen(function*() {
+      const nodes = (count: number, failed: number) =>
+        Array.from({ length: count }, (_, i) =>
+          node(`n${i}`, i, 1, i < failed ? { success: false, error: "boom" } : {}))
+      const rate = (html: string) => /<div class="v">([^<]*)<\/div><div class="k">success rate/.exec(html)?.[1]
+      const page = (count: number, failed: number) =>
+        Effect.map(collect(HtmlExporter.make().export(sampleTrace({ nodes: nodes(count, failed) }))), text)
+      expect(rate(yield* page(100, 1))).toBe("99.0%")
+      expect(rate(yield* page(2000, 1))).toBe("&gt;99.9%")
+      expect(rate(yield* page(100, 0))).toBe("100.0%")
+      expect(rate(yield* page(100, 100))).toBe("0.0%")
+    }))
+
+  it.effect("the page prints durations as Display.duration does", () =>
+    Effect.gen(function*() {
+      const html = text(yield* collect(HtmlExporter.make().export(reviewTrace)))
+      const source = /function fmt\(s\) \{[\s\S]*?\n\}/.exec(html)![0]
+      const fmt = new Function(`${source}; return fmt`)() as (seconds: number) => string
+      for (
+        const seconds of [0, 0.00001, 0.0004, 0.0017, 0.00996, 0.012, 0.9994, 0.9996, 1.2449, 59.996, 123, 3723, -0.25, NaN]
+      ) {
+        expect(fmt(seconds), String(seconds)).toBe(Display.duration(seconds))
+      }
+      expect(html).toContain(`<div class="v">${Display.duration(10)}</div><div class="k">total duration</div>`)
+    }))
 })

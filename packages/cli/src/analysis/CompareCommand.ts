@@ -56,7 +56,7 @@ const medianBase = (head: WorkflowTrace, count: number) =>
     const traces = yield* Effect.forEach(earlier, (s) => Effect.mapError(store.get(s.traceId), toUsage), {
       concurrency: 8
     })
-    return Comparison.medianBaseline(traces)
+    return yield* Comparison.medianBaseline(traces)
   })
 
 /** Runs the command; bad input fails with `UsageError`, a regression under `--fail-on-regression` with exit 1. */
@@ -96,7 +96,8 @@ export const run = (
       head = yield* TraceReference.resolve(options.traces[1]!)
     }
 
-    const comparison = Comparison.compare(base, head, thresholds)
+    // Interruptible as it goes: Ctrl-C or SIGTERM stops a comparison of large traces at once.
+    const comparison = yield* Comparison.compare(base, head, thresholds)
     if (options.output !== undefined) {
       const content = options.output.toLowerCase().endsWith(".json")
         ? JSON.stringify(Comparison.encode(comparison), null, 2) + "\n"

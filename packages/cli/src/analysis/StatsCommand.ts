@@ -42,7 +42,8 @@ export const run = (
       ...(options.workflow === undefined ? {} : { workflowName: options.workflow }),
       ...(options.last === undefined ? {} : { limit: options.last })
     }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))
-    const stats = HistoryStats.compute(runs, { slowThresholdSeconds: slow.right.absoluteSeconds })
+    // Interruptible as it goes: Ctrl-C or SIGTERM stops the statistics of a large history at once.
+    const stats = yield* HistoryStats.compute(runs, { slowThresholdSeconds: slow.right.absoluteSeconds })
     if (options.json) return yield* Output.printJson(HistoryStats.encode(stats))
     if (stats.traces === 0) {
       return yield* Console.log(

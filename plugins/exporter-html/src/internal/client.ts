@@ -27,11 +27,19 @@ var bySlowest = null;
 var haystack = null;
 var state = { failed: false, type: "", text: "", sort: "start", page: 0, selected: -1 };
 var matches = byStart;
+// Display.duration of @victor/core, in browser JavaScript (a test holds the two together).
 function fmt(s) {
-  if (!isFinite(s)) return "–";
-  if (s < 1) return (s * 1000).toFixed(s < 0.01 ? 2 : 0) + " ms";
-  if (s < 60) return s.toFixed(s < 10 ? 2 : 1) + " s";
-  var m = Math.floor(s / 60); return m + " min " + Math.round(s - m * 60) + " s";
+  if (!isFinite(s)) return "n/a";
+  if (s < 0) return "-" + fmt(-s);
+  if (s === 0) return "0ms";
+  var ms = s * 1000;
+  if (ms < 0.05) return "<0.1ms";
+  if (ms < 9.95) return ms.toFixed(1) + "ms";
+  if (ms < 999.5) return Math.round(ms) + "ms";
+  if (s < 59.995) return s.toFixed(2) + "s";
+  var w = Math.round(s), sec = String(w % 60).padStart(2, "0");
+  if (w < 3600) return Math.floor(w / 60) + "m " + sec + "s";
+  return Math.floor(w / 3600) + "h " + String(Math.floor(w / 60) % 60).padStart(2, "0") + "m " + sec + "s";
 }
 function el(tag, cls, text) {
   var e = document.createElement(tag);

@@ -1,60 +1,11 @@
 /**
  * The numbers of an HTML report, computed once on the exporting side: summary statistics, slowest nodes, tool usage,
- * the critical path, and each node as a compact row for the page's script.
+ * the critical path (`@victor/core/CriticalPath`, the path `trace analyze` prints), and each node as a compact row
+ * for the page's script. Numbers read as everywhere else in Victor (`@victor/core/Display`).
  */
+import type * as CriticalPath from "@victor/core/CriticalPath"
+import * as Display from "@victor/core/Display"
 import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
-
-/** Nodes whose record spans the work of other nodes: they are on the critical path when a child is. */
-const CONTAINER_TYPES = new Set(["parallel", "workflow"])
-
-/** Seconds of slack allowed between one node's end and the next one's start on a chain. */
-const SLACK = 0.0005
-
-/**
- * The critical path: starting from the node that finished last, each step goes back to the node that finished last
- * before the current one started (the one it waited for). Container nodes (`parallel`) are left out of the chain, so
- * the path goes through the child a join waited for, and are marked when a node on the path lies within them.
- * Returns a flag per node.
- */
-export const criticalPath = (nodes: ReadonlyArray<NodeTraceRecord>): Uint8Array => {
-  const flags = new Uint8Array(nodes.length)
-  const end = (i: number) => nodes[i]!.timestamp + Math.max(0, nodes[i]!.durationSeconds)
-  const leaves: Array<number> = []
-  for (let i = 0; i < nodes.length; i++) {
-    if (!CONTAINER_TYPES.has(nodes[i]!.nodeType) && Number.isFinite(end(i))) leaves.push(i)
-  }
-  if (leaves.length === 0) return flags
-  const byEnd = leaves.sort((a, b) => end(a) - end(b) || nodes[a]!.timestamp - nodes[b]!.timestamp)
-  let position = byEnd.length - 1
-  const chain: Array<number> = []
-  while (position >= 0) {
-    const current = byEnd[position]!
-    flags[current] = 1
-    chain.push(current)
-    const start = nodes[current]!.timestamp + SLACK
-    // The last node (before this one in end order) that ended by the time this one started.
-    let low = 0
-    let high = position - 1
-    let found = -1
-    while (low <= high) {
-      const middle = (low + high) >> 1
-      if (end(byEnd[middle]!) <= start) {
-        found = middle
-        low = middle + 1
-      } else {
-        high = middle - 1
-      }
-    }
-    position = found
-  }
-  for (let i = 0; i < nodes.length; i++) {
-    if (!CONTAINER_TYPES.has(nodes[i]!.nodeType)) continue
-    const from = nodes[i]!.timestamp
-    const to = end(i)
-    if (chain.some((c) => nodes[c]!.timestamp >= from - SLACK && end(c) <= to + SLACK)) flags[i] = 1
-  }
-  return flags
-}
 
 /** A row of the slowest-nodes table. */
 export interface SlowNode {
@@ -111,22 +62,16 @@ export interface Meta {
   readonly detailBlock: number
 }
 
-/** A duration for people: `850 ms`, `12.4 s`, `3 min 5 s`. */
-export const formatDuration = (seconds: number): string => {
-  if (!Number.isFinite(seconds)) return "–"
-  if (seconds < 1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 0)} ms`
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`
-  const minutes = Math.floor(seconds / 60)
-  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`
-}
+/** A duration for people, as Victor prints them everywhere: `0.4ms`, `850ms`, `12.40s`, `3m 05s`. */
+export const formatDuration = Display.duration
 
 const iso = (seconds: number | null): string =>
   seconds === null || !Number.isFinite(seconds) ? "–" : new Date(seconds * 1000).toISOString()
 
-/** Summary, tables and the time frame of a trace; the critical path flags are passed in (computed once). */
+/** Summary, tables and the time frame of a trace; the critical path is passed in (computed once). */
 export const model = (
   trace: WorkflowTrace,
-  critical: Uint8Array,
+  path: CriticalPath.CriticalPath,
   pageSize: number,
   detailBlock: number
 ): { readonly model: Model; readonly meta: Meta } => {
@@ -166,15 +111,6 @@ export const model = (
     slowest.splice(at, 0, node)
     if (slowest.length > 10) slowest.pop()
   }
-  let criticalCount = 0
-  let criticalFrom = Infinity
-  let criticalTo = -Infinity
-  critical.forEach((flag, i) => {
-    if (flag === 0) return
-    criticalCount++
-    criticalFrom = Math.min(criticalFrom, nodes[i]!.timestamp)
-    criticalTo = Math.max(criticalTo, nodes[i]!.timestamp + nodes[i]!.durationSeconds)
-  })
   const status = trace.status
   return {
     model: {
@@ -191,19 +127,20 @@ export const model = (
       nodeCount: nodes.length,
       succeeded: nodes.length - failed,
       failed,
-      successRate: nodes.length === 0 ? "–" : `${(((nodes.length - failed) / nodes.length) * 100).toFixed(1)}%`,
+      // Never rounded up to 100% while a node failed (nor down to 0% while one succeeded).
+      successRate: nodes.length === 0 ? "–" : Display.percent((nodes.length - failed) / nodes.length),
       averageNode: nodes.length === 0 ? "–" : formatDuration(nodeTime / nodes.length),
       toolCallCount,
       failedToolCalls,
-      criticalCount,
-      criticalDuration: criticalCount === 0 ? "–" : formatDuration(criticalTo - criticalFrom),
+      criticalCount: path.steps.length,
+      criticalDuration: path.steps.length === 0 ? "–" : formatDuration(path.durationSeconds),
       nodeTypes: Array.from(types, ([name, count]) => ({ name, count })).sort((a, b) => a.name.localeCompare(b.name)),
       slowest: slowest.map((node) => ({
         nodeId: node.nodeId,
         nodeType: node.nodeType,
         duration: formatDuration(node.durationSeconds),
         success: node.success,
-        share: span > 0 ? `${Math.min(100, (node.durationSeconds / span) * 100).toFixed(1)}%` : "–"
+        share: span > 0 ? Display.percent(Math.min(1, node.durationSeconds / span)) : "–"
       })),
       tools: Array.from(tools, ([toolName, usage]) => ({
         toolName,

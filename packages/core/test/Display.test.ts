@@ -1,0 +1,58 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Display from "@victor/core/Display"
+
+describe("Display.duration", () => {
+  it("uses the precision the size calls for, and rounds up into the next unit", () => {
+    const cases: ReadonlyArray<readonly [number, string]> = [
+      [0, "0ms"],
+      [0.00001, "<0.1ms"],
+      [0.0004, "0.4ms"],
+      [0.0017, "1.7ms"],
+      [0.00996, "10ms"],
+      [0.012, "12ms"],
+      [0.9994, "999ms"],
+      [0.9996, "1.00s"],
+      [1.2449, "1.24s"],
+      [59.994, "59.99s"],
+      [59.996, "1m 00s"],
+      [123, "2m 03s"],
+      [119.6, "2m 00s"],
+      [3599.4, "59m 59s"],
+      [3723, "1h 02m 03s"],
+      [-0.25, "-250ms"],
+      [NaN, "n/a"],
+      [Infinity, "n/a"]
+    ]
+    for (const [seconds, text] of cases) expect(Display.duration(seconds), String(seconds)).toBe(text)
+  })
+
+  it("signed deltas use the same units: a 4 ms change is never +0.00s", () => {
+    expect(Display.signedDuration(0.0058 - 0.0017)).toBe("+4.1ms")
+    expect(Display.signedDuration(-1.2)).toBe("-1.20s")
+    expect(Display.signedDuration(0)).toBe("0ms")
+    expect(Display.signedDuration(90)).toBe("+1m 30s")
+  })
+})
+
+describe("Display.percent", () => {
+  it("never rounds a failure (or a success) away", () => {
+    expect(Display.percent(99 / 100)).toBe("99.0%")
+    expect(Display.percent(999 / 1000)).toBe("99.9%")
+    expect(Display.percent(9999 / 10000)).toBe(">99.9%")
+    expect(Display.percent(99_999 / 100_000)).toBe(">99.9%")
+    expect(Display.percent(1 / 10000)).toBe("<0.1%")
+    expect(Display.percent(1 / 1000)).toBe("0.1%")
+    expect(Display.percent(0.12345)).toBe("12.3%")
+    expect(Display.percent(1)).toBe("100.0%")
+    expect(Display.percent(0)).toBe("0.0%")
+    expect(Display.percent(NaN)).toBe("n/a")
+  })
+
+  it("signed percentages for relative changes", () => {
+    expect(Display.signedPercent(2.394)).toBe("+239.4%")
+    expect(Display.signedPercent(-0.12)).toBe("-12.0%")
+    expect(Display.signedPercent(0.0001)).toBe("+<0.1%")
+    expect(Display.signedPercent(0)).toBe("0.0%")
+    expect(Display.signedPercent(null)).toBe("n/a")
+  })
+})
