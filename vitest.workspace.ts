@@ -7,6 +7,7 @@ export default [
   "plugins/exporter-json",
   "plugins/exporter-csv",
   "plugins/exporter-html",
+  "plugins/exporter-otlp",
   "plugins/analysis",
   "plugins/compare",
   "examples/custom-tracer-layer",

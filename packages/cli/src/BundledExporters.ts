@@ -1,12 +1,13 @@
 /**
- * The exporters that ship with Victor: json, csv and html. Third-party exporters named in `victor.config.json` join
- * them through `PluginLoader`.
+ * The exporters that ship with Victor: json, csv, html and otlp. Third-party exporters named in `victor.config.json`
+ * join them through `PluginLoader`.
  */
 import type { Exporter } from "@victor/core/Exporter"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
 import * as CsvExporter from "@victor/exporter-csv/CsvExporter"
 import * as HtmlExporter from "@victor/exporter-html/HtmlExporter"
 import * as JsonExporter from "@victor/exporter-json/JsonExporter"
+import * as OtlpExporter from "@victor/exporter-otlp/OtlpExporter"
 
 /** Options of the bundled exporters that the command line exposes. */
 export interface Options {
@@ -18,8 +19,9 @@ export interface Options {
 export const make = (options: Options = {}): ReadonlyArray<Exporter> => [
   JsonExporter.make(),
   CsvExporter.make(options.csvRows === undefined ? {} : { rows: options.csvRows }),
-  HtmlExporter.make()
+  HtmlExporter.make(),
+  OtlpExporter.make()
 ]
 
-/** The registry of bundled exporters: json, csv, html. */
+/** The registry of bundled exporters: json, csv, html, otlp. */
 export const layer = ExporterRegistry.layer(make())

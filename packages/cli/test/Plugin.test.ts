@@ -94,7 +94,7 @@ describe("plugins from victor.config.json", () => {
     const { victor } = project(["./upper.mjs"])
     const run = victor("--format", "xml", "-o", "out.xml")
     expect(run.code).toBe(2)
-    expect(run.stderr).toContain(`unknown format "xml"; known formats: json, csv, html, upper`)
+    expect(run.stderr).toContain(`unknown format "xml"; known formats: json, csv, html, otlp, upper`)
   })
 
   it("a run without an export does not load plugins", () => {

@@ -45,11 +45,16 @@ export const make = (exporters: Iterable<Exporter>): ExporterRegistry["Type"] =>
         ? Effect.fail(new UnknownFormatError({ format, known: all.map((e) => e.name) }))
         : Effect.succeed(exporter)
     },
+    // The longest extension the file name ends with wins: `x.otlp.json` is otlp, `x.json` json.
     forPath: (path) => {
-      const dot = path.lastIndexOf(".")
-      if (dot < 0 || path.lastIndexOf("/") > dot) return Option.none()
-      const extension = path.slice(dot + 1).toLowerCase()
-      return Option.fromNullable(all.find((e) => e.fileExtension.toLowerCase() === extension))
+      const name = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1).toLowerCase()
+      let best: Exporter | undefined
+      for (const exporter of all) {
+        const extension = `.${exporter.fileExtension.toLowerCase()}`
+        if (!name.endsWith(extension) || name.length === extension.length) continue
+        if (best === undefined || extension.length > best.fileExtension.length + 1) best = exporter
+      }
+      return Option.fromNullable(best)
     }
   })
 }

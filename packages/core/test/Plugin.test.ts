@@ -54,6 +54,15 @@ describe("ExporterRegistry", () => {
     expect(Option.map(registry.forPath("out/report.MD"), (e) => e.name)).toEqual(Option.some("markdown"))
     expect(Option.isNone(registry.forPath("dir.csv/trace"))).toBe(true)
     expect(Option.isNone(registry.forPath("trace"))).toBe(true)
+    expect(Option.isNone(registry.forPath("out/.json"))).toBe(true)
+  })
+
+  it("prefers the longest extension a file name ends with, in any order of registration", () => {
+    for (const order of [["otlp", "json"], ["json", "otlp"]] as const) {
+      const both = ExporterRegistry.make(order.map((name) => exporter(name, name === "otlp" ? "otlp.json" : "json")))
+      expect(Option.map(both.forPath("out/trace.otlp.json"), (e) => e.name)).toEqual(Option.some("otlp"))
+      expect(Option.map(both.forPath("out/trace.json"), (e) => e.name)).toEqual(Option.some("json"))
+    }
   })
 
   it("lets a later exporter replace an earlier one of the same name", () => {
