@@ -6,7 +6,10 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { analysisCommands } from "./AnalysisCommands.ts"
+import * as Help from "./Help.ts"
 import * as ProviderOptions from "./ProviderOptions.ts"
+import { storeCommands } from "./StoreCommands.ts"
 import { traceGroup } from "./TraceGroup.ts"
 
 /** The version printed by `victor --version`. */
@@ -30,7 +33,7 @@ const output = Options.text("output").pipe(
 const format = Options.text("format").pipe(
   Options.optional,
   Options.withDescription(
-    "Export format for --output: json, csv, html, or one a plugin in victor.config.json adds (e.g. markdown). " +
+    "Export format for --output: json, csv, html, otlp (OTLP/JSON, inferred from .otlp.json), or one a plugin in victor.config.json adds (e.g. markdown). " +
       "Without it the format follows the -o extension (.json, .csv, .html, .md ...), else json. " +
       "Example: -o report.html, or --format csv -o nodes.txt"
   )
@@ -200,7 +203,18 @@ const runCommand = Command.make(
 
 const validateCommand = Command.make(
   "validate",
-  { file, workflow },
+  {
+    file: Args.text({ name: "workflow.yaml" }).pipe(
+      Args.withDescription("The workflow file (YAML) to check, e.g. examples/workflows/code_review.yaml")
+    ),
+    workflow: Options.text("workflow").pipe(
+      Options.optional,
+      Options.withDescription(
+        "Check only this workflow of a file that defines several (under `workflows:`); without it every one is " +
+          "checked and each finding names its workflow. Example: --workflow review"
+      )
+    )
+  },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowValidateCommand.ts")), (command) =>
       command.run({ file: options.file, workflow: Option.getOrUndefined(options.workflow) }))
@@ -209,7 +223,8 @@ const validateCommand = Command.make(
     "Check a workflow file without running it: YAML syntax, node kinds, references between nodes, tools and " +
       "handlers, expressions, sub-workflows; warnings for unreachable nodes, loops without an exit, conditions that " +
       "name no registered condition, and unknown fields. Every problem names the file and " +
-      "line. Exit code 0 when there is none, 2 when there is any error or warning (for CI). " +
+      "line. A file that defines several workflows has each of them checked. " +
+      "Exit code 0 when there is none, 2 when there is any error or warning (for CI). " +
       "Example: victor workflow validate examples/workflows/code_review.yaml"
   )
 )
@@ -230,5 +245,8 @@ export const victor = Command.make("victor").pipe(
   Command.withSubcommands([workflowCommand, traceGroup])
 )
 
-/** Runs the CLI on `process.argv`-style arguments. */
-export const run = Command.run(victor, { name: "victor", version: VERSION })
+/** The command tree, for help pages and for the messages about a command line that does not parse. */
+export const tree: Help.Tree = Help.tree(victor, [
+  Help.tree(workflowCommand, [traceCommand, runCommand, validateCommand].map((command) => Help.tree(command))),
+  Help.tree(traceGroup, [...storeCommands, ...analysisCommands].map((command) => Help.tree(command)))
+])

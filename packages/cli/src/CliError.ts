@@ -1,6 +1,7 @@
 /**
  * Errors the CLI reports to the user as one line, with the exit code that says what kind of failure it was:
- * 2 for bad input or usage (nothing ran), 1 for a workflow that ran and failed.
+ * 2 for bad input or usage (nothing ran), 1 for a workflow that ran and failed. A command a signal cancelled exits
+ * with 128 + the signal's number instead (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP; see `Signals`).
  */
 import * as Schema from "effect/Schema"
 
@@ -8,7 +9,7 @@ import * as Schema from "effect/Schema"
 export const ExitCode = {
   /** The workflow ran and succeeded. */
   Success: 0,
-  /** The workflow ran and a node failed (or the run was cancelled). */
+  /** The workflow ran and a node failed. */
   WorkflowFailed: 1,
   /** Bad input: a missing or malformed file, an invalid option value. Nothing ran. */
   Usage: 2,

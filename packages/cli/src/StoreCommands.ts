@@ -76,7 +76,7 @@ const listCommand = Command.make("list", {
     Command.withDescription(
       "List stored traces, newest first: id, workflow, status, start (UTC), duration, node and failure counts. " +
         "Runs that died (kill -9, a crash) are recovered from their journals and listed as incomplete. Foreign or " +
-        "corrupt files in the directory are skipped with a warning each. " +
+        "corrupt files in the directory are moved to its quarantine/ with one warning each (see trace prune). " +
         "Examples: victor trace list ; victor trace list --workflow review --status failed --since 7d --limit 10"
     )
   )
@@ -112,7 +112,7 @@ const exportCommand = Command.make("export", {
   format: Options.text("format").pipe(
     Options.optional,
     Options.withDescription(
-      "The export format, any the exporter registry knows (json, csv, html, ...); by default the one matching the " +
+      "The export format, any the exporter registry knows (json, csv, html, otlp, ...); by default the one matching the " +
         "extension of -o, else json. Example: --format csv"
     )
   ),
@@ -175,7 +175,10 @@ const pruneCommand = Command.make("prune", {
     )
   ),
   dryRun: Options.boolean("dry-run").pipe(
-    Options.withDescription("Only print what would be removed. Example: victor trace prune --older-than 30d --dry-run")
+    Options.withDescription(
+      "Only print what would be removed, stray files with the reason each is stray. " +
+        "Example: victor trace prune --older-than 30d --dry-run"
+    )
   ),
   traceDir
 }, (o) =>
@@ -189,8 +192,10 @@ const pruneCommand = Command.make("prune", {
     }))).pipe(
     Command.withDescription(
       "Clean up the store: remove traces by age, count or total size (a trace matching any rule goes; running " +
-        "traces never), then the blobs no trace refers to. Examples: victor trace prune --older-than 30d ; " +
-        "victor trace prune --keep-last 100 --max-size 2GB --dry-run"
+        "traces never), then the blobs no trace refers to, and always the stray files: those in the store's " +
+        "quarantine (corrupt trace files, empty or headerless journals) and unfinished writes of runs that died. " +
+        "Without a rule, only the strays and unreferenced blobs go. Examples: victor trace prune ; " +
+        "victor trace prune --older-than 30d ; victor trace prune --keep-last 100 --max-size 2GB --dry-run"
     )
   )
 

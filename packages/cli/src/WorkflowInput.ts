@@ -5,7 +5,7 @@
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as FileSystem from "@effect/platform/FileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
 import * as ModelProvider from "@victor/workflow/providers/ModelProvider"
@@ -25,8 +25,52 @@ export const load = (
   file: string,
   workflow: string | undefined
 ): Effect.Effect<WorkflowDefinition.WorkflowDefinition, UsageError, FileSystem.FileSystem> =>
-  WorkflowLoader.loadFile(file, workflow === undefined ? {} : { workflow }).pipe(
-    Effect.mapError((error) => new UsageError({ description: error.message }))
+  Effect.zipRight(
+    notADirectory(file),
+    WorkflowLoader.loadFile(file, workflow === undefined ? {} : { workflow }).pipe(
+      Effect.mapError((error) => new UsageError({ description: error.message }))
+    )
+  )
+
+/** A directory given as the workflow file: one line saying so, with a workflow file in it as the example. */
+const notADirectory = (file: string): Effect.Effect<void, UsageError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* Effect.option(fs.stat(file))
+    if (info._tag === "None" || info.value.type !== "Directory") return
+    const entries = yield* fs.readDirectory(file).pipe(Effect.orElseSucceed((): Array<string> => []))
+    // A plain `name.yaml` rather than `name.script.yaml` (an agent script, not a workflow) when there is one.
+    const yamls = entries.filter((name) => /\.ya?ml$/.test(name)).sort()
+    const example = yamls.find((name) => name.split(".").length === 2) ?? yamls[0]
+    return yield* new UsageError({
+      description: `${file} is a directory, not a workflow file; ` +
+        (example === undefined
+          ? "give the path of a workflow file (YAML)"
+          : `give a workflow file in it, e.g. ${file.replace(/\/+$/, "")}/${example}`)
+    })
+  })
+
+// No workflow has this name: asking for it makes the loader list the names a file defines.
+const noSuchWorkflow = "\u0000"
+const knownWorkflows = "known workflows: "
+
+/**
+ * The names of the workflows a file defines under `workflows:`, in file order; `undefined` for a file that holds a
+ * single top-level workflow, or that does not load (loading it says why).
+ */
+export const workflowNames = (
+  file: string
+): Effect.Effect<ReadonlyArray<string> | undefined, never, FileSystem.FileSystem> =>
+  WorkflowLoader.loadFile(file, { workflow: noSuchWorkflow }).pipe(
+    Effect.as(undefined),
+    // The loader has no listing of its own; its error for an unknown name lists the names (`known workflows: a, b`).
+    Effect.catchAll((error) =>
+      Effect.succeed(
+        error.reason === "UnknownWorkflow" && error.hint !== undefined && error.hint.startsWith(knownWorkflows)
+          ? error.hint.slice(knownWorkflows.length).split(", ")
+          : undefined
+      )
+    )
   )
 
 /** Checks that every tool and handler the workflow names is registered. */

@@ -7,14 +7,17 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
 import * as TraceContext from "@victor/core/TraceContext"
+import * as TraceId from "@victor/core/TraceId"
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as nodePath from "node:path"
+import * as CancelledRun from "./CancelledRun.ts"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
@@ -23,6 +26,7 @@ import * as BundledExporters from "./BundledExporters.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as Settings from "./Settings.ts"
 import * as RunPersistence from "./store/RunPersistence.ts"
+import * as StderrWarnings from "./store/StderrWarnings.ts"
 import * as VictorConfig from "./VictorConfig.ts"
 import * as Summary from "./Summary.ts"
 import * as TerminalHumanInput from "./TerminalHumanInput.ts"
@@ -108,9 +112,15 @@ export const run = (
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
     const { config, directory: configDirectory } = yield* VictorConfig.load()
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
+    const captureOptions = RunPersistence.captureOptions(options.capture, config)
+    // The run's trace id is chosen here, so that the trace a cancelled run ends with can be told from its
+    // sub-workflows' and kept for the summary and the export (`CancelledRun`).
+    const traceId = yield* TraceId.make
+    const capture = CancelledRun.make()
     const runLayer = Layer.mergeAll(
-      WorkflowTracer.layer().pipe(
-        Layer.provide(RunPersistence.storeLayer(traceDirectory, RunPersistence.captureOptions(options.capture, config)))
+      CancelledRun.layer(traceId, capture).pipe(
+        Layer.provide(WorkflowTracer.layer()),
+        Layer.provide(RunPersistence.storeLayer(traceDirectory, captureOptions))
       ),
       ToolRegistry.layerBuiltinWith({
         allowedPaths: [
@@ -121,7 +131,7 @@ export const run = (
       }),
       RunPersistence.redactionLayer(redaction)
     )
-    const result = yield* Effect.scoped(Effect.gen(function*() {
+    const execution = Effect.scoped(Effect.gen(function*() {
       // stdout carries the events with --events ndjson; otherwise a terminal gets the live view.
       const view = options.events === "ndjson" ? undefined : yield* ProgressView.start
       const humanInput = TerminalHumanInput.layer({
@@ -137,6 +147,7 @@ export const run = (
         : [view.handler]
       return yield* WorkflowExecutor.execute(workflow, {
         context: state,
+        traceId,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
         ...(inherited.traceParent === undefined ? {} : { traceParent: inherited.traceParent }),
@@ -147,42 +158,59 @@ export const run = (
       )
     })).pipe(
       Effect.provide(runLayer),
-      // Ctrl-C / SIGTERM: the executor has ended and stored the trace as cancelled before this runs.
-      Effect.onInterrupt(() =>
-        Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
-      )
+      // The store's directory is checked as the layer is built, before anything runs: one it refuses ends the command.
+      Effect.catchTag("TraceStoreError", (error) => Effect.fail(new UsageError({ description: error.message })))
     )
-    const trace = result.trace
 
-    const extra: Array<readonly [string, string]> = []
-    extra.push(["Stored in", result.saveError === null ? traceDirectory : "not stored (see the error below)"])
-    let exportError: UsageError | undefined
-    if (options.output !== undefined) {
-      const written = yield* Effect.either(ExportWriter.write(options.output, exporter.export(trace)))
-      if (written._tag === "Right") {
-        extra.push(["Output", `${exportToStdout ? "stdout" : options.output} (${exporter.name}, ${formatBytes(written.right)})`])
-      } else {
-        exportError = written.left instanceof UsageError
-          ? written.left
-          : new UsageError({ description: written.left.message })
-      }
-    }
-    // With --events ndjson or -o -, stdout carries only the events or the export.
-    const summary = Summary.render(trace, extra)
-    yield* options.events === "ndjson" || exportToStdout ? Console.error(summary) : Console.log(summary)
-    const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
-    if (exportError !== undefined) {
-      if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
-      return yield* exportError
-    }
-    if (trace.status !== "succeeded") {
-      if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
-      return yield* new WorkflowFailed({ status: trace.status })
-    }
-    if (storeProblem !== undefined) return yield* new UsageError({ description: storeProblem })
-  }).pipe(Effect.provide(
-    // Plugins from victor.config.json are loaded only for a run that exports.
-    options.output === undefined && options.format === undefined && options.csvRows === undefined
-      ? BundledExporters.layer
-      : PluginLoader.layer({ csvRows: options.csvRows })
-  ))
+    // A signal (see `Signals`) interrupts the run, not what follows it: the executor ends and stores the trace as
+    // cancelled, and the command then summarises, exports and reports it like any other run, uninterruptibly.
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(restore(execution))
+        const cancelled = Exit.isInterrupted(exit) ? capture.ended : undefined
+        const result = Exit.isSuccess(exit) ? exit.value : cancelled ?? (yield* exit)
+        const trace = result.trace
+
+        const extra: Array<readonly [string, string]> = []
+        extra.push(["Stored in", result.saveError === null ? traceDirectory : "not stored (see the error below)"])
+        let exportError: UsageError | undefined
+        if (options.output !== undefined) {
+          // Captured as the store keeps it: --capture applies to every sink.
+          const exported = yield* RunPersistence.captured(trace, captureOptions)
+          const written = yield* Effect.either(ExportWriter.write(options.output, exporter.export(exported)))
+          if (written._tag === "Right") {
+            extra.push(["Output", `${exportToStdout ? "stdout" : options.output} (${exporter.name}, ${formatBytes(written.right)})`])
+          } else {
+            exportError = written.left instanceof UsageError
+              ? written.left
+              : new UsageError({ description: written.left.message })
+          }
+        }
+        // With --events ndjson or -o -, stdout carries only the events or the export.
+        const summary = Summary.render(trace, extra)
+        yield* options.events === "ndjson" || exportToStdout ? Console.error(summary) : Console.log(summary)
+        if (cancelled !== undefined && result.saveError === null) {
+          yield* Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
+        }
+        const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
+        if (exportError !== undefined) {
+          if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
+          return yield* exportError
+        }
+        if (trace.status !== "succeeded") {
+          if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
+          return yield* new WorkflowFailed({ status: trace.status })
+        }
+        if (storeProblem !== undefined) return yield* new UsageError({ description: storeProblem })
+      })
+    )
+  }).pipe(
+    Effect.provide(
+      // Plugins from victor.config.json are loaded only for a run that exports.
+      options.output === undefined && options.format === undefined && options.csvRows === undefined
+        ? BundledExporters.layer
+        : PluginLoader.layer({ csvRows: options.csvRows })
+    ),
+    // Warnings (a trace handler that failed, a store problem) on stderr: stdout may carry the events or the export.
+    Effect.provide(StderrWarnings.layer)
+  )

@@ -10,15 +10,19 @@
  *   listing the directory;
  * - `blobs/<sha256>`: large payloads, stored once (see `@victor/core/Payload`).
  *
- * Recovery: `list`, `listNodeFacts`, `prune` and `get` (of a trace the index does not name) first turn journals whose
- * run is gone into `incomplete` traces. A run is gone
- * when its journal's owner (pid and host, in the header) is a process of this host that no longer exists, or, when
- * that cannot be known, when its heartbeat is older than `staleAfterSeconds`. A recovering process claims a journal
- * by renaming it, and writes the trace with a hard link that never replaces a file, so a run that finishes after all
- * keeps its real trace.
+ * Recovery (`internal/recovery.ts`): `list`, `listNodeFacts`, `prune` and `get` (of a trace the index does not name)
+ * first turn journals whose run is gone into `incomplete` traces, and put in place a trace whose save was cut short
+ * after its temp file was written. A run is gone when its owner (pid and host, in the journal's header or the temp
+ * file's name) is a process of this host that no longer exists, or, when that cannot be known, when its heartbeat is
+ * older than `staleAfterSeconds` (a temp file: untouched for `tempGraceSeconds`). A recovering process claims a
+ * journal by renaming it, and writes the trace with a hard link that never replaces a file, so a run that finishes
+ * after all keeps its real trace.
  *
- * Files are decoded, never trusted: `get` reports a corrupt file as `Corrupt`, naming the file and the field; `list`
- * skips foreign and corrupt files with one warning each.
+ * Files are decoded, never trusted: `get` reports a corrupt file as `Corrupt`, naming the file and the field. What
+ * can never be used — a `*.json` file that is not JSON or not a trace, an empty journal or one without a header, an
+ * unfinished temp file whose writer is gone — is moved by the readers to `quarantine/` with a `{name}.reason` file
+ * (`internal/quarantine.ts`), warned about once, and removed by `prune`, which also reports it (`straysOf`); `get` of
+ * a quarantined trace fails with `Corrupt`, naming the quarantined file and the reason.
  *
  * Links are never trusted either: every file of the store is stat'ed, read, opened and chmod'ed through
  * `NoFollowFileSystem` (the runtime's when a layer provides it, else a portable check before each step), so nothing
@@ -34,7 +38,6 @@
  * stdout may be machine output). Parent directories are not checked: whoever can write to them can move the store's
  * directory anyway.
  */
-import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Journal from "@victor/core/Journal"
@@ -53,6 +56,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
+import * as Quarantine from "./internal/quarantine.ts"
+import * as Recovery from "./internal/recovery.ts"
+import * as Files from "./internal/storeFiles.ts"
 import * as internal from "./internal/traceFiles.ts"
 import * as TraceIndex from "./internal/traceIndex.ts"
 import * as NoFollowFileSystem from "./NoFollowFileSystem.ts"
@@ -69,6 +75,8 @@ export interface Options {
   readonly heartbeatSeconds?: number
   /** A journal not touched for this long, whose owner cannot be checked, belongs to a dead run; default 30 s. */
   readonly staleAfterSeconds?: number
+  /** A temp file not touched for this long, whose writer cannot be checked, belongs to a dead run; default 600 s. */
+  readonly tempGraceSeconds?: number
   /** How large payloads are kept (blobs); default `full` with a 64 KiB inline budget. */
   readonly capture?: Payload.CaptureOptions
   /** While a run is live, unreferenced blobs younger than this are kept by prune (it may be about to use them). */
@@ -88,20 +96,16 @@ const concurrency = 32
 
 const BLOB_DIR = "blobs"
 
-const randomSuffix = () => globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)
+type Stat = Files.Stat
 
-const mtimeOf = (info: FileSystem.File.Info): number => Option.getOrElse(Option.map(info.mtime, (d) => d.getTime()), () => 0)
+const LINK_PROBLEM = Files.LINK_PROBLEM
 
-/** A file's size, mtime and type, as lstat gives them (a link's own). */
-interface Stat {
-  readonly size: number
-  readonly mtime: number
-  readonly type: FileSystem.File.Type
+/** A file that can never be used as a trace (not JSON, not a trace, misnamed), and why: it goes to quarantine. */
+interface Unusable {
+  readonly _tag: "Unusable"
+  readonly name: string
+  readonly reason: string
 }
-
-const statFrom = (info: FileSystem.File.Info): Stat => ({ size: Number(info.size), mtime: mtimeOf(info), type: info.type })
-
-const LINK_PROBLEM = "is a symbolic link, which the store does not follow"
 
 /**
  * A file system trace store over the `FileSystem` and `Path` services, and `NoFollowFileSystem` when a layer provides
@@ -117,7 +121,11 @@ export const make = (
 const makeReleasable = (
   options: Options
 ): Effect.Effect<
-  { readonly store: TraceStore.TraceStore["Type"]; readonly release: Effect.Effect<void> },
+  {
+    readonly store: TraceStore.TraceStore["Type"]
+    readonly release: Effect.Effect<void>
+    readonly prepare: Effect.Effect<boolean, TraceStore.TraceStoreError>
+  },
   never,
   FileSystem.FileSystem | Path.Path
 > =>
@@ -138,30 +146,12 @@ const makeReleasable = (
     const staleAfterMs = (options.staleAfterSeconds ?? 30) * 1000
     const blobGraceMs = (options.blobGraceSeconds ?? 600) * 1000
     const capturer = Payload.make(options.capture)
-
-    const ignoreNotFound = <A>(fallback: A) => (effect: Effect.Effect<A, PlatformError.PlatformError>) =>
-      Effect.catchIf(effect, internal.isNotFound, () => Effect.succeed(fallback))
-
-    /** What is at a path, itself (never what a link points at); none when nothing is there or it cannot be seen. */
-    const statOf = (file: string): Effect.Effect<Option.Option<Stat>> =>
-      nofollow.lstat(file).pipe(Effect.map((info) => Option.some(statFrom(info))), Effect.orElseSucceed(() => Option.none<Stat>()))
-
-    /** The size and mtime of a regular file; none for anything else (gone, a link, a directory). */
-    const fileStatOf = (file: string) => Effect.map(statOf(file), Option.filter((stat) => stat.type === "File"))
-
-    /**
-     * Why a file the store failed to read or open is not to be trusted, when that is why: it is a link (refused by the
-     * no-follow open) or not a regular file.
-     */
-    const distrust = (file: string, what: string): Effect.Effect<Option.Option<TraceStore.TraceStoreError>> =>
-      Effect.map(statOf(file), (stat) =>
-        Option.isNone(stat) || stat.value.type === "File"
-          ? Option.none()
-          : Option.some(internal.untrusted(
-            file,
-            stat.value.type === "SymbolicLink" ? LINK_PROBLEM : `is not a regular file (${stat.value.type})`,
-            what
-          )))
+    const files = Files.make(fs, path, nofollow, directory)
+    const { fileStatOf, readText, statOf } = files
+    const ignoreNotFound = Files.ignoreNotFound
+    const quarantine = Quarantine.make(files)
+    /** A temp file's name, stamped with this process (so that others can tell when its writer died). */
+    const tempName = (name: string) => internal.tempFileName(name, options.owner)
 
     // -----------------------------------------------------------------------------------------------------------
     // The directory
@@ -250,46 +240,10 @@ const makeReleasable = (
      * The blob directory, ready for a blob: a link or a file in its place is removed (it is inside the store; what a
      * link points at is left alone) and a real directory made. Silently, as every write (see `trustDirectory`).
      */
-    const ensureBlobDirectory = Effect.gen(function*() {
-      const stat = yield* statOf(blobDirectory)
-      if (Option.isSome(stat)) {
-        if (stat.value.type === "Directory") return
-        yield* fs.remove(blobDirectory)
-      }
-      yield* fs.makeDirectory(blobDirectory, { mode: 0o700 }).pipe(
-        Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.void)
-      )
-      const made = yield* nofollow.lstat(blobDirectory)
-      if (made.type !== "Directory") return yield* new PlatformError.SystemError({
-        module: "FileSystem",
-        method: "makeDirectory",
-        reason: "BadResource",
-        pathOrDescriptor: blobDirectory,
-        description: "not a directory"
-      })
-      if ((made.mode & 0o777) !== 0o700) yield* nofollow.chmod(blobDirectory, 0o700)
-    }).pipe(Effect.mapError(internal.unavailable("create blob directory", blobDirectory)))
+    const ensureBlobDirectory = files.ensureSubdirectory(blobDirectory, "create blob directory")
 
     /** Whether the blob directory is a real directory (to read or list blobs from); a link is refused. */
-    const blobDirectoryState = Effect.map(statOf(blobDirectory), (stat) =>
-      Option.isNone(stat) ? "missing" as const : stat.value.type === "Directory" ? "ok" as const : "untrusted" as const)
-
-    /** A file's text, or none when it no longer exists (removed or replaced since the listing); a link is refused. */
-    const readText = (
-      file: string,
-      what = "read trace",
-      kind = "trace file"
-    ): Effect.Effect<Option.Option<string>, TraceStore.TraceStoreError> =>
-      nofollow.readFileString(file).pipe(
-        Effect.map(Option.some),
-        ignoreNotFound(Option.none<string>()),
-        Effect.catchAll((error) =>
-          Effect.flatMap(
-            distrust(file, kind),
-            Option.match({ onNone: () => Effect.fail(internal.unavailable(what, file)(error)), onSome: Effect.fail })
-          )
-        )
-      )
+    const blobDirectoryState = files.subdirectoryState(blobDirectory)
 
     /** A file's parsed JSON, or none when it no longer exists. */
     const readJson = (file: string): Effect.Effect<Option.Option<unknown>, TraceStore.TraceStoreError> =>
@@ -320,7 +274,7 @@ const makeReleasable = (
           const touched = yield* Effect.either(fs.utimes(file, new Date(now), new Date(now)))
           if (touched._tag === "Right") return
         }
-        const temp = path.join(blobDirectory, `.${blob.sha256}.${randomSuffix()}.tmp`)
+        const temp = path.join(blobDirectory, tempName(blob.sha256))
         const cannotWrite = internal.unavailable("write blob", file)
         yield* Effect.gen(function*() {
           yield* Effect.scoped(
@@ -419,7 +373,7 @@ const makeReleasable = (
     /** Replaces a cache file with these lines: written to a temp file and renamed, so a reader never sees half. */
     const rewrite = (file: string, lines: Iterable<string>) =>
       Effect.gen(function*() {
-        const temp = path.join(directory, `${path.basename(file)}.${randomSuffix()}.tmp`)
+        const temp = path.join(directory, tempName(path.basename(file)))
         const text = Array.from(lines, (l) => l + "\n").join("")
         yield* Effect.scoped(
           Effect.flatMap(nofollow.open(temp, { flag: "wx", mode: 0o600 }), (handle) => handle.writeAll(encoder.encode(text)))
@@ -458,7 +412,7 @@ const makeReleasable = (
       })
 
     /** An index entry made by reading a file (for a file the index does not know, or knows an older version of). */
-    const indexEntryOf = (name: string, stat: Stat): Effect.Effect<TraceIndex.Entry | undefined> => {
+    const indexEntryOf = (name: string, stat: Stat): Effect.Effect<TraceIndex.Entry | Unusable | undefined> => {
       const file = path.join(directory, name)
       const base = { file: name, size: stat.size, mtime: stat.mtime }
       // Not read at all: a link (where it points is none of the store's business), a FIFO (a read would wait).
@@ -477,13 +431,8 @@ const makeReleasable = (
         const json = yield* internal.parseJson(file, text.value)
         const trace = yield* decode(file, json)
         if (!name.endsWith(`_${trace.traceId}.json`)) {
-          return {
-            ...base,
-            summary: undefined,
-            skip: `it holds trace ${trace.traceId} but is not named *_${trace.traceId}.json`,
-            blobs: [],
-            facts: undefined
-          }
+          const reason = `holds trace ${trace.traceId} but is not named *_${trace.traceId}.json`
+          return { _tag: "Unusable" as const, name, reason }
         }
         rememberFile(trace.traceId, name)
         return {
@@ -494,17 +443,14 @@ const makeReleasable = (
           facts: TraceIndex.encodeFacts(trace.nodes.map(TraceStore.nodeFactsOf))
         }
       }).pipe(
-        Effect.catchAll((error) =>
-          Effect.succeed<TraceIndex.Entry>({
-            ...base,
-            summary: undefined,
-            skip: error.description.startsWith(`trace file ${file} `)
-              ? error.description.slice(`trace file ${file} `.length)
-              : error.description,
-            blobs: [],
-            facts: undefined
-          })
-        )
+        Effect.catchAll((error) => {
+          const problem = error.description.startsWith(`trace file ${file} `)
+            ? error.description.slice(`trace file ${file} `.length)
+            : error.description
+          // What it holds is broken for good; anything else (it could not be read just now) is tried again next time.
+          if (error.reason === "Corrupt") return Effect.succeed<Unusable>({ _tag: "Unusable", name, reason: problem })
+          return Effect.as(Effect.logWarning(`skipping ${file}: ${problem}`), undefined)
+        })
       )
     }
 
@@ -528,21 +474,28 @@ const makeReleasable = (
           const stat = stats[i]
           if (stat === undefined) return
           const entry = known.get(name)
-          // A summary is trusted only for a regular file (a link of the same size and mtime is not the trace).
+          // A summary is trusted only for a regular file (a link of the same size and mtime is not the trace); a
+          // regular file skipped by an older version is read again (to be quarantined if it is broken).
           if (
             entry !== undefined && entry.size === stat.size && entry.mtime === stat.mtime &&
-            (stat.type === "File" || entry.summary === undefined)
+            (stat.type === "File" ? entry.summary !== undefined : entry.summary === undefined)
           ) {
             if (entry.summary !== undefined) rememberFile(entry.summary.traceId, name)
             present.push(entry)
           } else unknown.push({ name, stat })
         })
+        const unusable: Array<Unusable> = []
         yield* Effect.forEach(unknown, ({ name, stat }) =>
           Effect.map(indexEntryOf(name, stat), (read) => {
             if (read === undefined) return
+            if ("_tag" in read) return void unusable.push(read)
             fresh.push(read)
             present.push(read)
           }), { concurrency, discard: true })
+        // Warned about once, here, and out of the way of every later reader.
+        for (const { name, reason } of unusable.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          yield* quarantine.move(path.join(directory, name), reason)
+        }
         const gone = known.size + fresh.length - present.length
         const legacy = index?.legacy === true
         if (index === undefined || index.corrupt || legacy || index.lines > 2 * present.length + 64 || gone > 0) {
@@ -603,7 +556,7 @@ const makeReleasable = (
      * or with `noClobber` hard-linked (failing with AlreadyExists rather than replacing a file). No partial file stays.
      */
     const writeAtomically = (trace: WorkflowTrace.WorkflowTrace, file: string, noClobber = false) => {
-      const temp = path.join(directory, internal.tempFileName(path.basename(file)))
+      const temp = path.join(directory, tempName(path.basename(file)))
       const cannotWrite = internal.unavailable("write trace to", file, trace.traceId)
       const streamToTemp = Effect.scoped(Effect.gen(function*() {
         // Created 0600 (whatever the umask), never through a link.
@@ -697,6 +650,21 @@ const makeReleasable = (
     // What `release` abandons: the journals this store began and has not finished.
     const openJournals = new Set<() => Effect.Effect<void>>()
 
+    /**
+     * The header with its inputs captured as a trace's are (with `none`, no content; large values to blobs, written
+     * here): the journal is a sink like the trace file.
+     */
+    const captureHeader = (header: Journal.JournalHeader) =>
+      Effect.gen(function*() {
+        // The capturer takes traces and entries: the inputs go through it as those of a started node.
+        const started = Journal.nodeStarted({ nodeId: "", nodeType: "", timestamp: header.startTime, inputs: header.inputs })
+        const captured = yield* capturer.entries([started])
+        const entry = captured.entries[0]
+        if (entry === started || entry?._tag !== "NodeStarted") return header
+        yield* writeBlobs(captured.blobs)
+        return { ...header, inputs: entry.node.inputs }
+      })
+
     const begin = (header: Journal.JournalHeader): Effect.Effect<TraceStore.TraceJournal, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(header.traceId)
@@ -714,7 +682,7 @@ const makeReleasable = (
         )
         ownJournals.add(file)
         const write = (text: string) => Effect.mapError(handle.writeAll(encoder.encode(text)), cannotWrite)
-        yield* write(Journal.encodeHeader(header, options.owner) + "\n")
+        yield* write(Journal.encodeHeader(yield* captureHeader(header), options.owner) + "\n")
         // The heartbeat tells other processes this run is alive while it waits (a slow node writes nothing).
         // Interruptible even when the run started in an uninterruptible region (a fork inherits it), so `close` ends it.
         const beat = yield* Effect.forkDaemon(Effect.interruptible(
@@ -764,129 +732,19 @@ const makeReleasable = (
         return journal
       })
 
-    /** Whether the run writing a journal is alive. */
-    const isLive = (
-      file: string,
-      journal: { readonly owner: Journal.JournalOwner | undefined; readonly abandoned: boolean },
-      ageMs: number
-    ): boolean => {
-      if (journal.abandoned) return false
-      const owner = journal.owner
-      const self = options.owner
-      if (owner !== undefined && self !== undefined && owner.host === self.host) {
-        // This process: alive by definition for the journals it writes; an older one with a reused pid is not.
-        if (owner.pid === self.pid) return ownJournals.has(file) || ageMs < staleAfterMs
-        if (options.isProcessAlive !== undefined) {
-          if (!options.isProcessAlive(owner.pid)) return false
-          // A live pid whose heartbeat stopped long ago is another program that reused the pid.
-          return ageMs < staleAfterMs * 10
-        }
-      }
-      return ageMs < staleAfterMs
-    }
-
-    type JournalState =
-      | { readonly _tag: "Live"; readonly trace: WorkflowTrace.WorkflowTrace; readonly file: string; readonly text: string }
-      | { readonly _tag: "Dead"; readonly file: string }
-      | { readonly _tag: "Gone" }
-
-    /** Reads a journal and tells whether its run is alive. */
-    const inspectJournal = (name: string): Effect.Effect<JournalState, TraceStore.TraceStoreError> =>
-      Effect.gen(function*() {
-        const file = path.join(directory, name)
-        const stat = yield* statOf(file)
-        const text = yield* readText(file, "read journal", "journal")
-        if (Option.isNone(stat) || Option.isNone(text)) return { _tag: "Gone" } as const
-        const now = yield* Clock.currentTimeMillis
-        const age = now - stat.value.mtime
-        // The header says whose it is; the rest is read only for a live run (to list it) or by the recovery.
-        const header = Journal.parseHeader(text.value)
-        if (header._tag === "Left") {
-          // A journal being created has no header yet; an old one without a header is not a journal.
-          if (age < staleAfterMs) return { _tag: "Gone" } as const
-          return yield* internal.corrupt(file, `is not a trace journal: ${header.left}`)
-        }
-        if (isLive(file, header.right, age)) {
-          const parsed = Journal.parse(text.value)
-          if (parsed._tag === "Left") return { _tag: "Gone" } as const
-          return {
-            _tag: "Live",
-            file,
-            text: text.value,
-            trace: Journal.rebuild(parsed.right.header, parsed.right.entries, "running")
-          } as const
-        }
-        return { _tag: "Dead", file } as const
-      })
-
-    /** Recovers one dead journal into an `incomplete` trace; the id, or none when another process got there first. */
-    const recoverJournal = (file: string) =>
-      Effect.gen(function*() {
-        const claim = path.join(directory, `.${path.basename(file)}.recovering-${randomSuffix()}`)
-        // Only a regular file is claimed (a link is never touched: the utimes below would follow it).
-        if (Option.isNone(yield* fileStatOf(file))) return Option.none<string>()
-        const claimed = yield* Effect.either(fs.rename(file, claim))
-        if (claimed._tag === "Left") {
-          if (internal.isNotFound(claimed.left)) return Option.none<string>()
-          return yield* Effect.fail(internal.unavailable("recover journal", file)(claimed.left))
-        }
-        // The run's last sign of life, kept before the claim is touched (a fresh claim is one being worked on).
-        const lastSeen = yield* fileStatOf(claim)
-        if (Option.isNone(lastSeen)) return Option.none<string>()
-        const now = yield* Clock.currentTimeMillis
-        yield* Effect.ignore(fs.utimes(claim, new Date(now), new Date(now)))
-        // Read again once claimed: the file is final now.
-        const text = yield* readText(claim, "read journal", "journal")
-        const parsed = Option.isNone(text) ? undefined : Journal.parse(text.value)
-        if (parsed === undefined || parsed._tag === "Left") return Option.none<string>()
-        // The last heartbeat (the rename keeps the mtime) is when the run was last seen alive.
-        const lastAlive = lastSeen.value.mtime > 0 ? lastSeen.value.mtime / 1000 : undefined
-        const trace = Journal.rebuild(parsed.right.header, parsed.right.entries, "incomplete", lastAlive)
-        // Never over a file: if the run did finish after all, its own trace stays.
-        yield* store(trace, true)
-        yield* Effect.ignore(fs.remove(claim))
-        return Option.some(trace.traceId)
-      })
-
-    /**
-     * Claims left by a recovery that died half-way (untouched for `staleAfterSeconds`): recovered again. A claim made
-     * after the listing was taken is fresh, never abandoned, so the listing taken before the sweep is enough.
-     */
-    const abandonedClaims = (listing: ReadonlyArray<string>) => Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const names = listing.filter((n) => n.startsWith(".") && n.includes(".jsonl.recovering-"))
-      const stale: Array<string> = []
-      for (const name of names) {
-        const stat = yield* fileStatOf(path.join(directory, name))
-        if (Option.isSome(stat) && now - stat.value.mtime >= staleAfterMs) stale.push(path.join(directory, name))
-      }
-      return stale
+    const recovery = Recovery.make({
+      files,
+      quarantine,
+      owner: options.owner,
+      isProcessAlive: options.isProcessAlive,
+      staleAfterMs,
+      tempGraceMs: (options.tempGraceSeconds ?? 600) * 1000,
+      ownJournals,
+      storeTrace: (trace) => store(trace, true)
     })
 
-    /** The running traces of the live journals in a listing of the directory, recovering the dead ones on the way. */
-    const sweepJournalsIn = (listing: ReadonlyArray<string>) => Effect.gen(function*() {
-      const running: Array<{ readonly trace: WorkflowTrace.WorkflowTrace; readonly text: string }> = []
-      const recovered: Array<string> = []
-      for (const name of listing.filter(internal.isJournalFileName)) {
-        const state = yield* Effect.either(inspectJournal(name))
-        if (state._tag === "Left") {
-          yield* Effect.logWarning(`skipping ${path.join(directory, name)}: ${state.left.description}`)
-          continue
-        }
-        if (state.right._tag === "Live") running.push(state.right)
-        else if (state.right._tag === "Dead") {
-          const done = yield* Effect.either(recoverJournal(state.right.file))
-          if (done._tag === "Left") yield* Effect.logWarning(`cannot recover ${state.right.file}: ${done.left.description}`)
-          else if (Option.isSome(done.right)) recovered.push(done.right.value)
-        }
-      }
-      for (const claim of yield* abandonedClaims(listing)) {
-        const done = yield* Effect.either(recoverJournal(claim))
-        if (done._tag === "Right" && Option.isSome(done.right)) recovered.push(done.right.value)
-        if (done._tag === "Right") yield* Effect.ignore(fs.remove(claim))
-      }
-      return { running, recovered }
-    })
+    /** The running traces of the live journals in a listing of the directory, recovering what dead runs left. */
+    const sweepJournalsIn = recovery.sweep
 
     const sweepJournals = Effect.flatMap(readNames, sweepJournalsIn)
 
@@ -942,7 +800,19 @@ const makeReleasable = (
         }
         const live = running.find((r) => r.trace.traceId === id)
         if (live !== undefined) return live.trace
-        return yield* Effect.fail(problems[0] ?? TraceStore.notFound(id))
+        if (problems[0] !== undefined) return yield* Effect.fail(problems[0])
+        // Set aside earlier: named with the reason, not "no such trace".
+        const quarantined = (yield* Effect.orElseSucceed(quarantine.list, () => [])).find((stray) =>
+          internal.mayHoldId(stray.original, id)
+        )
+        if (quarantined !== undefined) {
+          return yield* Effect.fail(internal.corrupt(
+            quarantined.file,
+            `${quarantined.reason} (set aside in the quarantine; prune removes it)`,
+            id
+          ))
+        }
+        return yield* Effect.fail(TraceStore.notFound(id))
       })
 
     const list = (query?: TraceStore.TraceQuery) =>
@@ -1077,6 +947,11 @@ const makeReleasable = (
         )
         const now = yield* Clock.currentTimeMillis
         let blobsRemoved = 0
+        // What is stray goes whatever the rules (it takes room, and holds nothing a trace can use): the quarantine,
+        // with what this sweep put there, and the unfinished blob writes of dead runs.
+        const strays = [...yield* quarantine.list, ...yield* recovery.orphanedBlobTemps(blobDirectory, blobNames)]
+        if (!dryRun) yield* quarantine.remove(strays)
+        for (const stray of strays) freedBytes += stray.bytes
         for (const name of blobNames) {
           if (!TraceStore.isSha256(name) || referenced.has(name)) continue
           const file = path.join(blobDirectory, name)
@@ -1090,11 +965,18 @@ const makeReleasable = (
           blobsRemoved++
           freedBytes += stat.value.size
         }
-        return { removed: plan.map((p) => p.summary), freedBytes, blobsRemoved, dryRun } satisfies TraceStore.PruneResult
+        return {
+          removed: plan.map((p) => p.summary),
+          freedBytes,
+          blobsRemoved,
+          dryRun,
+          strays: strays.map(({ bytes, file, reason }) => ({ file, reason, bytes }))
+        } satisfies PruneResult
       })
 
     return {
       store: TraceStore.TraceStore.of({ begin, recover, prune, readBlob, save, get, list, listNodeFacts, remove }),
+      prepare: ensureDirectory,
       // A program that ends without ending its traces: their journals are marked abandoned (the next reader stores
       // them as incomplete at once) and their heartbeats stop.
       release: Effect.suspend(() => Effect.forEach(Array.from(openJournals), (abandon) => abandon(), { discard: true }))
@@ -1107,3 +989,39 @@ export const layer = (options: Options): Layer.Layer<TraceStore.TraceStore, neve
     TraceStore.TraceStore,
     Effect.map(Effect.acquireRelease(makeReleasable(options), ({ release }) => release), ({ store }) => store)
   )
+
+/**
+ * The store as a layer that checks its directory first, as a write would: created (0700) when missing; a link, a
+ * directory of another user (with `userId`) or a path where no directory can be made fails the layer. For a program
+ * about to run a workflow: one whose trace could not be stored is better not started.
+ */
+export const layerPrepared = (
+  options: Options
+): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError, FileSystem.FileSystem | Path.Path> =>
+  Layer.scoped(
+    TraceStore.TraceStore,
+    Effect.gen(function*() {
+      const made = yield* Effect.acquireRelease(makeReleasable(options), ({ release }) => release)
+      yield* made.prepare
+      return made.store
+    })
+  )
+
+/** A file `prune` removed (or would remove) because it is stray: quarantined, or an unfinished write of a dead run. */
+export interface Stray {
+  readonly file: string
+  /** Why, as it follows the file's name: "is not valid JSON: ...", "is an empty journal ...". */
+  readonly reason: string
+  readonly bytes: number
+}
+
+/** What `prune` of this store gives: the contract's result, and the stray files (counted in `freedBytes`). */
+export interface PruneResult extends TraceStore.PruneResult {
+  readonly strays: ReadonlyArray<Stray>
+}
+
+/** The stray files a prune result names: those of a file system store's, none for another store's. */
+export const straysOf = (result: TraceStore.PruneResult): ReadonlyArray<Stray> => {
+  const strays = (result as Partial<PruneResult>).strays
+  return Array.isArray(strays) ? strays : []
+}

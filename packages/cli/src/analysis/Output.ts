@@ -1,17 +1,18 @@
 /**
  * How the analysis commands print: JSON for `--json`, text otherwise; and the store they read from (the CLI's Node
- * file store).
+ * file store), with its warnings (a skipped or quarantined file) on stderr, so that stdout holds only the report.
  */
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as Console from "effect/Console"
 import type * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Settings from "../Settings.ts"
 import * as NodeTraceStore from "../store/NodeTraceStore.ts"
+import * as StderrWarnings from "../store/StderrWarnings.ts"
 
 /** Prints a JSON value, indented, on stdout. */
 export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
 
-/** The trace store of `--trace-dir` (or its defaults). */
+/** The trace store of `--trace-dir` (or its defaults), its warnings on stderr. */
 export const storeLayer = (traceDir: string | undefined): Layer.Layer<TraceStore.TraceStore> =>
-  NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) })
+  Layer.merge(NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) }), StderrWarnings.layer)

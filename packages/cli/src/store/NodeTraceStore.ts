@@ -23,18 +23,35 @@ const isProcessAlive = (pid: number): boolean => {
   }
 }
 
-/** The store in `directory`, owned by this process, on Node's file system. */
-export const layer = (options: {
+/** Where a store of this process keeps its traces, and how. */
+interface NodeOptions {
   readonly directory: string
   readonly capture?: Payload.CaptureOptions
-}): Layer.Layer<TraceStore.TraceStore> => {
+}
+
+const storeOptions = (options: NodeOptions): FileSystemTraceStore.Options => {
   // Not on Windows, where a directory's owner and mode say little.
   const userId = typeof process.getuid === "function" ? process.getuid() : undefined
-  return FileSystemTraceStore.layer({
+  return {
     directory: options.directory,
     owner: { pid: process.pid, host: os.hostname() },
     isProcessAlive,
     ...(userId === undefined ? {} : { userId }),
     ...(options.capture === undefined ? {} : { capture: options.capture })
-  }).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeNoFollowFileSystem.layer)))
+  }
 }
+
+const nodeLayers = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeNoFollowFileSystem.layer)
+
+/** The store in `directory`, owned by this process, on Node's file system. */
+export const layer = (options: NodeOptions): Layer.Layer<TraceStore.TraceStore> =>
+  FileSystemTraceStore.layer(storeOptions(options)).pipe(Layer.provide(nodeLayers))
+
+/**
+ * The store, its directory checked (and created) first: a link, a directory of another user, or a path where none
+ * can be made fails the layer (see `FileSystemTraceStore.layerPrepared`). For a run, before anything runs.
+ */
+export const layerPrepared = (
+  options: NodeOptions
+): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> =>
+  FileSystemTraceStore.layerPrepared(storeOptions(options)).pipe(Layer.provide(nodeLayers))

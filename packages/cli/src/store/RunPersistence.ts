@@ -1,12 +1,14 @@
 /**
  * How a `workflow trace` / `workflow run` persists its trace: the store layer (with the capture mode of `--capture`
- * or `victor.config.json`) and the redaction rules (`Redaction.defaults`: secret-looking environment variables, fields
- * named like secrets, passwords in URLs; plus the config's `redact` and the workflow's `metadata.redact`). Redaction is
- * on unless the config says `"redact": {"enabled": false}`.
+ * or `victor.config.json`, which the `-o` export gets too: `captured`) and the redaction rules
+ * (`Redaction.defaults`: secret-looking environment variables, fields named like secrets, passwords in URLs; plus the
+ * config's `redact` and the workflow's `metadata.redact`). Redaction is on unless the config says
+ * `"redact": {"enabled": false}`.
  */
-import type * as Payload from "@victor/core/Payload"
+import * as Payload from "@victor/core/Payload"
 import * as Redaction from "@victor/core/Redaction"
 import type * as TraceStore from "@victor/core/TraceStore"
+import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
@@ -63,8 +65,24 @@ export const redactionRules = (
 export const redactionLayer = (rules: Redaction.Rules | undefined): Layer.Layer<never> =>
   Redaction.layer(rules ?? {})
 
-/** The store of a run. */
+/**
+ * The store of a run, its directory checked (and created) when the layer is built, which is before the workflow
+ * runs: a directory the store refuses (a link, another user's, not creatable) fails it.
+ */
 export const storeLayer = (
   directory: string,
   capture: Payload.CaptureOptions
-): Layer.Layer<TraceStore.TraceStore> => NodeTraceStore.layer({ directory, capture })
+): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> => NodeTraceStore.layerPrepared({ directory, capture })
+
+/**
+ * The trace as every other sink of the run gets it (an `-o` export): captured as the store keeps it, so that with
+ * `preview` or `none` no more input or output content leaves the run than the store holds (`$omitted` with a preview,
+ * or only size and hash). With `full`, the trace itself: large values inline, where the store keeps them as blobs.
+ */
+export const captured = (
+  trace: WorkflowTrace.WorkflowTrace,
+  capture: Payload.CaptureOptions
+): Effect.Effect<WorkflowTrace.WorkflowTrace> =>
+  (capture.mode ?? "full") === "full"
+    ? Effect.succeed(trace)
+    : Effect.map(Payload.make(capture).trace(trace), (result) => result.trace)

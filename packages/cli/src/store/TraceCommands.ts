@@ -1,8 +1,9 @@
 /**
  * What `victor trace list | show | export | rm | prune` do. Each opens the trace store (recovering the journals of
- * runs that died on the way), prints plain text that reads the same in a terminal, a pipe and a CI log, and reports
- * a skipped foreign or corrupt file as one warning line on stderr. Names, ids, errors and previews from traces are
- * escaped for the terminal (`TerminalText`) before they are laid out.
+ * runs that died on the way, and moving what can never be used to its quarantine), prints plain text that reads the
+ * same in a terminal, a pipe and a CI log, and reports a skipped or quarantined file as one warning line on stderr
+ * (`StderrWarnings`), never on stdout. Names, ids, errors and previews from traces are escaped for the terminal
+ * (`TerminalText`) before they are laid out.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
@@ -10,11 +11,11 @@ import * as ExporterRegistry from "@victor/core/ExporterRegistry"
 import * as Payload from "@victor/core/Payload"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import { UsageError } from "../CliError.ts"
 import * as ExportWriter from "../ExportWriter.ts"
 import * as Settings from "../Settings.ts"
@@ -23,17 +24,10 @@ import * as TerminalText from "../TerminalText.ts"
 import * as TraceOptions from "../TraceOptions.ts"
 import * as TraceReference from "../TraceReference.ts"
 import * as NodeTraceStore from "./NodeTraceStore.ts"
+import * as StderrWarnings from "./StderrWarnings.ts"
 import * as Units from "./Units.ts"
 
 type Env = FileSystem.FileSystem | Path.Path
-
-/** Store warnings (a skipped file) as `victor: warning: ...` lines on stderr. */
-const warningLogger = Logger.make(({ logLevel, message }) => {
-  if (logLevel._tag !== "Warning" && logLevel._tag !== "Error") return
-  const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-  // Written directly, past the escaping Console: the file names and messages in it come from the store directory.
-  process.stderr.write(`victor: warning: ${TerminalText.escape(text)}\n`)
-})
 
 const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ description: error.message })
 
@@ -44,12 +38,7 @@ const withStore = <A, R>(
 ): Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env> =>
   effect.pipe(
     Effect.provide(
-      Layer.mergeAll(
-        NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) }),
-        // The runtime installs the pretty logger (on stdout) in place of the default one: both give way.
-        Logger.replace(Logger.defaultLogger, warningLogger),
-        Logger.replace(Logger.prettyLoggerDefault, warningLogger)
-      )
+      Layer.merge(NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) }), StderrWarnings.layer)
     )
   ) as Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env>
 
@@ -273,11 +262,6 @@ export const prune = (options: {
   withStore(
     options.traceDir,
     Effect.gen(function*() {
-      if (options.olderThan === undefined && options.keepLast === undefined && options.maxSize === undefined) {
-        return yield* new UsageError({
-          description: "say what to prune: --older-than 30d, --keep-last 100 or --max-size 2GB (add --dry-run to preview)"
-        })
-      }
       if (options.keepLast !== undefined && options.keepLast < 0) {
         return yield* new UsageError({ description: `--keep-last must be 0 or more, not ${options.keepLast}` })
       }
@@ -297,9 +281,18 @@ export const prune = (options: {
           TerminalText.escapeLine(`${verb} ${s.traceId}  ${s.workflowName}  ${s.status}  ${formatTime(s.startTime)}`)
         )
       }
+      // Files that were never usable traces (quarantined, unfinished writes of dead runs) go whatever the rules.
+      const strays = FileSystemTraceStore.straysOf(result)
+      for (const stray of strays) {
+        yield* Console.log(
+          TerminalText.escapeLine(`${verb} ${stray.file} (${Units.formatBytes(stray.bytes)}): it ${stray.reason}`)
+        )
+      }
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
       yield* Console.log(
-        `${verb} ${result.removed.length} trace${result.removed.length === 1 ? "" : "s"} and ${result.blobsRemoved} ` +
-          `unreferenced blob${result.blobsRemoved === 1 ? "" : "s"}, freeing ${Units.formatBytes(result.freedBytes)}` +
+        `${verb} ${count(result.removed.length, "trace")} and ${count(result.blobsRemoved, "unreferenced blob")}` +
+          (strays.length === 0 ? "" : `, and ${count(strays.length, "stray file")}`) +
+          `, freeing ${Units.formatBytes(result.freedBytes)}` +
           (result.dryRun ? " (dry run: nothing was removed)" : "")
       )
     })

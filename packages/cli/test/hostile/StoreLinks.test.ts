@@ -180,10 +180,11 @@ describe("hostile store: links and foreign directories", () => {
       expect(run.code, args.join(" ")).toBe(2)
       expect(run.stderr, args.join(" ")).toBe(`victor: ${refusal}\n`)
     }
-    // A run goes on (its -o export and summary are still given) but stores nothing, and says why in one line.
+    // A run is refused before anything runs (the store is checked first), in one line.
     const run = runVictor(["workflow", "trace", bigOutputWorkflow(home), "--trace-dir", foreign], { home })
     expect(run.code).toBe(2)
-    expect(run.stderr).toBe(`victor: the trace could not be stored: ${refusal}\n`)
+    expect(run.stderr).toBe(`victor: ${refusal}\n`)
+    expect(run.stdout).toBe("")
     expect(readdirSync(foreign)).toEqual([])
     expect(modeOf(foreign)).toBe(0o777)
     expect(lstatSync(foreign).uid).toBe(stranger)

@@ -25,9 +25,76 @@ export const isTraceFileName = (name: string): boolean => name.endsWith(".json")
 export const mayHoldId = (name: string, traceId: string): boolean =>
   isTraceFileName(name) && name.endsWith(`_${traceId}.json`)
 
-/** The name of a fresh temp file next to the final one; it starts with a dot, so listings never read it. */
-export const tempFileName = (name: string): string =>
-  `.${name}.${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)}.tmp`
+/** Who writes a temp file, as its name says: the writer's pid and a tag of its host (see `hostTag`). */
+export interface TempOwner {
+  readonly pid: number
+  readonly hostTag: string
+}
+
+/** A short tag of a host name (8 hex digits, FNV-1a), to put in file names: the name itself may hold anything. */
+export const hostTag = (host: string): string => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < host.length; i++) hash = Math.imul(hash ^ host.charCodeAt(i), 0x01000193)
+  return (hash >>> 0).toString(16).padStart(8, "0")
+}
+
+const randomPart = () => globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)
+
+/**
+ * The name of a fresh temp file next to the final one: `.{name}.{random}.{pid}-{hostTag}.tmp` (without the owner
+ * when it is not known). It starts with a dot, so listings of traces never read it; the owner lets a later process
+ * tell a temp file whose writer died (kill -9 during a save) from one being written.
+ */
+export const tempFileName = (name: string, owner?: { readonly pid: number; readonly host: string }): string => {
+  const writer = owner === undefined ? "" : `.${owner.pid}-${hostTag(owner.host)}`
+  return `${name.startsWith(".") ? "" : "."}${name}.${randomPart()}${writer}.tmp`
+}
+
+const tempPattern = /^\.(.+)\.[0-9a-f]{12}(?:\.(\d{1,10})-([0-9a-f]{8}))?\.tmp$/
+
+/** A temp file's name taken apart: the name of the file it was to become, and its writer when the name says. */
+export interface TempName {
+  /** The final name (`{workflow}_{id}.json`, `.index.jsonl`, a blob's hash). */
+  readonly target: string
+  readonly owner: TempOwner | undefined
+}
+
+/** A temp file's name taken apart, or undefined when the name is not one of a temp file of the store. */
+export const parseTempFileName = (name: string): TempName | undefined => {
+  const match = tempPattern.exec(name)
+  if (match === null) return undefined
+  const rest = match[1]!
+  // `.index.jsonl` keeps its own dot: `.index.jsonl.{random}.tmp`.
+  const target = rest === "index.jsonl" || rest === "facts.jsonl" ? `.${rest}` : rest
+  return {
+    target,
+    owner: match[2] === undefined ? undefined : { pid: Number(match[2]), hostTag: match[3]! }
+  }
+}
+
+/** Whether a directory entry is a journal claimed by a recovery (`.{journal}.recovering-{random}`). */
+export const isClaimFileName = (name: string): boolean => name.startsWith(".") && name.includes(".jsonl.recovering-")
+
+/**
+ * Whether a temp file's writer is gone, so that the file will never be finished: its name says it is a process of
+ * this host that no longer exists; else (another host, a name without an owner, a pid now used by another program,
+ * this very process) it has not been touched for the grace period. A temp file being written is touched by every
+ * write.
+ */
+export const isOrphanedTemp = (
+  temp: TempName,
+  ageMs: number,
+  graceMs: number,
+  self: { readonly pid: number; readonly host: string } | undefined,
+  isProcessAlive: ((pid: number) => boolean) | undefined
+): boolean => {
+  const owner = temp.owner
+  if (
+    owner !== undefined && self !== undefined && owner.pid !== self.pid && owner.hostTag === hostTag(self.host) &&
+    isProcessAlive !== undefined && !isProcessAlive(owner.pid)
+  ) return true
+  return ageMs >= graceMs
+}
 
 /** Whether a platform error says the path does not exist. */
 export const isNotFound = (error: PlatformError.PlatformError): boolean =>

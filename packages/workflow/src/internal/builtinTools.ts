@@ -71,6 +71,24 @@ const globToRegExp = (glob: string): RegExp => {
   return new RegExp(`^${source}$`)
 }
 
+/** How long the processes of an interrupted command get to end after SIGTERM before they are killed. */
+const terminationGrace = Duration.seconds(2)
+
+/**
+ * Ends an interrupted command's whole process tree. The executor starts each command as the leader of its own
+ * process group (so a terminal's Ctrl-C reaches `victor` alone, and `victor` decides what ends); the group gets
+ * SIGTERM, and once `sh` has exited or the grace period is over, SIGKILL for whatever is left of it: a background job
+ * (`sleep 30 & wait`) or a process that ignores SIGTERM never outlives the run. The waits are interruptible so that a
+ * process that never exits cannot hold up the finalizer this runs in; failures (the group is already gone) are
+ * ignored.
+ */
+const endProcessGroup = (child: CommandExecutor.Process): Effect.Effect<void> =>
+  Effect.interruptible(child.kill("SIGTERM")).pipe(
+    Effect.timeout(terminationGrace),
+    Effect.ignore,
+    Effect.zipRight(Effect.interruptible(child.kill("SIGKILL")).pipe(Effect.timeout(terminationGrace), Effect.ignore))
+  )
+
 /** Builds the built-in tools over the platform services in context. */
 export const makeBuiltinTools = (
   makeError: MakeError,
@@ -152,11 +170,12 @@ export const makeBuiltinTools = (
           const text = (stream: Stream.Stream<Uint8Array, PlatformError>) =>
             stream.pipe(Stream.decodeText(), Stream.mkString)
           // A process killed by a signal has no exit code: its signal is kept instead, with what it printed.
+          // Interrupted (a cancelled run, a timeout), the command's whole process tree ends, not `sh` alone.
           const run = Effect.scoped(
             Effect.flatMap(executor.start(cmd), (child) =>
               Effect.all([text(child.stdout), text(child.stderr), Effect.either(child.exitCode)], {
                 concurrency: "unbounded"
-              }))
+              }).pipe(Effect.onInterrupt(() => endProcessGroup(child))))
           ).pipe(Effect.mapError((error) =>
             makeError("shell", "Failed", `cannot run command: ${error.message}`)
           ))
