@@ -50,7 +50,9 @@ const csvRows = Options.choice("csv-rows", ["nodes", "tools"]).pipe(
 const context = Options.text("context").pipe(
   Options.optional,
   Options.withDescription(
-    `Initial workflow state as a JSON object; nodes read it as $ctx.key or {key}. Example: --context '{"task": "fix bug"}'`
+    `Initial workflow state as a JSON object; nodes read it as $ctx.key or {key}. Give the JSON itself, @FILE to read ` +
+      `it from a file, or - to read it from stdin (for contexts too large for a command line). Examples: ` +
+      `--context '{"task": "fix bug"}', --context @context.json, cat context.json | victor workflow trace wf.yaml --context -`
   )
 )
 

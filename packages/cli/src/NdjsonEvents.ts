@@ -5,11 +5,22 @@
  * so its trace is still complete and stored.
  */
 import * as ExecutionEvent from "@victor/core/ExecutionEvent"
+import * as Json from "@victor/core/Json"
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
 const encodeEvent = Schema.encodeSync(ExecutionEvent.ExecutionEvent)
+
+// One event's line; event data nested too deep for `JSON.stringify` is written bounded (see `Json.MAX_DEPTH`).
+const line = (traceId: string, event: ExecutionEvent.ExecutionEvent): string => {
+  try {
+    return JSON.stringify({ trace_id: traceId, ...encodeEvent(event) })
+  } catch (error) {
+    if (!Json.isStackOverflow(error) || event.data === undefined) throw error
+    return JSON.stringify({ trace_id: traceId, ...encodeEvent({ ...event, data: Json.boundedObject(event.data) }) })
+  }
+}
 
 /** A handler writing NDJSON lines with `write`; `write` returns false once the reader is gone. */
 export const make = (write: (line: string) => boolean): TraceHandler.TraceHandler => {
@@ -18,7 +29,7 @@ export const make = (write: (line: string) => boolean): TraceHandler.TraceHandle
     onEvent: (event, trace) =>
       Effect.sync(() => {
         if (!open) return
-        open = write(`${JSON.stringify({ trace_id: trace.traceId, ...encodeEvent(event) })}\n`)
+        open = write(`${line(trace.traceId, event)}\n`)
       })
   })
 }

@@ -11,7 +11,7 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { ExecutionEvent } from "./ExecutionEvent.ts"
-import { emptyObject, JsonObject } from "./Json.ts"
+import { boundedObject, emptyObject, isStackOverflow, JsonObject } from "./Json.ts"
 import * as TraceDecoder from "./TraceDecoder.ts"
 import {
   NodeTraceRecord,
@@ -130,10 +130,62 @@ const decodeToolCallLine = Schema.decodeUnknownEither(ToolCallLine)
 
 /** The first line of a journal (without the newline). */
 export const encodeHeader = (header: JournalHeader, owner?: JournalOwner): string =>
+  overflowSafe(
+    () => encodeHeaderAsIs(header, owner),
+    () =>
+      encodeHeaderAsIs(
+        { ...header, inputs: boundedObject(header.inputs), metadata: boundedObject(header.metadata) },
+        owner
+      )
+  )
+
+const encodeHeaderAsIs = (header: JournalHeader, owner: JournalOwner | undefined): string =>
   JSON.stringify(encodeHeaderLine({ journal: JOURNAL_VERSION, header, ...(owner === undefined ? {} : { owner }) }))
 
-/** The JSON of an entry as the line written for it (without the newline). Throws on values JSON cannot hold. */
-export const encodeEntry = (entry: JournalEntry): string => {
+/**
+ * The JSON of an entry as the line written for it (without the newline). Throws on values JSON cannot hold; a value
+ * nested too deep for `JSON.stringify` is written bounded (see `Json.MAX_DEPTH`).
+ */
+export const encodeEntry = (entry: JournalEntry): string =>
+  overflowSafe(() => encodeEntryAsIs(entry), () => encodeEntryAsIs(boundedEntry(entry)))
+
+// The first way, unless a value is nested too deep for it; then the second.
+const overflowSafe = (asIs: () => string, bounded: () => string): string => {
+  try {
+    return asIs()
+  } catch (error) {
+    if (!isStackOverflow(error)) throw error
+    return bounded()
+  }
+}
+
+const boundedToolCall = (call: ToolCallRecord): ToolCallRecord => ({
+  ...call,
+  inputs: boundedObject(call.inputs),
+  outputs: boundedObject(call.outputs)
+})
+
+// The entry with every value bounded to `Json.MAX_DEPTH` levels (see `Json.bounded`).
+const boundedEntry = (entry: JournalEntry): JournalEntry => {
+  switch (entry._tag) {
+    case "Event":
+      return entry.event.data === undefined ? entry : event({ ...entry.event, data: boundedObject(entry.event.data) })
+    case "NodeStarted":
+      return nodeStarted({ ...entry.node, inputs: boundedObject(entry.node.inputs) })
+    case "Node":
+      return node({
+        ...entry.node,
+        inputs: boundedObject(entry.node.inputs),
+        outputs: boundedObject(entry.node.outputs),
+        metadata: boundedObject(entry.node.metadata),
+        toolCalls: entry.node.toolCalls.map(boundedToolCall)
+      })
+    case "ToolCall":
+      return toolCall(boundedToolCall(entry.toolCall), entry.nodeId)
+  }
+}
+
+const encodeEntryAsIs = (entry: JournalEntry): string => {
   switch (entry._tag) {
     case "Event":
       return JSON.stringify({ event: encodeEvent(entry.event) })

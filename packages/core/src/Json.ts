@@ -1,5 +1,12 @@
 /**
  * JSON-shaped values that flow through traces: node and tool inputs and outputs, metadata, event data.
+ *
+ * A trace keeps values up to {@link MAX_DEPTH} levels of nesting. A part nested deeper (a `--context` nested
+ * 100,000 levels, a cyclic tool output) is replaced by the string {@link DEPTH_LIMIT}: recursive code (`JSON.stringify`
+ * among it) overflows the stack some thousands of levels down, and a trace that holds such a value could be neither
+ * written nor read. The redaction step in front of every sink applies the limit (see `Redaction`), and every writer
+ * of JSON (`TraceJson`, the journal's lines, previews and hashes of large payloads) falls back to it for a value too
+ * deep to stringify.
  */
 import * as Schema from "effect/Schema"
 
@@ -13,3 +20,71 @@ export type JsonObject = { readonly [key: string]: unknown }
 
 /** The empty object, shared so that records without inputs or outputs allocate nothing. */
 export const emptyObject: JsonObject = Object.freeze({})
+
+/**
+ * How many levels of nesting a traced value keeps: an object or array inside 64 others (counting the field's own
+ * value, such as a node's `inputs`, as the first) is replaced by {@link DEPTH_LIMIT}.
+ */
+export const MAX_DEPTH = 64
+
+/** What stands in place of a part of a value nested deeper than {@link MAX_DEPTH} levels. */
+export const DEPTH_LIMIT = "[depth limit]"
+
+const isContainer = (value: unknown): value is object =>
+  typeof value === "object" && value !== null &&
+  typeof (value as { readonly toJSON?: unknown }).toJSON !== "function"
+
+// Whether a container at `depth` holds one deeper than `max`. Never recurses deeper than `max + 1` levels.
+const exceeds = (value: object, depth: number, max: number): boolean => {
+  if (depth > max) return true
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      if (isContainer(item) && exceeds(item, depth + 1, max)) return true
+    }
+    return false
+  }
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue
+    const child: unknown = (value as Record<string, unknown>)[key]
+    if (isContainer(child) && exceeds(child, depth + 1, max)) return true
+  }
+  return false
+}
+
+const cut = (value: unknown, depth: number, max: number): unknown => {
+  if (!isContainer(value)) return value
+  if (depth > max) return DEPTH_LIMIT
+  if (Array.isArray(value)) return value.map((item: unknown) => cut(item, depth + 1, max))
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) out[key] = cut((value as Record<string, unknown>)[key], depth + 1, max)
+  return out
+}
+
+/**
+ * The value with every object or array nested deeper than `maxDepth` levels replaced by {@link DEPTH_LIMIT}; the
+ * value itself (not a copy) when nothing is that deep. Never overflows the stack, whatever the depth (or a cycle).
+ */
+export const bounded = <A>(value: A, maxDepth: number = MAX_DEPTH): A =>
+  isContainer(value) && exceeds(value, 1, maxDepth) ? cut(value, 1, maxDepth) as A : value
+
+/** {@link bounded} for a JSON object (inputs, outputs, metadata, data). */
+export const boundedObject = (object: JsonObject, maxDepth: number = MAX_DEPTH): JsonObject =>
+  bounded(object, maxDepth)
+
+/** Whether an error is the stack overflow of a recursive walk (`JSON.stringify` of a value nested too deep). */
+export const isStackOverflow = (error: unknown): boolean =>
+  error instanceof RangeError && /call stack/i.test(error.message)
+
+/**
+ * `JSON.stringify(value)`, or, when the value is nested too deep for it, the JSON of {@link bounded}`(value)`. Throws
+ * what `JSON.stringify` throws otherwise (a BigInt, a cycle within the limit).
+ */
+export const stringify = (value: unknown, indent?: number): string => {
+  try {
+    return JSON.stringify(value, null, indent)
+  } catch (error) {
+    if (!isStackOverflow(error)) throw error
+    return JSON.stringify(bounded(value), null, indent)
+  }
+}

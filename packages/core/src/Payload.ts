@@ -10,6 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { JournalEntry } from "./Journal.ts"
+import * as Json from "./Json.ts"
 import type { JsonObject } from "./Json.ts"
 import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "./WorkflowTrace.ts"
 
@@ -66,9 +67,10 @@ export interface Blob {
 
 const encoder = new TextEncoder()
 
+// The JSON text of a value (bounded when nested too deep: see `Json.MAX_DEPTH`), or undefined when JSON cannot hold it.
 const stringify = (value: unknown): string | undefined => {
   try {
-    return JSON.stringify(value) ?? "null"
+    return Json.stringify(value) ?? "null"
   } catch {
     return undefined
   }
@@ -82,8 +84,12 @@ export const make = (options: CaptureOptions = {}) => {
   const mode = options.mode ?? "full"
   const max = options.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES
 
-  const reference = (value: unknown, text: string, blobs: Map<string, Blob>): Effect.Effect<unknown> => {
-    const bytes = encoder.encode(text)
+  const reference = (
+    value: unknown,
+    text: string,
+    blobs: Map<string, Blob>,
+    bytes: Uint8Array = encoder.encode(text)
+  ): Effect.Effect<unknown> => {
     return Effect.map(sha256Hex(bytes), (sha256) => {
       if (mode === "none") return { $omitted: `sha256:${sha256}`, bytes: bytes.length }
       const preview = (typeof value === "string" ? value : text).slice(0, PREVIEW_CHARS)
@@ -106,8 +112,12 @@ export const make = (options: CaptureOptions = {}) => {
             ? children
             : Object.fromEntries(entries.map(([key], i) => [key, children[i]]))
           const text = stringify(rebuilt)
-          // Many medium children can still add up to too much: then the whole value goes.
-          return text === undefined || fits(rebuilt) ? Effect.succeed(rebuilt) : reference(rebuilt, text, blobs)
+          // Many medium children can still add up to too much: then the whole value goes. (Its text is made once:
+          // a value of megabytes is costly to stringify and encode.)
+          const bytes = text === undefined ? undefined : oversize(text)
+          return text === undefined || bytes === undefined
+            ? Effect.succeed(rebuilt)
+            : reference(rebuilt, text, blobs, bytes)
         }
       )
     }
@@ -136,6 +146,13 @@ export const make = (options: CaptureOptions = {}) => {
         }), { discard: true }),
       undefined
     ).pipe(Effect.map(() => (changed ? out : o)))
+  }
+
+  // The UTF-8 bytes of a JSON text larger than the inline budget; undefined when it fits.
+  const oversize = (text: string): Uint8Array | undefined => {
+    if (text.length * 3 <= max) return undefined
+    const bytes = encoder.encode(text)
+    return bytes.length <= max ? undefined : bytes
   }
 
   // A synchronous look first: in `full` and `preview` modes almost every trace fits, and then nothing is rebuilt.
@@ -239,8 +256,17 @@ export const resolve = <E, R>(
   read: (sha256: string) => Effect.Effect<string, E, R>
 ): Effect.Effect<WorkflowTrace, E, R> => {
   const cache = new Map<string, unknown>()
-  const hasRef = (v: unknown): boolean =>
-    typeof v === "object" && v !== null && (isBlobRef(v) || Object.values(v).some(hasRef))
+  // Iterative: a trace file may hold values nested deeper than a recursive walk could go.
+  const hasRef = (root: unknown): boolean => {
+    const pending: Array<unknown> = [root]
+    while (pending.length > 0) {
+      const v = pending.pop()
+      if (typeof v !== "object" || v === null) continue
+      if (isBlobRef(v)) return true
+      for (const child of Object.values(v)) if (typeof child === "object" && child !== null) pending.push(child)
+    }
+    return false
+  }
   // Blob references sit at any depth (the deepest large value is cut out).
   const value = (v: unknown): Effect.Effect<unknown, E, R> => {
     if (!hasRef(v)) return Effect.succeed(v)

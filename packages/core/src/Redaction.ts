@@ -4,7 +4,8 @@
  * secret values are replaced by `"[REDACTED]"`: the values of secret-looking environment variables wherever they
  * appear inside a string (a shell tool echoing `$API_TOKEN`), fields with a secret-looking or configured name at any
  * depth, fields at a dotted path (`inputs.headers.authorization`, `*` matches any one key), passwords inside URLs,
- * and the parts of strings matching a regular expression.
+ * and the parts of strings matching a regular expression. Parts of a value nested deeper than `Json.MAX_DEPTH` levels
+ * become `"[depth limit]"` on the way (see `Json`).
  *
  * The tracer reads the redactor from `CurrentRedactor` when a trace starts; the default redacts nothing, so library
  * programs opt in with `Redaction.layer(Redaction.defaults(env))`. The CLI always installs the defaults plus
@@ -14,7 +15,7 @@ import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import type { ExecutionEvent } from "./ExecutionEvent.ts"
 import type { JournalEntry } from "./Journal.ts"
-import type { JsonObject } from "./Json.ts"
+import { boundedObject, DEPTH_LIMIT, type JsonObject, MAX_DEPTH } from "./Json.ts"
 import type { TraceHandler } from "./TraceHandler.ts"
 import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "./WorkflowTrace.ts"
 
@@ -167,6 +168,93 @@ export const none: Redactor = {
   withSecretsOf: () => none
 }
 
+/**
+ * What stands in for the redactor when no rule is on and the store writes traces out (the file store with redaction
+ * turned off): it only bounds values to `Json.MAX_DEPTH` levels, so that what is written is the same whatever the
+ * rules, and gives back what it is given (not a copy) when nothing is that deep.
+ */
+export const depthLimit: Redactor = (() => {
+  const object = (o: JsonObject): JsonObject => boundedObject(o)
+  const toolCall = (call: ToolCallRecord): ToolCallRecord => {
+    const inputs = object(call.inputs)
+    const outputs = object(call.outputs)
+    return inputs === call.inputs && outputs === call.outputs ? call : { ...call, inputs, outputs }
+  }
+  const node = (record: NodeTraceRecord): NodeTraceRecord => {
+    const inputs = object(record.inputs)
+    const outputs = object(record.outputs)
+    const metadata = object(record.metadata)
+    let toolCalls = record.toolCalls
+    for (let i = 0; i < toolCalls.length; i++) {
+      const call = toolCall(toolCalls[i]!)
+      if (call === toolCalls[i]) continue
+      if (toolCalls === record.toolCalls) toolCalls = toolCalls.slice()
+      ;(toolCalls as Array<ToolCallRecord>)[i] = call
+    }
+    return inputs === record.inputs && outputs === record.outputs && metadata === record.metadata &&
+        toolCalls === record.toolCalls
+      ? record
+      : { ...record, inputs, outputs, metadata, toolCalls }
+  }
+  const event = (e: ExecutionEvent): ExecutionEvent => {
+    if (e.data === undefined) return e
+    const data = object(e.data)
+    return data === e.data ? e : { ...e, data }
+  }
+  // A copy of `items` with `f` applied, or `items` itself when `f` changed none of them.
+  const mapSame = <A>(items: ReadonlyArray<A>, f: (item: A) => A): ReadonlyArray<A> => {
+    let out: Array<A> | undefined
+    for (let i = 0; i < items.length; i++) {
+      const item = f(items[i]!)
+      if (out === undefined && item === items[i]) continue
+      out ??= items.slice(0, i)
+      out.push(item)
+    }
+    return out ?? items
+  }
+  const self: Redactor = {
+    active: true,
+    text: (text) => text,
+    object,
+    withSecretsOf: () => self,
+    event,
+    node,
+    toolCall,
+    entry: (entry) => {
+      switch (entry._tag) {
+        case "Event": {
+          const e = event(entry.event)
+          return e === entry.event ? entry : { _tag: "Event", event: e }
+        }
+        case "NodeStarted": {
+          const inputs = object(entry.node.inputs)
+          return inputs === entry.node.inputs ? entry : { _tag: "NodeStarted", node: { ...entry.node, inputs } }
+        }
+        case "Node": {
+          const n = node(entry.node)
+          return n === entry.node ? entry : { _tag: "Node", node: n }
+        }
+        case "ToolCall": {
+          const call = toolCall(entry.toolCall)
+          return call === entry.toolCall ? entry : { _tag: "ToolCall", toolCall: call, nodeId: entry.nodeId }
+        }
+      }
+    },
+    trace: (trace) => {
+      const inputs = object(trace.inputs)
+      const outputs = object(trace.outputs)
+      const metadata = object(trace.metadata)
+      const nodes = mapSame(trace.nodes, node)
+      const events = mapSame(trace.events, event)
+      return inputs === trace.inputs && outputs === trace.outputs && metadata === trace.metadata &&
+          nodes === trace.nodes && events === trace.events
+        ? trace
+        : { ...trace, inputs, outputs, metadata, nodes, events }
+    }
+  }
+  return self
+})()
+
 /** A redactor for these rules. */
 export const make = (rules: Rules): Redactor => {
   const values = (rules.values ?? []).filter((v) => v.length > 0)
@@ -204,16 +292,19 @@ export const make = (rules: Rules): Redactor => {
     return out
   }
 
-  // Walks a value, redacting strings, keys and the paths still pending (each a remaining list of segments).
-  const walk = (value: unknown, pending: ReadonlyArray<ReadonlyArray<string>>): unknown => {
+  // Walks a value, redacting strings, keys and the paths still pending (each a remaining list of segments). `depth`
+  // counts the objects and arrays around the value, itself included: one nested deeper than `MAX_DEPTH` is cut off
+  // (see `Json.MAX_DEPTH`), so the walk never goes deeper than that either.
+  const walk = (value: unknown, pending: ReadonlyArray<ReadonlyArray<string>>, depth: number): unknown => {
     if (typeof value === "string") return text(value)
     if (typeof value !== "object" || value === null) return value
+    if (depth > MAX_DEPTH) return DEPTH_LIMIT
     if (Array.isArray(value)) {
-      const next = pending.filter((p) => p[0] === "*").map((p) => p.slice(1))
+      const next = pending.length === 0 ? pending : pending.filter((p) => p[0] === "*").map((p) => p.slice(1))
       if (next.some((p) => p.length === 0)) return value.map(() => REDACTED)
       let changed = false
       const out = value.map((item) => {
-        const r = walk(item, next)
+        const r = walk(item, next, depth + 1)
         if (r !== item) changed = true
         return r
       })
@@ -222,10 +313,12 @@ export const make = (rules: Rules): Redactor => {
     let changed = false
     const out: Record<string, unknown> = {}
     for (const [key, child] of Object.entries(value)) {
-      const next = pending.filter((p) => p[0] === key || p[0] === "*").map((p) => p.slice(1))
+      const next = pending.length === 0
+        ? pending
+        : pending.filter((p) => p[0] === key || p[0] === "*").map((p) => p.slice(1))
       let r: unknown
       if (isSecretKey(key) || next.some((p) => p.length === 0)) r = REDACTED
-      else r = walk(child, next)
+      else r = walk(child, next, depth + 1)
       if (r !== child) changed = true
       out[key] = r
     }
@@ -234,7 +327,7 @@ export const make = (rules: Rules): Redactor => {
 
   // The strings under secret keys of a value (every string below such a key), long enough to be secrets.
   const secretsOf = (value: unknown, found: Set<string>, underSecret: boolean, depth: number): void => {
-    if (depth > 64) return
+    if (depth > MAX_DEPTH) return
     if (typeof value === "string") {
       if (underSecret && value.length >= MIN_SECRET_LENGTH) found.add(value)
       return
@@ -248,7 +341,7 @@ export const make = (rules: Rules): Redactor => {
   }
 
   const object = (o: JsonObject, root: string): JsonObject =>
-    walk(o, paths.filter((p) => p[0] === root || p[0] === "*").map((p) => p.slice(1))) as JsonObject
+    walk(o, paths.filter((p) => p[0] === root || p[0] === "*").map((p) => p.slice(1)), 1) as JsonObject
   const nullableText = (s: string | null): string | null => (s === null ? null : text(s))
 
   const toolCall = (call: ToolCallRecord): ToolCallRecord => ({

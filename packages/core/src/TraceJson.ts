@@ -6,9 +6,12 @@
  * format (within about 1.5× of a bare `JSON.stringify` of the trace).
  *
  * The values in inputs, outputs, metadata and event data must be JSON values; like `JSON.stringify`, iterating throws
- * a `TypeError` on a BigInt or a cycle, which callers turn into their own typed errors.
+ * a `TypeError` on a BigInt or a cycle, which callers turn into their own typed errors. A value nested too deep for
+ * `JSON.stringify` is written as `Json.bounded` makes it (parts deeper than `Json.MAX_DEPTH` levels replaced by
+ * `"[depth limit]"`), never a stack overflow.
  */
 import type { ExecutionEvent } from "./ExecutionEvent.ts"
+import * as Json from "./Json.ts"
 import type { JsonObject } from "./Json.ts"
 import * as WorkflowTrace from "./WorkflowTrace.ts"
 
@@ -74,30 +77,33 @@ const record = (value: JsonObject): JsonObject => {
   return copy
 }
 
-const toolCallJson = (call: WorkflowTrace.ToolCallRecord) => ({
+// Bounded copies of the values a record holds, for a value nested too deep for `JSON.stringify` (see `Json`).
+const boundedRecord = (value: JsonObject): JsonObject => Json.boundedObject(record(value))
+
+const toolCallJson = (call: WorkflowTrace.ToolCallRecord, field: (value: JsonObject) => JsonObject = record) => ({
   tool_name: call.toolName,
-  inputs: record(call.inputs),
-  outputs: record(call.outputs),
+  inputs: field(call.inputs),
+  outputs: field(call.outputs),
   duration_seconds: call.durationSeconds,
   success: call.success,
   error: call.error,
   timestamp: call.timestamp
 })
 
-const nodeJson = (node: WorkflowTrace.NodeTraceRecord) => ({
+const nodeJson = (node: WorkflowTrace.NodeTraceRecord, field: (value: JsonObject) => JsonObject = record) => ({
   node_id: node.nodeId,
   node_type: node.nodeType,
   timestamp: node.timestamp,
   duration_seconds: node.durationSeconds,
   success: node.success,
   error: node.error,
-  inputs: record(node.inputs),
-  outputs: record(node.outputs),
-  tool_calls: node.toolCalls.map(toolCallJson),
-  metadata: record(node.metadata)
+  inputs: field(node.inputs),
+  outputs: field(node.outputs),
+  tool_calls: node.toolCalls.map((call) => toolCallJson(call, field)),
+  metadata: field(node.metadata)
 })
 
-const eventJson = (event: ExecutionEvent) => ({
+const eventJson = (event: ExecutionEvent, field: (value: JsonObject) => JsonObject = record) => ({
   event_type: event.eventType,
   timestamp: event.timestamp,
   node_id: event.nodeId,
@@ -105,11 +111,11 @@ const eventJson = (event: ExecutionEvent) => ({
   status: event.status,
   duration_seconds: event.durationSeconds,
   error: event.error,
-  data: event.data === undefined ? undefined : record(event.data)
+  data: event.data === undefined ? undefined : field(event.data)
 })
 
 // The wire keys of the trace itself, in the schema's order, up to (not including) the streamed `nodes` and `events`.
-const headerJson = (trace: WorkflowTrace.WorkflowTrace) => ({
+const headerJson = (trace: WorkflowTrace.WorkflowTrace, field: (value: JsonObject) => JsonObject = record) => ({
   schema_version: trace.schemaVersion,
   trace_id: trace.traceId,
   workflow_name: trace.workflowName,
@@ -118,12 +124,26 @@ const headerJson = (trace: WorkflowTrace.WorkflowTrace) => ({
   end_time: trace.endTime,
   duration_seconds: trace.durationSeconds,
   error: trace.error,
-  inputs: record(trace.inputs),
-  outputs: record(trace.outputs),
-  metadata: record(trace.metadata),
+  inputs: field(trace.inputs),
+  outputs: field(trace.outputs),
+  metadata: field(trace.metadata),
   parent_trace_id: trace.parentTraceId,
   trace_parent: trace.traceParent
 })
+
+// `JSON.stringify` of what `make` builds with the values as they are; when a value is nested too deep for it, of
+// what `make` builds with the values bounded (see `Json.MAX_DEPTH`).
+const stringifyBounded = (
+  make: (field: (value: JsonObject) => JsonObject) => unknown,
+  indent: number
+): string => {
+  try {
+    return JSON.stringify(make(record), null, indent)
+  } catch (error) {
+    if (!Json.isStackOverflow(error)) throw error
+    return JSON.stringify(make(boundedRecord), null, indent)
+  }
+}
 
 /**
  * The JSON pieces of a trace. `perPiece` is how many records go into one piece: a fixed count, or a target size in
@@ -137,7 +157,7 @@ function* generate(
   const newline = indent > 0 ? "\n" : ""
   const pad = " ".repeat(indent)
   const colon = indent > 0 ? ": " : ":"
-  const header = JSON.stringify(headerJson(trace), null, indent)
+  const header = stringifyBounded((field) => headerJson(trace, field), indent)
   // The header without its closing brace; the arrays follow its last key.
   let out = header === "{}" ? "{" : header.slice(0, header.length - (indent > 0 ? 2 : 1)) + ","
   // `{"a": [items]}` laid out by JSON.stringify puts the items exactly two levels deep, as in the trace; what lies
@@ -156,9 +176,16 @@ function* generate(
     let count = typeof perPiece === "number" ? perPiece : 16
     for (let start = 0, end = 0; start < items.length; start = end) {
       end = Math.min(items.length, start + count)
-      const batch = new Array<unknown>(end - start)
-      for (let i = start; i < end; i++) batch[i - start] = (toJson as (item: unknown) => unknown)(items[i])
-      const json = JSON.stringify({ a: batch }, null, indent)
+      const json = stringifyBounded((field) => {
+        const batch = new Array<unknown>(end - start)
+        for (let i = start; i < end; i++) {
+          batch[i - start] = (toJson as (item: unknown, field: (value: JsonObject) => JsonObject) => unknown)(
+            items[i],
+            field
+          )
+        }
+        return { a: batch }
+      }, indent)
       const inner = json.slice(prefix, json.length - suffix)
       if (typeof perPiece !== "number") {
         count = Math.max(1, Math.floor(perPiece.characters / Math.max(1, inner.length / (end - start))))

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Journal from "./Journal.ts"
+import * as Json from "./Json.ts"
 import * as TraceId from "./TraceId.ts"
 import { summarize, type TraceStatus, type TraceSummary, type WorkflowTrace } from "./WorkflowTrace.ts"
 
@@ -246,7 +247,10 @@ export const makeMemory: Effect.Effect<TraceStore["Type"]> = Effect.sync(() => {
   const traces = new Map<string, WorkflowTrace>()
   const journals = new Map<string, MemoryJournal>()
   const blobs = new Map<string, string>()
-  const sizeOf = (trace: WorkflowTrace) => JSON.stringify(trace).length
+  // A trace's JSON text; through `Json.stringify`, as a trace held in memory may keep values too deep for
+  // `JSON.stringify` (see `Json.MAX_DEPTH`).
+  const jsonOf = (trace: WorkflowTrace) => Json.stringify(trace)
+  const sizeOf = (trace: WorkflowTrace) => jsonOf(trace).length
 
   const recover = Effect.sync(() => {
     const recovered: Array<string> = []
@@ -295,7 +299,7 @@ export const makeMemory: Effect.Effect<TraceStore["Type"]> = Effect.sync(() => {
         const dryRun = options.dryRun === true
         if (!dryRun) for (const t of plan) traces.delete(t.summary.traceId)
         // Blob references are found in the JSON text of what remains.
-        const texts = dryRun ? [] : [...Array.from(traces.values(), (t) => JSON.stringify(t)), ...running().map((t) => JSON.stringify(t))]
+        const texts = dryRun ? [] : [...Array.from(traces.values(), jsonOf), ...running().map(jsonOf)]
         let blobsRemoved = 0
         let freedBytes = plan.reduce((sum, t) => sum + t.bytes, 0)
         if (!dryRun) {

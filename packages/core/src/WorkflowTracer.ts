@@ -328,12 +328,14 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
 
     const refOf = (trace: ActiveTrace): TraceRef => ({ traceId: trace.traceId, workflowName: trace.workflowName })
 
-    // Hooks run only when handlers are installed, so the hot path pays nothing for them otherwise.
+    // Hooks run only when handlers are installed, so the hot path pays nothing for them otherwise. Stored before said:
+    // what a handler is about to see is written to the journal first (see `journalWriter.ts`), so that whatever the
+    // event stream or the live view showed survives the process being killed right after.
     const runHooks = (
       trace: ActiveTrace,
       call: (handler: TraceHandler) => Effect.Effect<void> | undefined
-    ): Effect.Effect<void> =>
-      Effect.forEach(trace.handlers, (handler) => {
+    ): Effect.Effect<void> => {
+      const hooks = Effect.forEach(trace.handlers, (handler) => {
         const effect = call(handler)
         return effect === undefined ? Effect.void : effect.pipe(
           Effect.catchAllCause((cause) =>
@@ -341,6 +343,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
           )
         )
       }, { discard: true })
+      return trace.persistence === undefined ? hooks : Effect.zipRight(trace.persistence.flush, hooks)
+    }
 
     // Runs `onEvent` for the event just pushed by a synchronous step (node starts).
     const lastEventHooks = (trace: ActiveTrace): Effect.Effect<void> => {
@@ -586,15 +590,24 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 final: undefined
               }
               openTraces.push(trace)
+              const started: ExecutionEvent = {
+                eventType: ExecutionEventType.WORKFLOW_STARTED,
+                timestamp: trace.startTime
+              }
+              trace.events.push(started)
               return moveTo(fiber.getFiberRef(currentCursor), trace, undefined).pipe(
-                Effect.zipRight(
-                  emit(trace, { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime })
-                ),
-                // Journaled from here on, so that a run that dies is recovered rather than lost.
+                // Journaled from here on, so that a run that dies is recovered rather than lost; the handlers see
+                // the start once the journal holds it.
                 Effect.zipRight(Effect.map(
                   Effect.provideService(JournalWriter.start(store, trace), Redaction.CurrentRedactor, redactor),
                   (p) => void (trace.persistence = p)
                 )),
+                Effect.zipRight(
+                  trace.handlers.length === 0
+                    ? Effect.void
+                    // Made once the journal has begun, so that it is flushed first.
+                    : Effect.suspend(() => runHooks(trace, (h) => h.onEvent?.(started, refOf(trace))))
+                ),
                 Effect.as(refOf(trace))
               )
             })
@@ -837,26 +850,32 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             : ExecutionEventType.WORKFLOW_FAILED
           trace.ended = true
           openTraces.splice(openTraces.indexOf(trace), 1)
-          return emit(trace, {
+          const last: ExecutionEvent = {
             eventType,
             timestamp: endTime,
             status,
             durationSeconds: endTime - trace.startTime,
             ...(error === null ? {} : { error })
-          }).pipe(
-            Effect.zipRight(Effect.sync(() => {
-              const ended = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
-              // Redacted before anything is written: the store, the journal and exports all get this copy.
-              lastEnded = trace.persistence?.redactor.active === true ? trace.persistence.redactor.trace(ended) : ended
-              trace.final = lastEnded
-              // The fiber leaves any node of the trace behind, but keeps the ended trace for its own `getTrace`
-              // (recording skips ended traces), so that it never gets another fiber's trace instead.
-              const current = fiber.getFiberRef(currentCursor)
-              if (current !== undefined) current.node = undefined
-              return lastEnded
-            })),
-            Effect.tap((ended) => trace.persistence === undefined ? store.save(ended) : trace.persistence.finish(ended))
-          )
+          }
+          trace.events.push(last)
+          const ended = snapshot(trace, { status, endTime, outputs: options.outputs ?? emptyObject, error })
+          // Redacted before anything is written: the store, the journal and exports all get this copy.
+          const final = trace.persistence === undefined ? ended : trace.persistence.prepare(ended)
+          lastEnded = final
+          trace.final = final
+          // The fiber leaves any node of the trace behind, but keeps the ended trace for its own `getTrace`
+          // (recording skips ended traces), so that it never gets another fiber's trace instead.
+          const current = fiber.getFiberRef(currentCursor)
+          if (current !== undefined) current.node = undefined
+          const save = trace.persistence === undefined ? store.save(final) : trace.persistence.finish(final)
+          if (trace.handlers.length === 0) return Effect.as(save, final)
+          // Stored before said: the handlers learn that the run ended once its final trace is stored (or storing it
+          // failed), so that a run the event stream reported finished is stored finished even if killed right after.
+          return Effect.flatMap(Effect.exit(save), (saved) =>
+            Effect.zipRight(
+              runHooks(trace, (h) => h.onEvent?.(last, refOf(trace))),
+              saved._tag === "Success" ? Effect.succeed(final) : Effect.failCause(saved.cause)
+            ))
         }),
 
       getTrace: Effect.withFiberRuntime((fiber) => {

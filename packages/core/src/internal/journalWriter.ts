@@ -3,6 +3,13 @@
  * fiber then appends everything that happened since its last write (events in order, each finished node right after
  * its completion event, the start and finished tool calls of nodes still open) in one `append`, redacted. Under load
  * several events share a write; when the run waits (a slow node) each one is written as it happens.
+ *
+ * Stored before said: a trace with handlers (the event stream, the live view, a user's own) runs `flush` before it
+ * hands anything to them, which writes what is new itself and returns once the store has written it to the OS. So an
+ * event a handler saw is in the journal even if the process is killed right after. Writes are serialised by one lock
+ * (the writer fiber's and those of `flush`, which may come from several fibers): whoever holds it writes everything
+ * recorded so far, and the others find nothing left. A trace without handlers never waits for the journal; a trace
+ * with handlers is written by its flushes alone.
  */
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -14,9 +21,18 @@ import { type ActiveTrace, liveSnapshot, type OpenNode } from "./activeTrace.ts"
 
 /** The journal side of an active trace. */
 export interface Persistence {
-  readonly redactor: Redaction.Redactor
+  /**
+   * The ended trace as the store and every other sink get it: redacted, and with values bounded to `Json.MAX_DEPTH`
+   * levels when the store writes it out (see `Redaction.depthLimit`).
+   */
+  readonly prepare: (trace: WorkflowTrace) => WorkflowTrace
   /** Asks the writer to write what is new; cheap, called on every change. */
   readonly wake: () => void
+  /**
+   * Writes everything recorded so far and returns once the store has it (for the file store: written to the OS, so
+   * it survives the process being killed). What the tracer runs before it calls trace handlers.
+   */
+  readonly flush: Effect.Effect<void>
   /** Stops the writer and stores the final trace: through the journal when there is one, else by `save`. */
   readonly finish: (trace: WorkflowTrace) => Effect.Effect<void, TraceStoreError>
 }
@@ -28,6 +44,7 @@ export const start = (
 ): Effect.Effect<Persistence> =>
   Effect.gen(function*() {
     const redactor = yield* Redaction.CurrentRedactor
+    const prepare = (final: WorkflowTrace) => redactor.active ? redactor.trace(final) : final
     // An in-process store reads the running trace from the tracer itself, redacted like everything it stores.
     const live = {
       snapshot: (status: "running" | "incomplete") => {
@@ -35,23 +52,29 @@ export const start = (
         return redactor.active ? redactor.trace(now) : now
       }
     }
-    const begun = yield* Effect.either(store.begin(
-      redactor.active
+    const header = Journal.headerOf(trace)
+    // The header keeps no value deeper than any other line does (see `Redaction.depthLimit`).
+    const sanitizedHeader = (sanitizer: Redaction.Redactor) =>
+      sanitizer.active
         ? {
-          ...Journal.headerOf(trace),
-          inputs: redactor.object(trace.inputs, "inputs"),
-          metadata: redactor.object(trace.metadata, "metadata")
+          ...header,
+          inputs: sanitizer.object(header.inputs, "inputs"),
+          metadata: sanitizer.object(header.metadata, "metadata")
         }
-        : Journal.headerOf(trace),
+        : header
+    const begun = yield* Effect.either(store.begin(
+      sanitizedHeader(redactor.active ? redactor : Redaction.depthLimit),
       live
     ))
     if (begun._tag === "Left") {
-      return { redactor, wake: () => {}, finish: (final) => store.save(final) }
+      return { prepare, wake: () => {}, flush: Effect.void, finish: (final) => store.save(final) }
     }
     const journal: TraceJournal = begun.right
     if (journal.wantsEntries === false) {
-      return { redactor, wake: () => {}, finish: (final) => journal.finish(final) }
+      return { prepare, wake: () => {}, flush: Effect.void, finish: (final) => journal.finish(final) }
     }
+    // What the journal and the final trace are written as: redacted, or at least bounded in depth.
+    const sanitizer = redactor.active ? redactor : Redaction.depthLimit
     // Open at first: the events recorded before the journal began (workflow_started) are written straight away.
     const latch = yield* Effect.makeLatch(true)
     let eventsDone = 0
@@ -91,40 +114,53 @@ export const start = (
           callsDone.set(node, done + 1)
         }
       }
-      return redactor.active ? entries.map(redactor.entry) : entries
+      return entries.map(sanitizer.entry)
     }
+
+    // One write at a time, in order: the writer fiber's and `flush`'s.
+    const lock = yield* Effect.makeSemaphore(1)
+    // Writes what is new; once closing, nothing (the final trace replaces the journal).
+    const write = lock.withPermits(1)(Effect.suspend(() => {
+      if (closing || failed) return Effect.void
+      const entries = collect()
+      if (entries.length === 0) return Effect.void
+      // A journal that cannot be written is given up; the final save reports the problem.
+      return Effect.catchAll(journal.append(entries), () => {
+        failed = true
+        return Effect.void
+      })
+    }))
 
     const loop = Effect.gen(function*() {
       while (true) {
         yield* latch.await
         yield* latch.close
         pending = false
-        // At the end the final trace replaces the journal: nothing more is worth writing to it.
         if (closing) return
-        const entries = collect()
-        if (entries.length > 0 && !failed) {
-          // A journal that cannot be written is given up; the final save reports the problem.
-          const written = yield* Effect.either(journal.append(entries))
-          if (written._tag === "Left") failed = true
-        }
+        yield* write
       }
     })
     // Interruptible even when the trace started in an uninterruptible region (a fork inherits it).
     const fiber = yield* Effect.forkDaemon(Effect.interruptible(loop))
 
     return {
-      redactor,
+      prepare: sanitizer.trace,
+      // With handlers every change is followed by a `flush` (the tracer runs one before each hook), which writes it:
+      // waking the writer as well would only have it contend for the lock.
       wake: () => {
-        if (pending) return
+        if (pending || trace.handlers.length > 0) return
         pending = true
         latch.unsafeOpen()
       },
+      // Uninterruptible: a handler call is not worth losing a journal write half-done for.
+      flush: Effect.uninterruptible(write),
       finish: (final) =>
         Effect.gen(function*() {
           closing = true
           latch.unsafeOpen()
           yield* Fiber.await(fiber)
-          yield* journal.finish(final)
+          // A write under way (a `flush` from another fiber) ends before the final trace replaces the journal.
+          yield* lock.withPermits(1)(journal.finish(final))
         })
     }
   })
