@@ -37,7 +37,7 @@ export const runVictor = (
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-/** Removes ANSI colour codes (@effect/cli colours help even when piped). */
+/** Removes ANSI colour codes (help is plain when piped; a test on a pseudo-terminal may still get bold). */
 export const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
 
 /** Files in a directory, or none when it does not exist. */
