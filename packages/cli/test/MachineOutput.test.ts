@@ -7,24 +7,10 @@ import { spawnSync } from "node:child_process"
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
-import { plain, runVictor, sandbox, type VictorRun } from "./setup/runVictor.ts"
+import { plain, quickWorkflow, runVictor, sandbox, type VictorRun } from "./setup/runVictor.ts"
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0
 const stranger = 12345
-
-const quickWorkflow = (dir: string, name: string, command: string) => {
-  const file = join(dir, `${name}.yaml`)
-  writeFileSync(file, [
-    "workflows:",
-    `  ${name}:`,
-    "    nodes:",
-    "      - id: step",
-    "        type: compute",
-    "        tools: [shell]",
-    `        inputs: { command: ${JSON.stringify(command)} }`
-  ].join("\n"))
-  return file
-}
 
 const hoursAgo = (file: string, hours: number) => {
   const then = new Date(Date.now() - hours * 3_600_000)

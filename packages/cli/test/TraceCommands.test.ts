@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { listFiles, plain, repoRoot, runVictor, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
+import { listFiles, plain, quickWorkflow, repoRoot, runVictor, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
 
 /** Every file under a directory, recursively. */
 const allFiles = (dir: string): Array<string> =>
@@ -37,20 +37,6 @@ const listJson = (home: string, args: ReadonlyArray<string> = [], quiet = true) 
     node_count: number
     failed_node_count: number
   }>
-}
-
-const quickWorkflow = (dir: string, name: string, command: string) => {
-  const file = join(dir, `${name}.yaml`)
-  writeFileSync(file, [
-    "workflows:",
-    `  ${name}:`,
-    "    nodes:",
-    "      - id: step",
-    "        type: compute",
-    "        tools: [shell]",
-    `        inputs: { command: ${JSON.stringify(command)} }`
-  ].join("\n"))
-  return file
 }
 
 describe("victor trace (store commands)", () => {

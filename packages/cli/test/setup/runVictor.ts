@@ -75,3 +75,18 @@ export const slowWorkflow = (dir: string, seconds: number): string => {
   ].join("\n"))
   return file
 }
+
+/** Writes `<name>.yaml` into `dir`: one workflow `name` of one shell node (`step`) running `command`. */
+export const quickWorkflow = (dir: string, name: string, command: string): string => {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, [
+    "workflows:",
+    `  ${name}:`,
+    "    nodes:",
+    "      - id: step",
+    "        type: compute",
+    "        tools: [shell]",
+    `        inputs: { command: ${JSON.stringify(command)} }`
+  ].join("\n"))
+  return file
+}
