@@ -5,7 +5,8 @@
  * The exporter writes OTLP/JSON Lines, the file format of the OpenTelemetry Collector's `otlpjsonfile` receiver (and
  * of its `file` exporter): one `ExportTraceServiceRequest` per line, each holding up to `spansPerLine` spans, so a
  * 100,000-node trace streams in bounded chunks. Its file extension is `otlp.json`. `encodeProtobuf` and `encodeJson`
- * give the body of one OTLP/HTTP request (`application/x-protobuf` or `application/json`) for a push to a collector.
+ * give the body of one OTLP/HTTP request (`application/x-protobuf` or `application/json`); `OtlpPush.push` sends a
+ * trace to a collector in such requests, to the endpoint `OtlpEndpoint.resolve` finds.
  */
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer"
 import * as Exporter from "@victor/core/Exporter"

@@ -1,9 +1,16 @@
 // Run by OtlpDeno.test.ts with the real deno binary: encodes a small trace with the plugin under Deno and prints the
-// protobuf bytes (base64) and the OTLP/JSON line, for the test to decode with Node.
+// protobuf bytes (base64) and the OTLP/JSON line, for the test to decode with Node. With OTEL_EXPORTER_OTLP_ENDPOINT
+// set, it also pushes the trace there (Deno's fetch and CompressionStream) and prints the receipt.
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as OtlpEndpoint from "../../src/OtlpEndpoint.ts"
 import * as OtlpExporter from "../../src/OtlpExporter.ts"
+import * as OtlpPush from "../../src/OtlpPush.ts"
 import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
+
+declare const Deno: { readonly env: { readonly toObject: () => Record<string, string> } }
 
 const trace: WorkflowTrace = {
   schemaVersion: 1,
@@ -47,4 +54,13 @@ let binary = ""
 for (const byte of protobuf) binary += String.fromCharCode(byte)
 const chunks = await Effect.runPromise(Stream.runCollect(OtlpExporter.make().export(trace)))
 const json = new TextDecoder().decode(Array.from(chunks)[0])
-console.log(JSON.stringify({ protobuf: btoa(binary), json }))
+const env = Deno.env.toObject()
+let pushed: { readonly endpoint: string; readonly receipt: OtlpPush.PushReceipt } | null = null
+if (env["OTEL_EXPORTER_OTLP_ENDPOINT"] !== undefined) {
+  const endpoint = Either.getOrThrow(OtlpEndpoint.resolve(env))
+  const receipt = await Effect.runPromise(
+    OtlpPush.push(trace, endpoint, OtlpEndpoint.resourceOptions(env)).pipe(Effect.provide(FetchHttpClient.layer))
+  )
+  pushed = { endpoint: OtlpEndpoint.describe(endpoint), receipt }
+}
+console.log(JSON.stringify({ protobuf: btoa(binary), json, pushed }))
