@@ -4,8 +4,10 @@
  */
 import { context, trace } from "@opentelemetry/api"
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import * as EffectSpans from "@victor/core/EffectSpans"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /** What one run recorded: kept alive while the heap is measured, then checked. */
 export interface Recording {
@@ -191,6 +193,48 @@ export const victorWith: Scenario = {
   }
 }
 
+// `victor (withNode)` with the Effect span bridge installed (as the CLI runs workflows), and a tool that makes
+// `spansPerTool` Effect spans: none shows what the bridge costs a run that makes no span, one what a span costs.
+const victorWithBridge = (name: string, spansPerTool: 0 | 1): Scenario => ({
+  name,
+  description: spansPerTool === 0
+    ? "victor (withNode) with EffectSpans.layer installed, tools making no Effect span"
+    : "victor (withNode) with EffectSpans.layer, each tool inside one Effect.withSpan (recorded into the trace)",
+  run: (nodeIds) => {
+    const plain = Effect.succeed(toolOutputs)
+    const tool = spansPerTool === 0 ? plain : Effect.withSpan(plain, "db.query", { attributes: { "db.rows": 1 } })
+    const toOutputs = () => ({ outputs: nodeOutputs })
+    const recorded = Effect.runSync(
+      Effect.gen(function*() {
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName })
+        for (const nodeId of nodeIds) {
+          yield* tracer.withNode(
+            { nodeId, nodeType, inputs: nodeInputs },
+            tracer.withToolCall(toolName, toolInputs, tool),
+            toOutputs
+          )
+        }
+        return yield* tracer.endTrace()
+      }).pipe(Effect.provide(Layer.merge(WorkflowTracer.layerMemory(), EffectSpans.layer)))
+    )
+    return {
+      value: recorded,
+      check: () => {
+        checkTrace(recorded, nodeIds.length)()
+        const spans = recorded.nodes.reduce((sum, node) => sum + (node.toolCalls[0]?.spans?.length ?? 0), 0)
+        expect("Effect spans", spans, spansPerTool * nodeIds.length)
+      }
+    }
+  }
+})
+
+/** `victor (withNode)` with `EffectSpans.layer` installed and no span made: the bridge's cost when unused. */
+export const victorBridge: Scenario = victorWithBridge("victor (withNode) + EffectSpans", 0)
+
+/** The same with one Effect span per tool call, recorded into the trace. */
+export const victorBridgeSpan: Scenario = victorWithBridge("victor (withNode) + 1 Effect span", 1)
+
 /** The OpenTelemetry JS SDK: a span per node and a child span per tool call, exported to memory as they end. */
 export const otel: Scenario = {
   name: "otel",
@@ -248,4 +292,13 @@ export const withSpan: Scenario = {
 }
 
 /** Every scenario, in table order; the first is the floor the others are compared with. */
-export const all: ReadonlyArray<Scenario> = [floor, floorWithEvents, victor, victorWith, otel, withSpan]
+export const all: ReadonlyArray<Scenario> = [
+  floor,
+  floorWithEvents,
+  victor,
+  victorWith,
+  victorBridge,
+  victorBridgeSpan,
+  otel,
+  withSpan
+]

@@ -1,9 +1,10 @@
 /**
  * The journal of a running trace: what a store keeps while a workflow runs, so that a run that dies (`kill -9`, a
  * power cut) is never lost. A journal is a header (the trace's identity, inputs and metadata) followed by entries in
- * the order they happened: execution events, finished node records and finished tool calls. `rebuild` turns a journal
- * back into a trace; a journal whose run is gone becomes an `incomplete` trace holding every node and tool call that
- * had finished, plus the nodes still open, closed as failed.
+ * the order they happened: execution events, finished node records and finished tool calls, and finished Effect spans
+ * of nodes still open or of the trace itself (a tool call's spans travel in its record, a closed node's in its
+ * record). `rebuild` turns a journal back into a trace; a journal whose run is gone becomes an `incomplete` trace
+ * holding every node, tool call and span that had finished, plus the nodes still open, closed as failed.
  *
  * On disk a journal is JSON Lines (`{workflow}_{trace_id}.jsonl`): the header line, then one line per entry, in the
  * guide's snake_case wire format (see `encodeLine` / `decodeLine`).
@@ -14,8 +15,10 @@ import { ExecutionEvent } from "./ExecutionEvent.ts"
 import { boundedObject, emptyObject, isStackOverflow, JsonObject } from "./Json.ts"
 import * as TraceDecoder from "./TraceDecoder.ts"
 import {
+  BASE_SCHEMA_VERSION,
   NodeTraceRecord,
-  SCHEMA_VERSION,
+  schemaVersionFor,
+  SpanRecord,
   ToolCallRecord,
   type TraceStatus,
   type WorkflowTrace
@@ -35,7 +38,7 @@ export interface JournalOwner extends Schema.Schema.Type<typeof JournalOwner> {}
 
 /** The start of a journal: the trace's identity and what it started with. */
 export const JournalHeader = Schema.Struct({
-  schemaVersion: Schema.optionalWith(Schema.Number, { default: () => SCHEMA_VERSION }).pipe(
+  schemaVersion: Schema.optionalWith(Schema.Number, { default: () => BASE_SCHEMA_VERSION }).pipe(
     Schema.fromKey("schema_version")
   ),
   traceId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("trace_id")),
@@ -60,6 +63,7 @@ export type JournalEntry =
   | { readonly _tag: "NodeStarted"; readonly node: StartedNode }
   | { readonly _tag: "Node"; readonly node: NodeTraceRecord }
   | { readonly _tag: "ToolCall"; readonly toolCall: ToolCallRecord; readonly nodeId: string | undefined }
+  | { readonly _tag: "Span"; readonly span: SpanRecord; readonly nodeId: string | undefined }
 
 /** A node that has started: what a recovered trace shows of a node the run never finished. */
 export const StartedNode = Schema.Struct({
@@ -85,12 +89,16 @@ export const toolCall = (toolCall: ToolCallRecord, nodeId: string | undefined): 
   nodeId
 })
 
+/** A finished Effect span entry: of the open node with this id, or of the trace itself when there is none. */
+export const span = (span: SpanRecord, nodeId: string | undefined): JournalEntry => ({ _tag: "Span", span, nodeId })
+
 /** The header of a journal for a trace that is starting. */
 export const headerOf = (trace: Pick<
   WorkflowTrace,
   "traceId" | "workflowName" | "startTime" | "inputs" | "metadata" | "parentTraceId" | "traceParent"
 >): JournalHeader => ({
-  schemaVersion: SCHEMA_VERSION,
+  // Spans may come later; `rebuild` says version 2 when they do.
+  schemaVersion: BASE_SCHEMA_VERSION,
   traceId: trace.traceId,
   workflowName: trace.workflowName,
   startTime: trace.startTime,
@@ -116,6 +124,10 @@ const ToolCallLine = Schema.Struct({
   tool_call: ToolCallRecord,
   node_id: Schema.optional(Schema.String)
 })
+const SpanLine = Schema.Struct({
+  span: SpanRecord,
+  node_id: Schema.optional(Schema.String)
+})
 
 const encodeHeaderLine = Schema.encodeSync(HeaderLine)
 const encodeEvent = Schema.encodeSync(ExecutionEvent)
@@ -127,6 +139,8 @@ const decodeNodeLine = Schema.decodeUnknownEither(NodeLine)
 const encodeStartedNode = Schema.encodeSync(StartedNode)
 const decodeNodeStartedLine = Schema.decodeUnknownEither(NodeStartedLine)
 const decodeToolCallLine = Schema.decodeUnknownEither(ToolCallLine)
+const encodeSpan = Schema.encodeSync(SpanRecord)
+const decodeSpanLine = Schema.decodeUnknownEither(SpanLine)
 
 /** The first line of a journal (without the newline). */
 export const encodeHeader = (header: JournalHeader, owner?: JournalOwner): string =>
@@ -159,10 +173,22 @@ const overflowSafe = (asIs: () => string, bounded: () => string): string => {
   }
 }
 
+const boundedSpan = (span: SpanRecord): SpanRecord => ({
+  ...span,
+  attributes: boundedObject(span.attributes),
+  ...(span.events === undefined
+    ? {}
+    : { events: span.events.map((event) => ({ ...event, attributes: boundedObject(event.attributes) })) })
+})
+
+const boundedSpans = (spans: ReadonlyArray<SpanRecord> | undefined) =>
+  spans === undefined ? {} : { spans: spans.map(boundedSpan) }
+
 const boundedToolCall = (call: ToolCallRecord): ToolCallRecord => ({
   ...call,
   inputs: boundedObject(call.inputs),
-  outputs: boundedObject(call.outputs)
+  outputs: boundedObject(call.outputs),
+  ...boundedSpans(call.spans)
 })
 
 // The entry with every value bounded to `Json.MAX_DEPTH` levels (see `Json.bounded`).
@@ -178,10 +204,13 @@ const boundedEntry = (entry: JournalEntry): JournalEntry => {
         inputs: boundedObject(entry.node.inputs),
         outputs: boundedObject(entry.node.outputs),
         metadata: boundedObject(entry.node.metadata),
-        toolCalls: entry.node.toolCalls.map(boundedToolCall)
+        toolCalls: entry.node.toolCalls.map(boundedToolCall),
+        ...boundedSpans(entry.node.spans)
       })
     case "ToolCall":
       return toolCall(boundedToolCall(entry.toolCall), entry.nodeId)
+    case "Span":
+      return span(boundedSpan(entry.span), entry.nodeId)
   }
 }
 
@@ -198,6 +227,12 @@ const encodeEntryAsIs = (entry: JournalEntry): string => {
         entry.nodeId === undefined
           ? { tool_call: encodeToolCall(entry.toolCall) }
           : { tool_call: encodeToolCall(entry.toolCall), node_id: entry.nodeId }
+      )
+    case "Span":
+      return JSON.stringify(
+        entry.nodeId === undefined
+          ? { span: encodeSpan(entry.span) }
+          : { span: encodeSpan(entry.span), node_id: entry.nodeId }
       )
   }
 }
@@ -291,6 +326,10 @@ const fastEntry = (json: object): JournalEntry | undefined => {
     const c = fastToolCall(o["tool_call"])
     return c === undefined ? undefined : toolCall(c, o["node_id"] as string | undefined)
   }
+  if ("span" in o && optionalString(o["node_id"])) {
+    const s = TraceDecoder.decodeSpan(o["span"])
+    return s === undefined ? undefined : span(s, o["node_id"] as string | undefined)
+  }
   return undefined
 }
 
@@ -322,6 +361,10 @@ export const decodeLine = (line: string): JournalEntry | undefined => {
     const decoded = decodeToolCallLine(json)
     return Either.isRight(decoded) ? toolCall(decoded.right.tool_call, decoded.right.node_id) : undefined
   }
+  if ("span" in json) {
+    const decoded = decodeSpanLine(json)
+    return Either.isRight(decoded) ? span(decoded.right.span, decoded.right.node_id) : undefined
+  }
   return undefined
 }
 
@@ -339,6 +382,7 @@ interface OpenNode {
   readonly nodeId: string
   readonly timestamp: number
   readonly toolCalls: Array<ToolCallRecord>
+  readonly spans: Array<SpanRecord>
   started: StartedNode | undefined
 }
 
@@ -356,6 +400,8 @@ export const rebuild = (
 ): WorkflowTrace => {
   const events: Array<ExecutionEvent> = []
   const nodes: Array<NodeTraceRecord> = []
+  const spans: Array<SpanRecord> = []
+  let anySpans = false
   // Open nodes by id, a stack each: a node can run again (loops) and nested nodes can share nothing but the trace.
   const open = new Map<string, Array<OpenNode>>()
   let last = header.startTime
@@ -370,7 +416,13 @@ export const rebuild = (
         see(e.timestamp)
         if (e.eventType === "node_started" && e.nodeId !== undefined) {
           const stack = open.get(e.nodeId)
-          const started: OpenNode = { nodeId: e.nodeId, timestamp: e.timestamp, toolCalls: [], started: undefined }
+          const started: OpenNode = {
+            nodeId: e.nodeId,
+            timestamp: e.timestamp,
+            toolCalls: [],
+            spans: [],
+            started: undefined
+          }
           if (stack === undefined) open.set(e.nodeId, [started])
           else stack.push(started)
         }
@@ -386,13 +438,27 @@ export const rebuild = (
         nodes.push(entry.node)
         see(entry.node.timestamp + entry.node.durationSeconds)
         open.get(entry.node.nodeId)?.pop()
+        if (entry.node.spans !== undefined || entry.node.toolCalls.some((call) => call.spans !== undefined)) {
+          anySpans = true
+        }
         break
       }
       case "ToolCall": {
         see(entry.toolCall.timestamp + entry.toolCall.durationSeconds)
+        if (entry.toolCall.spans !== undefined) anySpans = true
         if (entry.nodeId !== undefined) {
           const stack = open.get(entry.nodeId)
           stack?.[stack.length - 1]?.toolCalls.push(entry.toolCall)
+        }
+        break
+      }
+      case "Span": {
+        see(entry.span.timestamp + entry.span.durationSeconds)
+        anySpans = true
+        if (entry.nodeId === undefined) spans.push(entry.span)
+        else {
+          const stack = open.get(entry.nodeId)
+          stack?.[stack.length - 1]?.spans.push(entry.span)
         }
         break
       }
@@ -411,11 +477,12 @@ export const rebuild = (
       inputs: node.started?.inputs ?? emptyObject,
       outputs: emptyObject,
       toolCalls: node.toolCalls,
-      metadata: { unfinished: true }
+      metadata: { unfinished: true },
+      ...(node.spans.length === 0 ? {} : { spans: node.spans })
     })
   }
   return {
-    schemaVersion: header.schemaVersion,
+    schemaVersion: anySpans ? Math.max(header.schemaVersion, schemaVersionFor(true)) : header.schemaVersion,
     traceId: header.traceId,
     workflowName: header.workflowName,
     status,
@@ -429,6 +496,7 @@ export const rebuild = (
     parentTraceId: header.parentTraceId,
     traceParent: header.traceParent,
     nodes,
-    events
+    events,
+    ...(spans.length === 0 ? {} : { spans })
   }
 }

@@ -88,3 +88,77 @@ export const stringify = (value: unknown, indent?: number): string => {
     return JSON.stringify(bounded(value), null, indent)
   }
 }
+
+/** What stands in place of an object met again inside itself, by {@link fromUnknown}. */
+export const CIRCULAR = "[circular]"
+
+/**
+ * Any value as a JSON value, for values that come from code rather than from JSON (an Effect span's attributes):
+ * numbers that JSON cannot hold (`NaN`, `Infinity`) and BigInts as their text, a `Date` as its ISO text, an `Error`
+ * as `"Name: message"`, a `Map` as an object, a `Set` or typed array as an array, an object with `toJSON` as what it
+ * returns, functions and symbols as their description, `undefined` left out of objects (and `null` in arrays), an
+ * object met again inside itself as {@link CIRCULAR}, and parts deeper than {@link MAX_DEPTH} as {@link DEPTH_LIMIT}.
+ * Never throws.
+ */
+export const fromUnknown = (value: unknown): unknown => convert(value, 1, new Set())
+
+const convert = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value
+    case "number":
+      return Number.isFinite(value) ? value : String(value)
+    case "bigint":
+      return value.toString()
+    case "undefined":
+      return null
+    case "symbol":
+      return value.toString()
+    case "function":
+      return `[function ${value.name || "anonymous"}]`
+  }
+  if (value === null) return null
+  const object = value as object
+  if (depth > MAX_DEPTH) return DEPTH_LIMIT
+  if (ancestors.has(object)) return CIRCULAR
+  try {
+    if (object instanceof Date) return Number.isNaN(object.getTime()) ? "Invalid Date" : object.toISOString()
+    if (object instanceof Error) return `${object.name}: ${object.message}`
+    ancestors.add(object)
+    try {
+      if (Array.isArray(object)) return object.map((item) => convert(item, depth + 1, ancestors))
+      if (ArrayBuffer.isView(object)) {
+        return object instanceof DataView
+          ? `[${object.byteLength} bytes]`
+          : Array.from(object as unknown as ArrayLike<unknown>, (item) => convert(item, depth + 1, ancestors))
+      }
+      if (object instanceof Set) return Array.from(object, (item) => convert(item, depth + 1, ancestors))
+      if (object instanceof Map) {
+        const out: Record<string, unknown> = {}
+        for (const [key, item] of object) {
+          if (item === undefined) continue
+          const name = typeof key === "string" ? key : String(convert(key, depth + 1, ancestors))
+          out[name] = convert(item, depth + 1, ancestors)
+        }
+        return out
+      }
+      const toJSON = (object as { readonly toJSON?: unknown }).toJSON
+      if (typeof toJSON === "function") {
+        const json: unknown = toJSON.call(object)
+        return json === object ? CIRCULAR : convert(json, depth, ancestors)
+      }
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(object)) {
+        const item = (object as Record<string, unknown>)[key]
+        if (item !== undefined) out[key] = convert(item, depth + 1, ancestors)
+      }
+      return out
+    } finally {
+      ancestors.delete(object)
+    }
+  } catch (error) {
+    // A getter or `toJSON` that throws: the value is described rather than lost.
+    return `[unreadable: ${error instanceof Error ? error.message : String(error)}]`
+  }
+}

@@ -171,7 +171,7 @@ export const make = (options: CaptureOptions = {}) => {
   const nodeFits = (n: NodeTraceRecord) => objectFits(n.inputs) && objectFits(n.outputs) && n.toolCalls.every(callFits)
   const traceFits = (t: WorkflowTrace) => mode !== "none" && objectFits(t.inputs) && objectFits(t.outputs) && t.nodes.every(nodeFits)
   const entryFits = (e: JournalEntry) =>
-    mode !== "none" && (e._tag === "Event" ||
+    mode !== "none" && (e._tag === "Event" || e._tag === "Span" ||
       (e._tag === "NodeStarted" ? objectFits(e.node.inputs) : e._tag === "Node" ? nodeFits(e.node) : callFits(e.toolCall)))
 
   const toolCall = (call: ToolCallRecord, blobs: Map<string, Blob>): Effect.Effect<ToolCallRecord> =>
@@ -222,6 +222,7 @@ export const make = (options: CaptureOptions = {}) => {
           Effect.forEach(entries, (entry): Effect.Effect<JournalEntry> => {
             switch (entry._tag) {
               case "Event":
+              case "Span":
                 return Effect.succeed(entry)
               case "NodeStarted":
                 return Effect.map(object(entry.node.inputs, blobs), (inputs) => ({

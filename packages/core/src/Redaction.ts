@@ -5,7 +5,8 @@
  * appear inside a string (a shell tool echoing `$API_TOKEN`), fields with a secret-looking or configured name at any
  * depth, fields at a dotted path (`inputs.headers.authorization`, `*` matches any one key), passwords inside URLs,
  * and the parts of strings matching a regular expression. Parts of a value nested deeper than `Json.MAX_DEPTH` levels
- * become `"[depth limit]"` on the way (see `Json`).
+ * become `"[depth limit]"` on the way (see `Json`). Effect spans are payloads too: their names, errors, event names
+ * (log messages) and attributes (dotted-path root `attributes`) are redacted wherever a record holds them.
  *
  * The tracer reads the redactor from `CurrentRedactor` when a trace starts; the default redacts nothing, so library
  * programs opt in with `Redaction.layer(Redaction.defaults(env))`. The CLI always installs the defaults plus
@@ -17,7 +18,7 @@ import type { ExecutionEvent } from "./ExecutionEvent.ts"
 import type { JournalEntry } from "./Journal.ts"
 import { boundedObject, DEPTH_LIMIT, type JsonObject, MAX_DEPTH } from "./Json.ts"
 import type { TraceHandler } from "./TraceHandler.ts"
-import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "./WorkflowTrace.ts"
+import type { NodeTraceRecord, SpanEvent, SpanRecord, ToolCallRecord, WorkflowTrace } from "./WorkflowTrace.ts"
 
 /** What replaces a redacted value. */
 export const REDACTED = "[REDACTED]"
@@ -50,6 +51,8 @@ export interface Redactor {
   readonly event: (event: ExecutionEvent) => ExecutionEvent
   readonly node: (node: NodeTraceRecord) => NodeTraceRecord
   readonly toolCall: (toolCall: ToolCallRecord) => ToolCallRecord
+  /** An Effect span's redacted copy (see `WorkflowTrace.SpanRecord`). */
+  readonly span: (span: SpanRecord) => SpanRecord
   /** A JSON object's redacted copy; `root` is the dotted-path root it sits at (`inputs`, `outputs`, `metadata`). */
   readonly object: (object: JsonObject, root: string) => JsonObject
   readonly text: (text: string) => string
@@ -163,6 +166,7 @@ export const none: Redactor = {
   event: (event) => event,
   node: (node) => node,
   toolCall: (toolCall) => toolCall,
+  span: (span) => span,
   object: (object) => object,
   text: (text) => text,
   withSecretsOf: () => none
@@ -175,10 +179,25 @@ export const none: Redactor = {
  */
 export const depthLimit: Redactor = (() => {
   const object = (o: JsonObject): JsonObject => boundedObject(o)
+  const spanEvent = (e: SpanEvent): SpanEvent => {
+    const attributes = object(e.attributes)
+    return attributes === e.attributes ? e : { ...e, attributes }
+  }
+  const span = (s: SpanRecord): SpanRecord => {
+    const attributes = object(s.attributes)
+    const events = s.events === undefined ? undefined : mapSame(s.events, spanEvent)
+    return attributes === s.attributes && events === s.events
+      ? s
+      : { ...s, attributes, ...(events === undefined ? {} : { events }) }
+  }
+  const spans = (list: ReadonlyArray<SpanRecord> | undefined) => list === undefined ? undefined : mapSame(list, span)
   const toolCall = (call: ToolCallRecord): ToolCallRecord => {
     const inputs = object(call.inputs)
     const outputs = object(call.outputs)
-    return inputs === call.inputs && outputs === call.outputs ? call : { ...call, inputs, outputs }
+    const bounded = spans(call.spans)
+    return inputs === call.inputs && outputs === call.outputs && bounded === call.spans
+      ? call
+      : { ...call, inputs, outputs, ...(bounded === undefined ? {} : { spans: bounded }) }
   }
   const node = (record: NodeTraceRecord): NodeTraceRecord => {
     const inputs = object(record.inputs)
@@ -191,10 +210,11 @@ export const depthLimit: Redactor = (() => {
       if (toolCalls === record.toolCalls) toolCalls = toolCalls.slice()
       ;(toolCalls as Array<ToolCallRecord>)[i] = call
     }
+    const bounded = spans(record.spans)
     return inputs === record.inputs && outputs === record.outputs && metadata === record.metadata &&
-        toolCalls === record.toolCalls
+        toolCalls === record.toolCalls && bounded === record.spans
       ? record
-      : { ...record, inputs, outputs, metadata, toolCalls }
+      : { ...record, inputs, outputs, metadata, toolCalls, ...(bounded === undefined ? {} : { spans: bounded }) }
   }
   const event = (e: ExecutionEvent): ExecutionEvent => {
     if (e.data === undefined) return e
@@ -220,11 +240,16 @@ export const depthLimit: Redactor = (() => {
     event,
     node,
     toolCall,
+    span,
     entry: (entry) => {
       switch (entry._tag) {
         case "Event": {
           const e = event(entry.event)
           return e === entry.event ? entry : { _tag: "Event", event: e }
+        }
+        case "Span": {
+          const s = span(entry.span)
+          return s === entry.span ? entry : { ...entry, span: s }
         }
         case "NodeStarted": {
           const inputs = object(entry.node.inputs)
@@ -246,10 +271,11 @@ export const depthLimit: Redactor = (() => {
       const metadata = object(trace.metadata)
       const nodes = mapSame(trace.nodes, node)
       const events = mapSame(trace.events, event)
+      const bounded = spans(trace.spans)
       return inputs === trace.inputs && outputs === trace.outputs && metadata === trace.metadata &&
-          nodes === trace.nodes && events === trace.events
+          nodes === trace.nodes && events === trace.events && bounded === trace.spans
         ? trace
-        : { ...trace, inputs, outputs, metadata, nodes, events }
+        : { ...trace, inputs, outputs, metadata, nodes, events, ...(bounded === undefined ? {} : { spans: bounded }) }
     }
   }
   return self
@@ -344,11 +370,24 @@ export const make = (rules: Rules): Redactor => {
     walk(o, paths.filter((p) => p[0] === root || p[0] === "*").map((p) => p.slice(1)), 1) as JsonObject
   const nullableText = (s: string | null): string | null => (s === null ? null : text(s))
 
+  const spanEvent = (e: SpanEvent): SpanEvent => ({
+    ...e,
+    name: text(e.name),
+    attributes: object(e.attributes, "attributes")
+  })
+  const span = (s: SpanRecord): SpanRecord => ({
+    ...s,
+    name: text(s.name),
+    error: nullableText(s.error),
+    attributes: object(s.attributes, "attributes"),
+    ...(s.events === undefined ? {} : { events: s.events.map(spanEvent) })
+  })
   const toolCall = (call: ToolCallRecord): ToolCallRecord => ({
     ...call,
     inputs: object(call.inputs, "inputs"),
     outputs: object(call.outputs, "outputs"),
-    error: nullableText(call.error)
+    error: nullableText(call.error),
+    ...(call.spans === undefined ? {} : { spans: call.spans.map(span) })
   })
   const node = (record: NodeTraceRecord): NodeTraceRecord => ({
     ...record,
@@ -356,7 +395,8 @@ export const make = (rules: Rules): Redactor => {
     outputs: object(record.outputs, "outputs"),
     metadata: object(record.metadata, "metadata"),
     error: nullableText(record.error),
-    toolCalls: record.toolCalls.map(toolCall)
+    toolCalls: record.toolCalls.map(toolCall),
+    ...(record.spans === undefined ? {} : { spans: record.spans.map(span) })
   })
   const event = (e: ExecutionEvent): ExecutionEvent => {
     if (e.error === undefined && e.data === undefined) return e
@@ -380,10 +420,13 @@ export const make = (rules: Rules): Redactor => {
     event,
     node,
     toolCall,
+    span,
     entry: (entry) => {
       switch (entry._tag) {
         case "Event":
           return { _tag: "Event", event: event(entry.event) }
+        case "Span":
+          return { ...entry, span: span(entry.span) }
         case "NodeStarted":
           return { _tag: "NodeStarted", node: { ...entry.node, inputs: object(entry.node.inputs, "inputs") } }
         case "Node":
@@ -399,7 +442,8 @@ export const make = (rules: Rules): Redactor => {
       metadata: object(trace.metadata, "metadata"),
       error: nullableText(trace.error),
       nodes: trace.nodes.map(node),
-      events: trace.events.map(event)
+      events: trace.events.map(event),
+      ...(trace.spans === undefined ? {} : { spans: trace.spans.map(span) })
     })
   }
   return self

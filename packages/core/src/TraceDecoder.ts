@@ -34,6 +34,63 @@ const nullableString = (v: unknown) => v === undefined || v === null || isString
 const defaultedObject = (v: unknown) => v === undefined || v === null || isPlain(v)
 const objectOr = (v: unknown): JsonObject => (isPlain(v) ? v : {})
 
+const spanKinds: ReadonlySet<unknown> = new Set(WorkflowTrace.SpanKind.literals)
+
+const decodeSpanEvent = (e: unknown): WorkflowTrace.SpanEvent | undefined => {
+  if (!isPlain(e) || !isString(e["name"]) || !isNumber(e["timestamp"]) || !defaultedObject(e["attributes"])) {
+    return undefined
+  }
+  return { name: e["name"], timestamp: e["timestamp"], attributes: objectOr(e["attributes"]) }
+}
+
+/** An Effect span record from its JSON, or undefined when the fast check does not accept it. */
+export const decodeSpan = (s: unknown): WorkflowTrace.SpanRecord | undefined => {
+  if (
+    !isPlain(s) || !isString(s["span_id"]) || !nullableString(s["parent_span_id"]) || !isString(s["name"]) ||
+    !(absent(s["kind"]) || spanKinds.has(s["kind"])) || !isNumber(s["timestamp"]) ||
+    !isNumber(s["duration_seconds"]) || typeof s["success"] !== "boolean" || !nullableString(s["error"]) ||
+    !defaultedObject(s["attributes"])
+  ) return undefined
+  const span: { -readonly [K in keyof WorkflowTrace.SpanRecord]: WorkflowTrace.SpanRecord[K] } = {
+    spanId: s["span_id"],
+    parentSpanId: (s["parent_span_id"] as string | null | undefined) ?? null,
+    name: s["name"],
+    kind: (s["kind"] as WorkflowTrace.SpanKind | undefined) ?? "internal",
+    timestamp: s["timestamp"],
+    durationSeconds: s["duration_seconds"],
+    success: s["success"],
+    error: (s["error"] as string | null | undefined) ?? null,
+    attributes: objectOr(s["attributes"])
+  }
+  const rawEvents = s["events"]
+  if (Array.isArray(rawEvents)) {
+    const events: Array<WorkflowTrace.SpanEvent> = []
+    for (const raw of rawEvents) {
+      const event = decodeSpanEvent(raw)
+      if (event === undefined) return undefined
+      events.push(event)
+    }
+    span.events = events
+  } else if (!exactAbsent(s, "events")) return undefined
+  return span
+}
+
+// The `spans` of a record (an exact optional field: absent, or an array of spans): `null` when the fast check does
+// not accept them, `undefined` when there are none.
+const decodeSpans = (
+  o: Record<string, unknown>
+): ReadonlyArray<WorkflowTrace.SpanRecord> | undefined | null => {
+  const raw = o["spans"]
+  if (!Array.isArray(raw)) return exactAbsent(o, "spans") ? undefined : null
+  const spans: Array<WorkflowTrace.SpanRecord> = []
+  for (const item of raw) {
+    const span = decodeSpan(item)
+    if (span === undefined) return null
+    spans.push(span)
+  }
+  return spans
+}
+
 /** A tool call record from its JSON, or undefined when the fast check does not accept it. */
 export const decodeToolCall = (c: unknown): WorkflowTrace.ToolCallRecord | undefined => {
   if (
@@ -41,7 +98,7 @@ export const decodeToolCall = (c: unknown): WorkflowTrace.ToolCallRecord | undef
     typeof c["success"] !== "boolean" || !nullableString(c["error"]) || !defaultedObject(c["inputs"]) ||
     !defaultedObject(c["outputs"]) || !(absent(c["timestamp"]) || isNumber(c["timestamp"]))
   ) return undefined
-  return {
+  const call: WorkflowTrace.ToolCallRecord = {
     toolName: c["tool_name"],
     inputs: objectOr(c["inputs"]),
     outputs: objectOr(c["outputs"]),
@@ -50,6 +107,10 @@ export const decodeToolCall = (c: unknown): WorkflowTrace.ToolCallRecord | undef
     error: (c["error"] as string | null | undefined) ?? null,
     timestamp: (c["timestamp"] as number | undefined) ?? 0
   }
+  // The common case (no spans) checks one key and builds nothing more.
+  if (c["spans"] === undefined && !hasOwn.call(c, "spans")) return call
+  const spans = decodeSpans(c)
+  return spans === null ? undefined : spans === undefined ? call : { ...call, spans }
 }
 
 /** A node record from its JSON, or undefined when the fast check does not accept it. */
@@ -69,7 +130,7 @@ export const decodeNode = (n: unknown): WorkflowTrace.NodeTraceRecord | undefine
       toolCalls.push(call)
     }
   }
-  return {
+  const node: WorkflowTrace.NodeTraceRecord = {
     nodeId: n["node_id"],
     nodeType: n["node_type"],
     timestamp: n["timestamp"],
@@ -81,6 +142,9 @@ export const decodeNode = (n: unknown): WorkflowTrace.NodeTraceRecord | undefine
     toolCalls,
     metadata: objectOr(n["metadata"])
   }
+  if (n["spans"] === undefined && !hasOwn.call(n, "spans")) return node
+  const spans = decodeSpans(n)
+  return spans === null ? undefined : spans === undefined ? node : { ...node, spans }
 }
 
 /** An execution event from its JSON, or undefined when the fast check does not accept it. */
@@ -148,8 +212,10 @@ export const decodeFast = (json: unknown): WorkflowTrace.WorkflowTrace | undefin
       events.push(event)
     }
   }
-  return {
-    schemaVersion: (o["schema_version"] as number | undefined) ?? WorkflowTrace.SCHEMA_VERSION,
+  const spans = decodeSpans(o)
+  if (spans === null) return undefined
+  const trace: WorkflowTrace.WorkflowTrace = {
+    schemaVersion: (o["schema_version"] as number | undefined) ?? WorkflowTrace.BASE_SCHEMA_VERSION,
     traceId: o["trace_id"],
     workflowName: o["workflow_name"],
     status: (o["status"] as WorkflowTrace.TraceStatus | undefined) ?? "succeeded",
@@ -165,6 +231,7 @@ export const decodeFast = (json: unknown): WorkflowTrace.WorkflowTrace | undefin
     nodes,
     events
   }
+  return spans === undefined ? trace : { ...trace, spans }
 }
 
 const decodeSlowEither = Schema.decodeUnknownEither(WorkflowTrace.WorkflowTrace, {

@@ -80,6 +80,31 @@ const record = (value: JsonObject): JsonObject => {
 // Bounded copies of the values a record holds, for a value nested too deep for `JSON.stringify` (see `Json`).
 const boundedRecord = (value: JsonObject): JsonObject => Json.boundedObject(record(value))
 
+const spanEventJson = (event: WorkflowTrace.SpanEvent, field: (value: JsonObject) => JsonObject) => ({
+  name: event.name,
+  timestamp: event.timestamp,
+  attributes: field(event.attributes)
+})
+
+const spanJson = (span: WorkflowTrace.SpanRecord, field: (value: JsonObject) => JsonObject = record) => ({
+  span_id: span.spanId,
+  parent_span_id: span.parentSpanId,
+  name: span.name,
+  kind: span.kind,
+  timestamp: span.timestamp,
+  duration_seconds: span.durationSeconds,
+  success: span.success,
+  error: span.error,
+  attributes: field(span.attributes),
+  events: span.events === undefined ? undefined : span.events.map((event) => spanEventJson(event, field))
+})
+
+// Effect spans, when a record has them; `undefined` (left out, as the schema's exact optional field is) otherwise.
+const spansJson = (
+  spans: ReadonlyArray<WorkflowTrace.SpanRecord> | undefined,
+  field: (value: JsonObject) => JsonObject
+) => spans === undefined ? undefined : spans.map((span) => spanJson(span, field))
+
 const toolCallJson = (call: WorkflowTrace.ToolCallRecord, field: (value: JsonObject) => JsonObject = record) => ({
   tool_name: call.toolName,
   inputs: field(call.inputs),
@@ -87,7 +112,8 @@ const toolCallJson = (call: WorkflowTrace.ToolCallRecord, field: (value: JsonObj
   duration_seconds: call.durationSeconds,
   success: call.success,
   error: call.error,
-  timestamp: call.timestamp
+  timestamp: call.timestamp,
+  spans: spansJson(call.spans, field)
 })
 
 const nodeJson = (node: WorkflowTrace.NodeTraceRecord, field: (value: JsonObject) => JsonObject = record) => ({
@@ -100,7 +126,8 @@ const nodeJson = (node: WorkflowTrace.NodeTraceRecord, field: (value: JsonObject
   inputs: field(node.inputs),
   outputs: field(node.outputs),
   tool_calls: node.toolCalls.map((call) => toolCallJson(call, field)),
-  metadata: field(node.metadata)
+  metadata: field(node.metadata),
+  spans: spansJson(node.spans, field)
 })
 
 const eventJson = (event: ExecutionEvent, field: (value: JsonObject) => JsonObject = record) => ({
@@ -164,7 +191,12 @@ function* generate(
   // between the brackets is cut out.
   const prefix = indent > 0 ? indent + 8 : 6
   const suffix = indent > 0 ? indent + 4 : 2
-  const sections = [["nodes", trace.nodes, nodeJson], ["events", trace.events, eventJson]] as const
+  // The trace's own spans only when it has the key, as the schema's exact optional field encodes.
+  type Section = readonly [string, ReadonlyArray<unknown>, (item: never, field: (value: JsonObject) => JsonObject) => unknown]
+  const sections: ReadonlyArray<Section> =
+    trace.spans === undefined
+      ? [["nodes", trace.nodes, nodeJson], ["events", trace.events, eventJson]]
+      : [["nodes", trace.nodes, nodeJson], ["events", trace.events, eventJson], ["spans", trace.spans, spanJson]]
   for (let s = 0; s < sections.length; s++) {
     const [key, items, toJson] = sections[s]!
     out += (s === 0 ? "" : ",") + newline + pad + JSON.stringify(key) + colon

@@ -9,6 +9,9 @@
  * single-threaded imperative usage.
  *
  * All timestamps come from Effect's `Clock` (unix seconds as floats), so `TestClock` drives them in tests.
+ *
+ * Spans made with `Effect.withSpan` join the trace under the tool call or node they ran in once Effect's tracer is
+ * Victor's bridge (`EffectSpans.layer`); the tracer keeps them with the records they belong to.
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -17,7 +20,6 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -29,13 +31,14 @@ import {
   type ActiveTrace,
   addOpen,
   type Cursor,
-  forkCursor,
-  joinCursor,
+  currentCursor,
   makeCursor,
   type OpenNode,
   openNodesNewestFirst,
+  type OpenToolCall,
   removeOpen,
-  snapshot
+  snapshot,
+  spanBridge
 } from "./internal/activeTrace.ts"
 import { EventLog } from "./internal/eventLog.ts"
 import * as JournalWriter from "./internal/journalWriter.ts"
@@ -46,7 +49,7 @@ import * as TraceAnalysis from "./TraceAnalysis.ts"
 import { type TraceHandler, TraceHandlers, type TraceRef } from "./TraceHandler.ts"
 import * as TraceId from "./TraceId.ts"
 import { makeMemory, notFound, type TraceQuery, TraceStore, type TraceStoreError } from "./TraceStore.ts"
-import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "./WorkflowTrace.ts"
+import type { NodeTraceRecord, SpanRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "./WorkflowTrace.ts"
 
 /** Why a tracer call could not be honoured. */
 export const TracerErrorReason = Schema.Literal("NoActiveTrace", "NoOpenNode", "NoTrace")
@@ -237,13 +240,6 @@ export interface TracerOptions {
   readonly autoToolCalls?: boolean
 }
 
-// The calling fiber's current trace and node, in one cursor that the fiber updates in place (see `Cursor`): a
-// FiberRef set per node would copy all of the fiber's FiberRefs twice per node.
-const currentCursor = globalValue(
-  "@victor/core/WorkflowTracer/currentCursor",
-  () => FiberRef.unsafeMake<Cursor | undefined>(undefined, { fork: forkCursor, join: joinCursor })
-)
-
 // Puts the fiber at a trace and node: in place, or by giving the fiber its cursor (once per fiber).
 const moveTo = (
   cursor: Cursor | undefined,
@@ -381,6 +377,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         toolCalls,
         end.metadata === undefined ? node.metadata : { ...node.metadata, ...end.metadata }
       )
+      // Its Effect spans, when it has some: the node's own array, so that spans ending later still land in it.
+      if (node.spans !== undefined) (record as { spans?: ReadonlyArray<SpanRecord> }).spans = node.spans
       const trace = node.trace
       removeOpen(trace, node)
       node.record = record
@@ -414,7 +412,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
         open: false,
         previousOpen: undefined,
         nextOpen: undefined,
-        cursor: undefined
+        cursor: undefined,
+        spans: undefined
       }
       addOpen(trace, node)
       trace.events.nodeStarted(node.nodeId, node.startTime)
@@ -471,6 +470,20 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
     const endNodeIn = (node: OpenNode, options: EndNodeOptions): Effect.Effect<NodeTraceRecord> => {
       const record = closeNode(node, options)
       return node.trace.handlers.length === 0 ? Effect.succeed(record) : Effect.as(nodeHooks(node.trace, record), record)
+    }
+
+    // Ends a tool call's mark in its fiber (see `withToolCall`): its record takes the spans made inside it, and the
+    // fiber gets back the call that was running around it.
+    const leaveToolCall = (
+      fiber: Fiber.RuntimeFiber<unknown, unknown>,
+      call: OpenToolCall,
+      outer: OpenToolCall | undefined,
+      record: ToolCallRecord
+    ): void => {
+      call.record = record
+      if (call.spans !== undefined) (record as { spans?: ReadonlyArray<SpanRecord> }).spans = call.spans
+      const cursor = fiber.getFiberRef(currentCursor)
+      if (cursor !== undefined && cursor.call === call) cursor.call = outer
     }
 
     // Gives the fiber back the node that was current before a `withNode`, whatever cursor it holds by now.
@@ -587,7 +600,10 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 // Every handler is a sink: it sees what the store would, redacted.
                 handlers: redactor.active ? installed.map((handler) => Redaction.handler(redactor, handler)) : installed,
                 ended: false,
-                final: undefined
+                final: undefined,
+                now,
+                spans: undefined,
+                spanCount: 0
               }
               openTraces.push(trace)
               const started: ExecutionEvent = {
@@ -736,7 +752,8 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
             open: false,
             previousOpen: undefined,
             nextOpen: undefined,
-            cursor: undefined
+            cursor: undefined,
+            spans: undefined
           }
           const first = trace.events.length
           trace.events.nodeStarted(node.nodeId, node.startTime)
@@ -795,6 +812,12 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
               ? { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName }
               : { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName, nodeId }
             const hooks = emit(trace, started)
+            // With an Effect span bridge, the call is marked in the fiber so that the spans made inside it are its own.
+            const call: OpenToolCall | undefined = spanBridge.installed && cursor !== undefined
+              ? { trace, node, spans: undefined, record: undefined }
+              : undefined
+            const outer = call === undefined ? undefined : cursor!.call
+            if (call !== undefined) cursor!.call = call
             const run = trace.handlers.length === 0 ? restore(effect) : restore(Effect.zipRight(hooks, effect))
             return Effect.matchCauseEffect(run, {
               onFailure: (cause) => {
@@ -806,11 +829,13 @@ export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerS
                 const error = typeof described === "string" ? described : described.error
                 const outputs = typeof described === "string" ? emptyObject : described.outputs
                 const record = new ToolCall(toolName, inputs, outputs, endTime - start, false, error, start)
+                if (call !== undefined) leaveToolCall(fiber, call, outer, record)
                 return Effect.zipRight(recordToolCall(trace, node, record, endTime), Effect.failCause(cause))
               },
               onSuccess: (outputs) => {
                 const endTime = now()
                 const record = new ToolCall(toolName, inputs, outputs ?? emptyObject, endTime - start, true, null, start)
+                if (call !== undefined) leaveToolCall(fiber, call, outer, record)
                 return Effect.as(recordToolCall(trace, node, record, endTime), outputs)
               }
             })

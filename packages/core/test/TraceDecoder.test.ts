@@ -12,7 +12,7 @@ const minimal = { trace_id: "t-1", workflow_name: "wf", start_time: 1_700_000_00
 
 // Traces as JSON in the shapes files hold: minimal, full, failed nodes, events with and without optional fields,
 // blob references, nulls where the format allows them, extra keys.
-const accepted: ReadonlyArray<unknown> = [
+const accepted: Array<unknown> = [
   minimal,
   { ...minimal, nodes: [], events: [], status: "running", end_time: null, error: null, inputs: null, outputs: null },
   {
@@ -73,6 +73,40 @@ const accepted: ReadonlyArray<unknown> = [
   }
 ]
 
+// Effect spans (schema version 2) on the trace, a node and a tool call, with and without their optional fields.
+const effectSpan = {
+  span_id: "00f067aa0ba902b7",
+  name: "db.query",
+  timestamp: 1_700_000_000.5,
+  duration_seconds: 0.01,
+  success: true
+}
+accepted.push({
+  schema_version: 2,
+  ...minimal,
+  spans: [{ ...effectSpan, parent_span_id: null, kind: "client", error: null, attributes: null }],
+  nodes: [{
+    node_id: "a",
+    node_type: "compute",
+    timestamp: 1_700_000_000,
+    duration_seconds: 1,
+    success: true,
+    spans: [
+      effectSpan,
+      {
+        ...effectSpan,
+        span_id: "00f067aa0ba902b8",
+        parent_span_id: "00f067aa0ba902b7",
+        success: false,
+        error: "boom",
+        attributes: { "db.rows": 2 },
+        events: [{ name: "log", timestamp: 1_700_000_000.51 }, { name: "x", timestamp: 1, attributes: { a: 1 } }]
+      }
+    ],
+    tool_calls: [{ tool_name: "db", duration_seconds: 1, success: true, spans: [] }]
+  }]
+})
+
 // Each breaks one rule of the Schema.
 const rejected: ReadonlyArray<unknown> = [
   null,
@@ -102,7 +136,25 @@ const rejected: ReadonlyArray<unknown> = [
   { ...minimal, events: [{ event_type: "node_started", timestamp: 1, node_id: null }] },
   { ...minimal, events: [{ event_type: "node_started", timestamp: 1, node_id: undefined }] },
   { ...minimal, events: [{ event_type: "node_started", timestamp: 1, data: null }] },
-  { ...minimal, events: [{ event_type: "node_started", timestamp: 1, data: [] }] }
+  { ...minimal, events: [{ event_type: "node_started", timestamp: 1, data: [] }] },
+  { ...minimal, spans: null },
+  { ...minimal, spans: [{ ...effectSpan, kind: "sideways" }] },
+  { ...minimal, spans: [{ ...effectSpan, span_id: 7 }] },
+  { ...minimal, spans: [{ ...effectSpan, events: null }] },
+  { ...minimal, spans: [{ ...effectSpan, events: [{ name: "log" }] }] },
+  { ...minimal, spans: [{ ...effectSpan, attributes: [] }] },
+  { ...minimal, nodes: [{ node_id: "a", node_type: "x", timestamp: 1, duration_seconds: 1, success: true, spans: {} }] },
+  {
+    ...minimal,
+    nodes: [{
+      node_id: "a",
+      node_type: "x",
+      timestamp: 1,
+      duration_seconds: 1,
+      success: true,
+      tool_calls: [{ tool_name: "t", duration_seconds: 1, success: true, spans: [{ ...effectSpan, success: "yes" }] }]
+    }]
+  }
 ]
 
 describe("TraceDecoder", () => {

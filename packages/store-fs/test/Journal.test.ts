@@ -2,6 +2,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
+import * as EffectSpans from "@victor/core/EffectSpans"
 import * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
@@ -200,6 +201,47 @@ describe("FileSystemTraceStore journals", () => {
         expect((yield* store.get(ref.traceId)).nodes).toHaveLength(2)
       })
     ).pipe(Effect.provide(Layer.empty)))
+})
+
+describe("FileSystemTraceStore and Effect spans", () => {
+  it.live("journals the spans of a run as they end, so a run that dies keeps them; its stored trace keeps them all", () =>
+    withDirectory((directory, makeStore) =>
+      Effect.gen(function*() {
+        const store = yield* makeStore()
+        const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store))
+        const ref = yield* tracer.startTrace({ workflowName: "review" })
+        yield* Effect.withSpan(Effect.void, "boot")
+        yield* tracer.withNode(
+          { nodeId: "first", nodeType: "compute" },
+          tracer.withToolCall("db", {}, Effect.withSpan(Effect.succeed({}), "db.query", { attributes: { rows: 2 } }))
+        )
+        yield* tracer.startNode({ nodeId: "second", nodeType: "agent" })
+        yield* Effect.withSpan(Effect.void, "thinking")
+        const journalFile = NodePath.join(directory, `review_${ref.traceId}.jsonl`)
+        let text = ""
+        for (let i = 0; i < 100 && !text.includes("\"thinking\""); i++) {
+          yield* Effect.sleep(10)
+          text = NodeFs.existsSync(journalFile) ? NodeFs.readFileSync(journalFile, "utf8") : ""
+        }
+        const parsed = Journal.parse(text)
+        expect(parsed._tag).toBe("Right")
+        if (parsed._tag === "Right") {
+          expect(parsed.right.skippedLines).toBe(0)
+          const rebuilt = Journal.rebuild(parsed.right.header, parsed.right.entries, "incomplete")
+          expect(rebuilt.schemaVersion).toBe(2)
+          expect(rebuilt.spans?.map((span) => span.name)).toEqual(["boot"])
+          expect(rebuilt.nodes.map((n) => [n.nodeId, n.toolCalls[0]?.spans?.map((s) => s.name), n.spans?.map((s) => s.name)]))
+            .toEqual([["first", ["db.query"], undefined], ["second", undefined, ["thinking"]]])
+        }
+        yield* tracer.endNode()
+        yield* tracer.endTrace()
+        const stored = yield* (yield* makeStore()).get(ref.traceId)
+        expect(stored.schemaVersion).toBe(2)
+        expect(stored.spans?.map((span) => span.name)).toEqual(["boot"])
+        expect(stored.nodes[0]!.toolCalls[0]!.spans?.[0]).toMatchObject({ name: "db.query", attributes: { rows: 2 } })
+        expect(stored.nodes[1]!.spans?.map((span) => span.name)).toEqual(["thinking"])
+      })
+    ).pipe(Effect.provide(EffectSpans.layer)))
 })
 
 describe("FileSystemTraceStore journals in uninterruptible regions", () => {

@@ -2,7 +2,8 @@
  * The `html` exporter: one self-contained report page (styles and script inline, no network request of any kind)
  * with the guide's summary statistics, slowest nodes and tool usage, a colour-coded node table, a timeline in which
  * parallel work overlaps and the critical path (`@victor/core/CriticalPath`, the one `trace analyze` prints) is
- * marked, collapsible node details, and filters. Light and dark follow `prefers-color-scheme`.
+ * marked, collapsible node details (with the Effect spans of the node and of each tool call, nested as they ran), and
+ * filters. Light and dark follow `prefers-color-scheme`.
  *
  * The page around the data is a Handlebars template (every value escaped); the nodes are embedded as JSON in a
  * `<script type="application/json">` block with every `<` written as `\u003c`, so no value can end the block or
@@ -82,7 +83,7 @@ function* pieces(
     const from = block * DETAIL_BLOCK
     const to = Math.min(nodes.length, from + DETAIL_BLOCK)
     const batch = new Array<unknown>(to - from)
-    for (let i = from; i < to; i++) batch[i - from] = Report.detail(nodes[i]!)
+    for (let i = from; i < to; i++) batch[i - from] = Report.detail(nodes[i]!, meta.origin)
     yield `<script type="application/json" id="victor-details-${block}">${scriptSafeJson(JSON.stringify(batch))}</script>\n`
   }
   yield end({})

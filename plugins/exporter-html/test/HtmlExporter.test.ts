@@ -204,6 +204,77 @@ describe("HtmlExporter", () => {
       expect(yield* Effect.promise(() => call.locator("pre").first().innerText())).toContain(`"path": "a.txt"`)
     }), 60_000)
 
+  it.live("shows Effect spans under their node and tool call, nested as they ran, values as text", () =>
+    Effect.gen(function*() {
+      const span = (
+        spanId: string,
+        name: string,
+        start: number,
+        overrides: Partial<WorkflowTrace.SpanRecord> = {}
+      ): WorkflowTrace.SpanRecord => ({
+        spanId,
+        parentSpanId: null,
+        name,
+        kind: "internal",
+        timestamp: t0 + start,
+        durationSeconds: 0.2,
+        success: true,
+        error: null,
+        attributes: {},
+        ...overrides
+      })
+      const lint = reviewTrace.nodes[1]!
+      const traced: WorkflowTrace.WorkflowTrace = {
+        ...reviewTrace,
+        nodes: reviewTrace.nodes.map((n) =>
+          n !== lint ? n : {
+            ...n,
+            toolCalls: [{
+              ...n.toolCalls[0]!,
+              spans: [
+                span("00000000000000a2", "db.query", 1.6, {
+                  parentSpanId: "00000000000000a1",
+                  attributes: { "db.statement": SCRIPT_BREAK },
+                  events: [{ name: "query done", timestamp: t0 + 1.7, attributes: {} }]
+                }),
+                span("00000000000000a1", XSS, 1.55, { kind: "client", success: false, error: XSS })
+              ]
+            }],
+            spans: [span("00000000000000b1", "lint.rules", 1.1)]
+          }
+        ),
+        spans: [span("00000000000000c1", "startup", 0.1)]
+      }
+      const { chunks, file } = yield* writeReport("spans.html", traced)
+      const html = text(chunks)
+      expect(html).toContain("db.query")
+      expect(html).not.toContain(XSS)
+      expect(html).not.toContain(SCRIPT_BREAK)
+      const report = yield* Effect.promise(() => openReport(browser, file))
+      const { page } = report
+      expect(yield* Effect.promise(() => page.locator("#run-spans").innerText())).toContain("startup")
+      yield* Effect.promise(() => page.locator("#lanes .lane", { hasText: "lint" }).locator(".label").click())
+      const details = page.locator("#details")
+      expect(yield* Effect.promise(() => details.innerText())).toContain("Effect spans (1)")
+      expect(yield* Effect.promise(() => details.innerText())).toContain("lint.rules")
+      const call = details.locator("details.tool-call")
+      yield* Effect.promise(() => call.locator("summary").first().click())
+      const spans = call.locator("details.span")
+      expect(yield* Effect.promise(() => spans.count())).toBe(2)
+      // The parent, open, holding its child.
+      const parent = spans.nth(0)
+      expect(yield* Effect.promise(() => parent.locator(":scope > summary").innerText())).toContain(`${XSS} · client · failed`)
+      expect(yield* Effect.promise(() => parent.evaluate((e) => (e as unknown as { open: boolean }).open))).toBe(true)
+      const child = parent.locator(":scope > details.span")
+      expect(yield* Effect.promise(() => child.locator(":scope > summary").innerText())).toContain("db.query · ok")
+      expect(yield* Effect.promise(() => child.isVisible())).toBe(true)
+      expect(yield* Effect.promise(() => child.locator("pre").first().textContent())).toContain(SCRIPT_BREAK)
+      expect(yield* Effect.promise(() => page.locator("img").count())).toBe(0)
+      expect(report.dialogs).toEqual([])
+      expect(report.pageErrors).toEqual([])
+      expect(report.consoleErrors).toEqual([])
+    }), 60_000)
+
   it.live("follows prefers-color-scheme", () =>
     Effect.gen(function*() {
       const { file } = yield* writeReport("scheme.html", reviewTrace)

@@ -10,13 +10,17 @@
  * - each node record: `invoke_agent {node id}` for agent nodes, `{node type} {node id}` for the others (`compute
  *   fetch`, `parallel fan_out`, `workflow fix`), under the run, or under the parallel node it ran in;
  * - each model call of an agent (`metadata.model_calls`, timed by its `model_call_completed` event): `chat {model}`;
- * - each tool call: `execute_tool {tool}`.
+ * - each tool call: `execute_tool {tool}`;
+ * - each Effect span (`spans` of a tool call, a node or the run, see `EffectSpans`): its own name, kind, attributes
+ *   and events, under the Effect span that enclosed it, else under the tool call, node or run that holds it.
  *
  * Ids are W3C ids derived from the Victor trace id alone, so exporting a trace twice gives the same spans (an
  * idempotent push): the trace id is `TraceContext.traceIdOf(trace_id)`; a node's span id is
  * `TraceContext.spanIdOf(trace_id, node_id, iteration, attempt)`, the span id the executor hands a node's processes
  * in `TRACEPARENT` and a sub-workflow in its `trace_parent`; the run's is hashed the same way ({@link rootSpanIdOf});
- * a model or tool call's is mixed from its node's span id and its position. A trace with a W3C `trace_parent` joins
+ * a model or tool call's is mixed from its node's span id and its position; an Effect span keeps the W3C span id it
+ * was recorded with (one that is not a valid, unused span id is mixed from its holder's id and its position instead).
+ * A trace with a W3C `trace_parent` joins
  * its caller's trace: its trace id is the caller's and its root's parent is the caller's span (so a sub-workflow's
  * root nests under its workflow node).
  *
@@ -24,12 +28,18 @@
  * cut to `maxAttributeLength` characters, or not at all with `payloads: false`.
  */
 import { SpanKind, SpanStatusCode, TraceFlags } from "@opentelemetry/api"
-import type { Attributes, HrTime, SpanContext, SpanStatus } from "@opentelemetry/api"
+import type { AttributeValue, Attributes, HrTime, SpanContext, SpanStatus } from "@opentelemetry/api"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace"
 import type { ExecutionEvent } from "@victor/core/ExecutionEvent"
 import * as TraceContext from "@victor/core/TraceContext"
-import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
+import {
+  type NodeTraceRecord,
+  type SpanRecord,
+  spanTree,
+  type ToolCallRecord,
+  type WorkflowTrace
+} from "@victor/core/WorkflowTrace"
 import * as Either from "effect/Either"
 import { parentsOf } from "./internal/nesting.ts"
 import * as SpanIds from "./internal/spanIds.ts"
@@ -69,10 +79,14 @@ export const traceIdOf = (trace: WorkflowTrace): string => {
   return caller === undefined ? TraceContext.traceIdOf(trace.traceId) : caller.traceId
 }
 
-/** The spans of a trace: the run first, then each node record (in trace order) followed by its model and tool calls. */
+/**
+ * The spans of a trace: the run first with the Effect spans it holds, then each node record (in trace order) followed
+ * by its model calls, its tool calls (each followed by its Effect spans) and its Effect spans.
+ */
 export const toReadableSpans = (trace: WorkflowTrace, options: Options = {}): Array<ReadableSpan> => {
   const plan = makePlan(trace, options)
   const spans: Array<ReadableSpan> = [plan.root]
+  plan.addRunSpans(spans)
   for (let i = 0; i < trace.nodes.length; i++) plan.addNode(i, spans)
   return spans
 }
@@ -88,6 +102,7 @@ export function* batches(
 ): Generator<Array<ReadableSpan>, void, void> {
   const plan = makePlan(trace, options)
   let batch: Array<ReadableSpan> = [plan.root]
+  plan.addRunSpans(batch)
   for (let i = 0; i < trace.nodes.length; i++) {
     plan.addNode(i, batch)
     if (batch.length >= size) {
@@ -104,7 +119,9 @@ export function* batches(
 
 interface Plan {
   readonly root: ReadableSpan
-  /** Appends node `index`'s span and its model and tool calls' spans. */
+  /** Appends the spans of the Effect spans the run holds outside any node. */
+  readonly addRunSpans: (out: Array<ReadableSpan>) => void
+  /** Appends node `index`'s span and its model and tool calls' spans, and the Effect spans of both. */
   readonly addNode: (index: number, out: Array<ReadableSpan>) => void
 }
 
@@ -127,6 +144,22 @@ const positive = (value: unknown): number | undefined =>
 
 const finite = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isFinite(value) ? value : undefined
+
+const spanKinds: Readonly<Record<SpanRecord["kind"], SpanKind>> = {
+  internal: SpanKind.INTERNAL,
+  server: SpanKind.SERVER,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER
+}
+
+const w3cSpanId = /^(?!0{16})[0-9a-f]{16}$/
+
+// The two 32-bit words of a 16-hex span id, to mix child ids from (see `SpanIds.childSpanIdOf`).
+const wordsOf = (spanId: string): readonly [number, number] => [
+  Number.parseInt(spanId.slice(0, 8), 16) >>> 0,
+  Number.parseInt(spanId.slice(8, 16), 16) >>> 0
+]
 
 /** `error.type`: a few predictable values Victor's errors fall in, else `_OTHER` (as the semantic conventions ask). */
 const errorTypeOf = (error: string | null): string =>
@@ -349,11 +382,13 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
     const outcome = call.success
       ? { status: unset, events: noEvents }
       : failure(attributes, call.error ?? "failed", errorTypeOf(call.error), end)
+    const spanId = SpanIds.childSpanIdOf(words[2 * index]!, words[2 * index + 1]!, SpanIds.kind.tool, k)
+    const context: SpanContext = { traceId, spanId, traceFlags }
     out.push(
       new Span(
         `execute_tool ${name}`,
         SpanKind.INTERNAL,
-        { traceId, spanId: SpanIds.childSpanIdOf(words[2 * index]!, words[2 * index + 1]!, SpanIds.kind.tool, k), traceFlags },
+        context,
         parent,
         hrTime(call.timestamp),
         end,
@@ -364,6 +399,7 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
         scope
       )
     )
+    if (call.spans !== undefined && call.spans.length > 0) addEffectSpans(call.spans, context, wordsOf(spanId), out)
   }
 
   const addNode = (index: number, out: Array<ReadableSpan>) => {
@@ -437,10 +473,105 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
     const calls = metadata["model_calls"]
     const hasCalls = Array.isArray(calls) && calls.length > 0
     const toolCalls = node.toolCalls
-    if (!hasCalls && toolCalls.length === 0) return
+    const effectSpans = node.spans
+    if (!hasCalls && toolCalls.length === 0 && effectSpans === undefined) return
     if (hasCalls) addModelCalls(node, calls, context, index, out)
     for (let k = 0; k < toolCalls.length; k++) addToolCall(toolCalls[k]!, k, context, index, out)
+    if (effectSpans !== undefined && effectSpans.length > 0) {
+      addEffectSpans(effectSpans, context, [words[2 * index]!, words[2 * index + 1]!], out)
+    }
   }
 
-  return { root, addNode }
+  // An Effect span's attribute as OpenTelemetry takes it: a string (cut to the limit), number, boolean or array of
+  // one of them; any other value as its JSON.
+  const attributeValue = (value: unknown): AttributeValue => {
+    if (typeof value === "string") return text(value)
+    if (typeof value === "number" || typeof value === "boolean") return value
+    if (Array.isArray(value) && value.length > 0) {
+      const kind = typeof value[0]
+      const primitive = kind === "string" || kind === "number" || kind === "boolean"
+      if (primitive && value.every((item) => typeof item === kind)) {
+        return kind === "string" ? value.map((item: string) => text(item)) : value as AttributeValue
+      }
+    }
+    try {
+      return text(JSON.stringify(value) ?? "null")
+    } catch (cause) {
+      return text(`[not JSON: ${cause instanceof Error ? cause.message : String(cause)}]`)
+    }
+  }
+  const effectAttributes = (values: Readonly<Record<string, unknown>>): Attributes => {
+    const attributes: Attributes = {}
+    for (const key in values) attributes[key] = attributeValue(values[key])
+    return attributes
+  }
+
+  // The span ids Effect spans went out with, so that a file repeating one (or a node's) still gives unique ids.
+  const effectIds = new Set<string>()
+  const uniqueId = (recorded: string, holder: readonly [number, number], position: number): string => {
+    if (w3cSpanId.test(recorded) && !seen.has(recorded) && !effectIds.has(recorded)) {
+      effectIds.add(recorded)
+      return recorded
+    }
+    let id = SpanIds.childSpanIdOf(holder[0], holder[1], SpanIds.kind.span, position)
+    for (let k = 1; seen.has(id) || effectIds.has(id); k++) {
+      id = SpanIds.childSpanIdOf(holder[0], holder[1], SpanIds.kind.span, position + k * 0x10000)
+    }
+    effectIds.add(id)
+    return id
+  }
+
+  // The Effect spans of one holder, parents first: a span whose parent is not in the array (or that a cycle of
+  // parents in a hand-made file would leave without one) is the holder's child (see `WorkflowTrace.spanTree`).
+  const addEffectSpans = (
+    spans: ReadonlyArray<SpanRecord>,
+    holder: SpanContext,
+    holderWords: readonly [number, number],
+    out: Array<ReadableSpan>
+  ) => {
+    const placed = spanTree(spans)
+    const enclosing: Array<SpanContext> = []
+    for (let k = 0; k < placed.length; k++) {
+      const { depth, span } = placed[k]!
+      const context: SpanContext = { traceId, spanId: uniqueId(span.spanId, holderWords, k), traceFlags }
+      enclosing.length = depth
+      enclosing.push(context)
+      const end = hrTime(span.timestamp + Math.max(0, span.durationSeconds))
+      const attributes = effectAttributes(span.attributes)
+      const events: Array<TimedEvent> = span.events === undefined ? [] : span.events.map((event) => ({
+        name: text(event.name),
+        time: hrTime(event.timestamp),
+        attributes: effectAttributes(event.attributes)
+      }))
+      let status = unset
+      if (!span.success) {
+        const outcome = failure(attributes, span.error ?? "failed", errorTypeOf(span.error), end)
+        status = outcome.status
+        events.push(...outcome.events)
+      }
+      out.push(
+        new Span(
+          text(span.name),
+          spanKinds[span.kind] ?? SpanKind.INTERNAL,
+          context,
+          depth === 0 ? holder : enclosing[depth - 1]!,
+          hrTime(span.timestamp),
+          end,
+          status,
+          attributes,
+          events.length === 0 ? noEvents : events,
+          resource,
+          scope
+        )
+      )
+    }
+  }
+
+  const addRunSpans = (out: Array<ReadableSpan>) => {
+    if (trace.spans !== undefined && trace.spans.length > 0) {
+      addEffectSpans(trace.spans, rootContext, wordsOf(rootContext.spanId), out)
+    }
+  }
+
+  return { root, addRunSpans, addNode }
 }

@@ -2,14 +2,16 @@
  * Mutable bookkeeping for traces and nodes that are still open. Only the tracer touches these; everything it hands
  * out (node records, tool-call records, finished traces) is a plain immutable snapshot.
  */
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import type { ExecutionEvent } from "../ExecutionEvent.ts"
 import { INCOMPLETE_ERROR, UNFINISHED_NODE_ERROR } from "../Journal.ts"
 import { emptyObject, type JsonObject } from "../Json.ts"
 import type { EventLog } from "./eventLog.ts"
 import type { Persistence } from "./journalWriter.ts"
 import type { TraceHandler } from "../TraceHandler.ts"
-import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "../WorkflowTrace.ts"
-import { SCHEMA_VERSION } from "../WorkflowTrace.ts"
+import type { NodeTraceRecord, SpanRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "../WorkflowTrace.ts"
+import { schemaVersionFor } from "../WorkflowTrace.ts"
 
 /** A trace between `startTrace` and `endTrace`. */
 export interface ActiveTrace {
@@ -37,6 +39,12 @@ export interface ActiveTrace {
   final: WorkflowTrace | undefined
   /** Its journal and redactor, set right after it starts (see `journalWriter.ts`). */
   persistence?: Persistence | undefined
+  /** The tracer's clock (unix seconds), which Effect spans recorded into the trace read as its nodes do. */
+  readonly now: () => number
+  /** Effect spans that ended outside any node (see `EffectSpans`); absent until the first. */
+  spans: Array<SpanRecord> | undefined
+  /** How many Effect spans the trace holds anywhere: a trace with any is written as schema version 2. */
+  spanCount: number
 }
 
 /** A node between `startNode` and `endNode`. */
@@ -63,6 +71,23 @@ export interface OpenNode {
   nextOpen: OpenNode | undefined
   /** The cursor of the fiber that opened it through `unsafeOpenNode`, which `unsafeCloseNode` gives back. */
   cursor: Cursor | undefined
+  /**
+   * Its Effect spans (see `EffectSpans`); absent until the first. Once the node is closed this is the very array its
+   * record holds, so that spans ending later (in a fiber the node forked) still land there, as tool calls do.
+   */
+  spans: Array<SpanRecord> | undefined
+}
+
+/**
+ * A tool call between its start and its end in `withToolCall`: the Effect spans made inside it are its own (see
+ * `EffectSpans`). Its record is made when it ends, with the spans it has by then; later ones join the record's array.
+ */
+export interface OpenToolCall {
+  readonly trace: ActiveTrace
+  /** The node that was current in the fiber when the call started: a node opened inside the call takes its spans. */
+  readonly node: OpenNode | undefined
+  spans: Array<SpanRecord> | undefined
+  record: ToolCallRecord | undefined
 }
 
 /** Adds a node to its trace's open nodes. */
@@ -110,6 +135,8 @@ export interface Cursor {
    * own.
    */
   open: Array<OpenNode> | undefined
+  /** The tool call running in this fiber (`withToolCall`), which a forked child inherits; never adopted at a join. */
+  call: OpenToolCall | undefined
 }
 
 /** A new cursor, for a fiber that has none. */
@@ -118,7 +145,8 @@ export const makeCursor = (trace: ActiveTrace | undefined, node: OpenNode | unde
   node,
   forkedTrace: undefined,
   forkedNode: undefined,
-  open: undefined
+  open: undefined,
+  call: undefined
 })
 
 /** The child's cursor at a fork: the parent's place at that moment, in a cursor of its own. */
@@ -128,7 +156,8 @@ export const forkCursor = (parent: Cursor | undefined): Cursor | undefined =>
     node: parent.node,
     forkedTrace: parent.trace,
     forkedNode: parent.node,
-    open: undefined
+    open: undefined,
+    call: parent.call
   }
 
 /**
@@ -146,13 +175,101 @@ export const joinCursor = (parent: Cursor | undefined, child: Cursor | undefined
       node: nodeChanged ? child.node : undefined,
       forkedTrace: undefined,
       forkedNode: undefined,
-      open: undefined
+      open: undefined,
+      call: undefined
     }
   }
   // The parent's own cursor (only the joining fiber holds it), kept so that what refers to it stays right.
   if (traceChanged) parent.trace = child.trace
   if (nodeChanged) parent.node = child.node
   return parent
+}
+
+/**
+ * The calling fiber's current trace and node, in one cursor that the fiber updates in place (see `Cursor`): a
+ * FiberRef set per node would copy all of the fiber's FiberRefs twice per node. Read by the tracer and by the Effect
+ * span bridge (`EffectSpans`).
+ */
+export const currentCursor = globalValue(
+  "@victor/core/WorkflowTracer/currentCursor",
+  () => FiberRef.unsafeMake<Cursor | undefined>(undefined, { fork: forkCursor, join: joinCursor })
+)
+
+/**
+ * Whether an Effect span bridge (`EffectSpans`) has been made in this process: only then does `withToolCall` mark
+ * the tool call running in its fiber, so that without one a tool call costs nothing more than it did.
+ */
+export const spanBridge = globalValue("@victor/core/EffectSpans/installed", () => ({ installed: false }))
+
+/** What holds an Effect span: the tool call, node or trace that was innermost in its fiber when it started. */
+export type SpanOwner =
+  | { readonly _tag: "ToolCall"; readonly trace: ActiveTrace; readonly call: OpenToolCall }
+  | { readonly _tag: "Node"; readonly trace: ActiveTrace; readonly node: OpenNode }
+  | { readonly _tag: "Trace"; readonly trace: ActiveTrace }
+
+/**
+ * What a span starting in a fiber with this cursor belongs to, or undefined outside any open trace: the tool call
+ * running in the fiber (unless a node opened inside it is current), else the fiber's node, else its trace. The trace is
+ * chosen as the tracer chooses it for a tool call (the current node's, else the fiber's), never another fiber's.
+ */
+export const spanOwnerOf = (cursor: Cursor | undefined): SpanOwner | undefined => {
+  if (cursor === undefined) return undefined
+  const node = cursor.node
+  const trace = node !== undefined && !node.trace.ended
+    ? node.trace
+    : cursor.trace !== undefined && !cursor.trace.ended
+    ? cursor.trace
+    : undefined
+  if (trace === undefined) return undefined
+  const call = cursor.call
+  if (call !== undefined && call.trace === trace && call.node === node) return { _tag: "ToolCall", trace, call }
+  if (node !== undefined && node.trace === trace) return { _tag: "Node", trace, node }
+  return { _tag: "Trace", trace }
+}
+
+/** Whether two owners are the same tool call, node or trace. */
+export const sameOwner = (a: SpanOwner, b: SpanOwner): boolean =>
+  a._tag === "ToolCall"
+    ? b._tag === "ToolCall" && a.call === b.call
+    : a._tag === "Node"
+    ? b._tag === "Node" && a.node === b.node
+    : b._tag === "Trace" && a.trace === b.trace
+
+/**
+ * Records a finished span with its owner and asks the journal to write it. A span that ends after its owner (in a
+ * fiber the owner forked) joins the array the owner's record holds; one that ends after its trace is not recorded.
+ */
+export const addSpan = (owner: SpanOwner, span: SpanRecord): boolean => {
+  const trace = owner.trace
+  if (trace.ended) return false
+  switch (owner._tag) {
+    case "ToolCall": {
+      const call = owner.call
+      if (call.spans !== undefined) call.spans.push(span)
+      else {
+        call.spans = [span]
+        if (call.record !== undefined) (call.record as { spans?: ReadonlyArray<SpanRecord> }).spans = call.spans
+      }
+      break
+    }
+    case "Node": {
+      const node = owner.node
+      if (node.spans !== undefined) node.spans.push(span)
+      else {
+        node.spans = [span]
+        if (node.record !== undefined) (node.record as { spans?: ReadonlyArray<SpanRecord> }).spans = node.spans
+      }
+      break
+    }
+    case "Trace": {
+      if (trace.spans !== undefined) trace.spans.push(span)
+      else trace.spans = [span]
+      break
+    }
+  }
+  trace.spanCount++
+  trace.persistence?.wakeUnannounced()
+  return true
 }
 
 /** A snapshot of an active trace as a `WorkflowTrace` with the given end state. */
@@ -170,8 +287,9 @@ export const snapshot = (
   const log = trace.events
   const eventCount = log.length
   let events: ReadonlyArray<ExecutionEvent> | undefined
-  return {
-  schemaVersion: SCHEMA_VERSION,
+  const spans = trace.spans
+  const snap: WorkflowTrace = {
+  schemaVersion: schemaVersionFor(trace.spanCount > 0),
   traceId: trace.traceId,
   workflowName: trace.workflowName,
   status: end.status,
@@ -193,6 +311,9 @@ export const snapshot = (
     return events
   }
 }
+  // Only a trace with spans of its own has the key, so that every other trace is what it was before spans existed.
+  if (spans !== undefined) (snap as { spans?: ReadonlyArray<SpanRecord> }).spans = spans.slice()
+  return snap
 }
 
 /**
@@ -215,7 +336,8 @@ export const liveSnapshot = (trace: ActiveTrace, status: "running" | "incomplete
     inputs: node.inputs,
     outputs: emptyObject,
     toolCalls: node.toolCalls === undefined ? [] : node.toolCalls.slice(),
-    metadata: { unfinished: true }
+    metadata: { unfinished: true },
+    ...(node.spans === undefined ? {} : { spans: node.spans.slice() })
   }))
   return {
     ...now,

@@ -17,7 +17,13 @@ import * as Journal from "../Journal.ts"
 import * as Redaction from "../Redaction.ts"
 import type { TraceJournal, TraceStore, TraceStoreError } from "../TraceStore.ts"
 import type { WorkflowTrace } from "../WorkflowTrace.ts"
-import { type ActiveTrace, liveSnapshot, type OpenNode } from "./activeTrace.ts"
+import { type ActiveTrace, currentCursor, liveSnapshot, type OpenNode, spanBridge } from "./activeTrace.ts"
+
+// The store's own work, outside the trace it writes: a store whose calls make Effect spans (an SQL client's queries)
+// would otherwise record them into the trace, and each one recorded would wake the writer to write it, for ever.
+// Only with an Effect span bridge installed (see `EffectSpans`) is there anything to keep out.
+const outsideTrace = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => (spanBridge.installed ? Effect.locally(effect, currentCursor, undefined) : effect))
 
 /** The journal side of an active trace. */
 export interface Persistence {
@@ -28,6 +34,11 @@ export interface Persistence {
   readonly prepare: (trace: WorkflowTrace) => WorkflowTrace
   /** Asks the writer to write what is new; cheap, called on every change. */
   readonly wake: () => void
+  /**
+   * `wake` for a change no trace handler is told about (an Effect span): with handlers, the next handler's `flush`
+   * would be the next write, so the writer is woken for it as it would be without them.
+   */
+  readonly wakeUnannounced: () => void
   /**
    * Writes everything recorded so far and returns once the store has it (for the file store: written to the OS, so
    * it survives the process being killed). What the tracer runs before it calls trace handlers.
@@ -62,16 +73,23 @@ export const start = (
           metadata: sanitizer.object(header.metadata, "metadata")
         }
         : header
-    const begun = yield* Effect.either(store.begin(
+    const begun = yield* Effect.either(outsideTrace(store.begin(
       sanitizedHeader(redactor.active ? redactor : Redaction.depthLimit),
       live
-    ))
+    )))
+    const idle = () => {}
     if (begun._tag === "Left") {
-      return { prepare, wake: () => {}, flush: Effect.void, finish: (final) => store.save(final) }
+      return { prepare, wake: idle, wakeUnannounced: idle, flush: Effect.void, finish: (final) => store.save(final) }
     }
     const journal: TraceJournal = begun.right
     if (journal.wantsEntries === false) {
-      return { prepare, wake: () => {}, flush: Effect.void, finish: (final) => journal.finish(final) }
+      return {
+        prepare,
+        wake: idle,
+        wakeUnannounced: idle,
+        flush: Effect.void,
+        finish: (final) => journal.finish(final)
+      }
     }
     // What the journal and the final trace are written as: redacted, or at least bounded in depth.
     const sanitizer = redactor.active ? redactor : Redaction.depthLimit
@@ -81,6 +99,8 @@ export const start = (
     let nodesDone = 0
     const started = new WeakSet<OpenNode>()
     const callsDone = new WeakMap<OpenNode, number>()
+    const spansDone = new WeakMap<OpenNode, number>()
+    let traceSpansDone = 0
     let failed = false
     let closing = false
     let pending = false
@@ -113,6 +133,20 @@ export const start = (
           entries.push(Journal.toolCall(calls[done]!, node.nodeId))
           callsDone.set(node, done + 1)
         }
+        // A node's spans as they end; a closed node's record holds them all (a tool call's travel in its record).
+        const spans = node.spans
+        if (spans !== undefined) {
+          for (let done = spansDone.get(node) ?? 0; done < spans.length; done++) {
+            entries.push(Journal.span(spans[done]!, node.nodeId))
+            spansDone.set(node, done + 1)
+          }
+        }
+      }
+      const spans = trace.spans
+      if (spans !== undefined) {
+        for (; traceSpansDone < spans.length; traceSpansDone++) {
+          entries.push(Journal.span(spans[traceSpansDone]!, undefined))
+        }
       }
       return entries.map(sanitizer.entry)
     }
@@ -141,7 +175,7 @@ export const start = (
       }
     })
     // Interruptible even when the trace started in an uninterruptible region (a fork inherits it).
-    const fiber = yield* Effect.forkDaemon(Effect.interruptible(loop))
+    const fiber = yield* Effect.forkDaemon(Effect.interruptible(Effect.locally(loop, currentCursor, undefined)))
 
     return {
       prepare: sanitizer.trace,
@@ -152,8 +186,13 @@ export const start = (
         pending = true
         latch.unsafeOpen()
       },
+      wakeUnannounced: () => {
+        if (pending) return
+        pending = true
+        latch.unsafeOpen()
+      },
       // Uninterruptible: a handler call is not worth losing a journal write half-done for.
-      flush: Effect.uninterruptible(write),
+      flush: Effect.uninterruptible(outsideTrace(write)),
       finish: (final) =>
         Effect.gen(function*() {
           closing = true

@@ -148,6 +148,28 @@ function renderOverview() {
   }
 }
 function json(value) { try { return JSON.stringify(value, null, 2); } catch (e) { return String(value); } }
+// Effect spans (rows of report.ts's spanRows, parents first): each span's block holds those it enclosed, so a span
+// with children starts open and shows them; its attributes and events are a click away.
+var SNAME = 0, SSTART = 1, SDUR = 2, SOK = 3, SERR = 4, SDEPTH = 5, SKIND = 6, SATTRS = 7, SEVENTS = 8;
+function spanList(spans, title) {
+  var box = el("details", "spans"); box.open = true;
+  box.appendChild(el("summary", "", title + " (" + spans.length + ")"));
+  // open[i]: where a span i levels deep goes (the block of the latest span one level up; the list itself for 0).
+  var open = [box];
+  for (var k = 0; k < spans.length; k++) {
+    var s = spans[k], d = el("details", "span"), next = spans[k + 1], at = Math.min(s[SDEPTH], open.length - 1);
+    d.appendChild(el("summary", s[SOK] ? "" : "err", s[SNAME] + " · " + (s[SKIND] === "internal" ? "" : s[SKIND] + " · ") + (s[SOK] ? "ok" : "failed") + " · +" + fmt(s[SSTART]) + " · " + fmt(s[SDUR])));
+    if (s[SERR]) d.appendChild(el("p", "err", s[SERR]));
+    var parentOfNext = next !== undefined && next[SDEPTH] > s[SDEPTH];
+    d.open = parentOfNext;
+    for (var key in s[SATTRS]) { d.appendChild(section("Attributes", s[SATTRS], !parentOfNext)); break; }
+    if (s[SEVENTS]) d.appendChild(section("Events (" + s[SEVENTS].length + ")", s[SEVENTS].map(function (e) { return { name: e[0], at: "+" + fmt(e[1]), attributes: e[2] }; }), false));
+    open[at].appendChild(d);
+    open.length = at + 1;
+    open.push(d);
+  }
+  return box;
+}
 function section(title, value, open) {
   var d = el("details"); if (open) d.open = true;
   d.appendChild(el("summary", "", title));
@@ -176,10 +198,19 @@ function renderDetails() {
     d.appendChild(el("summary", c[3] ? "" : "err", c[0] + " · " + (c[3] ? "ok" : "failed") + " · " + fmt(c[2])));
     if (c[4]) d.appendChild(el("p", "err", c[4]));
     d.appendChild(section("Inputs", more[2][t][0], true)); d.appendChild(section("Outputs", more[2][t][1], true));
+    var callSpans = more[2][t][2];
+    if (callSpans && callSpans.length > 0) d.appendChild(spanList(callSpans, "Effect spans"));
     tools.appendChild(d);
   }
   parts.push(tools);
+  if (more[3] && more[3].length > 0) parts.push(spanList(more[3], "Effect spans"));
   box.replaceChildren.apply(box, parts);
+  box.hidden = false;
+}
+function renderRunSpans() {
+  var box = $("run-spans"), spans = meta.runSpans || [];
+  if (!box || spans.length === 0) return;
+  box.replaceChildren(spanList(spans, "Effect spans outside any node"));
   box.hidden = false;
 }
 function render() {
@@ -214,6 +245,7 @@ $("node-rows").addEventListener("keydown", function (e) { if (e.key === "Enter" 
 $("lanes").addEventListener("click", function (e) { select(e.target); });
 window.addEventListener("resize", function () { renderOverview(); });
 update();
+renderRunSpans();
 document.body.dataset.ready = "true";
 if (window.performance && performance.mark) performance.mark("victor-report-ready");
 })();

@@ -5,7 +5,7 @@
  */
 import type * as CriticalPath from "@victor/core/CriticalPath"
 import * as Display from "@victor/core/Display"
-import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
+import { type NodeTraceRecord, type SpanRecord, spanTree, type WorkflowTrace } from "@victor/core/WorkflowTrace"
 
 /** A row of the slowest-nodes table. */
 export interface SlowNode {
@@ -60,6 +60,8 @@ export interface Meta {
   readonly pageSize: number
   /** Nodes per block of details (inputs, outputs), each block its own script element, parsed on demand. */
   readonly detailBlock: number
+  /** The Effect spans the run holds outside any node, as {@link spanRows} lays them out; absent when none. */
+  readonly runSpans?: ReadonlyArray<ReadonlyArray<unknown>>
 }
 
 /** A duration for people, as Victor prints them everywhere: `0.4ms`, `850ms`, `12.40s`, `3m 05s`. */
@@ -150,7 +152,13 @@ export const model = (
         average: formatDuration(usage.total / usage.calls)
       })).sort((a, b) => b.calls - a.calls || a.toolName.localeCompare(b.toolName))
     },
-    meta: { origin, span, pageSize, detailBlock }
+    meta: {
+      origin,
+      span,
+      pageSize,
+      detailBlock,
+      ...(trace.spans === undefined || trace.spans.length === 0 ? {} : { runSpans: spanRows(trace.spans, origin) })
+    }
   }
 }
 
@@ -178,9 +186,40 @@ export const row = (node: NodeTraceRecord, origin: number, critical: number): Re
   critical
 ]
 
-/** What the page parses only when a node is opened: `[inputs, outputs, [[tool inputs, tool outputs], ...]]`. */
-export const detail = (node: NodeTraceRecord): ReadonlyArray<unknown> => [
-  node.inputs,
-  node.outputs,
-  node.toolCalls.map((call) => [call.inputs, call.outputs])
-]
+/**
+ * Effect spans as the page's script reads them, parents first (see `WorkflowTrace.spanTree`): `[name, start offset,
+ * duration, ok, error, depth, kind, attributes, events]`, each event `[name, offset, attributes]` (or `null` when
+ * there are none).
+ */
+export const spanRows = (
+  spans: ReadonlyArray<SpanRecord> | undefined,
+  origin: number
+): ReadonlyArray<ReadonlyArray<unknown>> =>
+  spanTree(spans).map(({ depth, span }) => [
+    span.name,
+    round(span.timestamp - origin),
+    span.durationSeconds,
+    span.success ? 1 : 0,
+    span.error,
+    depth,
+    span.kind,
+    span.attributes,
+    span.events === undefined
+      ? null
+      : span.events.map((event) => [event.name, round(event.timestamp - origin), event.attributes])
+  ])
+
+/**
+ * What the page parses only when a node is opened: `[inputs, outputs, [[tool inputs, tool outputs, tool's Effect
+ * spans?], ...], node's Effect spans?]`, spans as {@link spanRows} lays them out, each only when there are some.
+ */
+export const detail = (node: NodeTraceRecord, origin: number): ReadonlyArray<unknown> => {
+  const calls = node.toolCalls.map((call) =>
+    call.spans === undefined || call.spans.length === 0
+      ? [call.inputs, call.outputs]
+      : [call.inputs, call.outputs, spanRows(call.spans, origin)]
+  )
+  return node.spans === undefined || node.spans.length === 0
+    ? [node.inputs, node.outputs, calls]
+    : [node.inputs, node.outputs, calls, spanRows(node.spans, origin)]
+}

@@ -44,6 +44,9 @@ tr.fail td:first-child{box-shadow:inset 3px 0 var(--fail)}tr.ok td:first-child{b
 #details{margin-top:12px;border:1px solid var(--line);border-radius:8px;padding:8px 14px;background:var(--card)}
 #details pre{margin:4px 0 8px;padding:8px;background:var(--bg);border:1px solid var(--line);border-radius:6px;max-height:360px;overflow:auto;white-space:pre-wrap;word-break:break-word}
 details>summary{cursor:pointer;font-weight:600;margin:6px 0}
+#run-spans{margin-top:12px;border:1px solid var(--line);border-radius:8px;padding:8px 14px;background:var(--card)}
+#run-spans pre{margin:4px 0 8px;padding:8px;background:var(--bg);border:1px solid var(--line);border-radius:6px;max-height:360px;overflow:auto;white-space:pre-wrap;word-break:break-word}
+details.span>summary{font-weight:500}details.span details.span{margin-left:16px}
 `
 
 /** The page up to the embedded data. */
@@ -111,6 +114,7 @@ export const head = `<!DOCTYPE html>
 <div class="pager"><button type="button" id="prev">‹ previous</button><span id="page-info"></span><button type="button" id="next">next ›</button></div>
 <table id="nodes"><thead><tr><th>status</th><th>node</th><th>type</th><th class="num">start</th><th class="num">duration</th><th class="num">tool calls</th><th>error</th></tr></thead><tbody id="node-rows"></tbody></table>
 <section id="details" hidden aria-label="Node details"></section>
+<section id="run-spans" hidden aria-label="Effect spans outside any node"></section>
 <noscript><p>The node table and timeline need JavaScript; the summary above does not.</p></noscript>
 </main>
 <script type="application/json" id="victor-meta">{{{metaJson}}}</script>

@@ -9,8 +9,11 @@
  *   finalizer on each half, the halves chained): a few arithmetic steps, deterministic.
  */
 
-/** What a child span is, mixed into its id so that a node's first model call and first tool call differ. */
-export const kind = { model: 0x6d6f646c, tool: 0x746f6f6c } as const
+/**
+ * What a child span is, mixed into its id so that a node's first model call and first tool call differ (`span`: an
+ * Effect span whose recorded id cannot be used).
+ */
+export const kind = { model: 0x6d6f646c, tool: 0x746f6f6c, span: 0x7370616e } as const
 
 const offsetBasis = 0x811c9dc5
 const prime = 0x01000193
