@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { analysisCommands } from "./AnalysisCommands.ts"
 import * as Help from "./Help.ts"
+import * as OtlpOptions from "./OtlpOptions.ts"
 import * as ProviderOptions from "./ProviderOptions.ts"
 import { storeCommands } from "./StoreCommands.ts"
 import { traceGroup } from "./TraceGroup.ts"
@@ -143,8 +144,21 @@ const runConfig = {
   maxIterations,
   events,
   traceDir,
-  capture
+  capture,
+  ...OtlpOptions.options
 }
+
+// The workflow engine, imported when a run starts (so that `--help` never loads it), with Effect's tracer recording
+// into the run's trace: a span made by a tool, a handler or a plugin lands under its node (`EffectSpans`).
+const loadRun = Effect.promise(async () => {
+  const [command, EffectSpans] = await Promise.all([
+    import("./WorkflowTraceCommand.ts"),
+    import("@victor/core/EffectSpans")
+  ])
+  return {
+    run: (options: Parameters<typeof command.run>[0]) => Effect.provide(command.run(options), EffectSpans.layer)
+  }
+})
 
 /** Runs a workflow with the shared options and an optional export. */
 const runWorkflow = (
@@ -155,8 +169,7 @@ const runWorkflow = (
     readonly csvRows?: Option.Option<"nodes" | "tools">
   }
 ) =>
-  // Imported when the command runs, so that `--help` never loads the workflow engine.
-  Effect.flatMap(Effect.promise(() => import("./WorkflowTraceCommand.ts")), (command) =>
+  Effect.flatMap(loadRun, (command) =>
     command.run({
       file: options.file,
       output: Option.getOrUndefined(exportTo.output),
@@ -174,7 +187,8 @@ const runWorkflow = (
       events: Option.getOrUndefined(options.events),
       traceDir: Option.getOrUndefined(options.traceDir),
       capture: Option.getOrUndefined(options.capture),
-      allowPaths: options.allowPath
+      allowPaths: options.allowPath,
+      otlp: OtlpOptions.request(options)
     }))
 
 const traceCommand = Command.make(
@@ -246,6 +260,9 @@ export const victor = Command.make("victor").pipe(
   ),
   Command.withSubcommands([workflowCommand, traceGroup])
 )
+
+/** What the command line is rewritten to before it is parsed: a bare `--otlp` given its placeholder value. */
+export const preprocess = OtlpOptions.expandBare
 
 /** The command tree, for help pages and for the messages about a command line that does not parse. */
 export const tree: Help.Tree = Help.tree(victor, [

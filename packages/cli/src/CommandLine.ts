@@ -22,6 +22,8 @@ import * as Help from "./Help.ts"
 export interface RunOptions {
   readonly tree: Help.Tree
   readonly version: string
+  /** Rewrites the arguments before anything reads them (an option whose value may be left out, `--otlp`). */
+  readonly preprocess?: (args: ReadonlyArray<string>) => ReadonlyArray<string>
 }
 
 /**
@@ -32,9 +34,10 @@ export const run = <Name extends string, R, E, A>(
   command: Command.Command<Name, R, E, A>,
   options: RunOptions
 ) =>
-(argv: ReadonlyArray<string>): Effect.Effect<void, E | UsageError, R | CliApp.CliApp.Environment> =>
+(line: ReadonlyArray<string>): Effect.Effect<void, E | UsageError, R | CliApp.CliApp.Environment> =>
   Effect.gen(function*() {
-    const args = argv.slice(2)
+    const args = options.preprocess === undefined ? line.slice(2) : options.preprocess(line.slice(2))
+    const argv = [...line.slice(0, 2), ...args]
     const help = Effect.sync(() => {
       const { node, path } = Help.locate(options.tree, args)
       return Help.render(Help.page(node, path), Help.styleFor(process.stdout, process.env))

@@ -189,10 +189,15 @@ export const argumentTerm = (arg: Entry): string => {
   return [...Array(arg.min).fill(name), ...Array(arg.max - arg.min).fill(`[${name}]`)].join(" ")
 }
 
-/** An option's value as shown after its names: ` <text>`, ` <n>`, ` <full|preview|none>`, or nothing. */
+/**
+ * An option's value as shown after its names: ` <text>`, ` <n>`, ` <full|preview|none>`, ` [URL]` (a value that may be
+ * left out, named so with `Options.withPseudoName("[URL]")`), or nothing.
+ */
 export const placeholder = (option: Entry): string =>
   option.value === undefined
     ? ""
+    : /^\[.*\]$/.test(option.value)
+    ? ` ${option.value}`
     : option.value === "integer"
     ? " <n>"
     : ` <${option.value.replace(/ \| /g, "|")}>`

@@ -1,6 +1,7 @@
 /**
- * `victor trace list | show | export | rm | prune`: the commands over the trace store. Only their arguments and help
- * live here; what they do (`store/TraceCommands.ts`) is imported when one runs, so `--help` stays fast.
+ * `victor trace list | show | export | rm | prune | push`: the commands over the trace store. Only their arguments and
+ * help live here; what they do (`store/TraceCommands.ts`, `store/PushCommand.ts`) is imported when one runs, so
+ * `--help` stays fast.
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
@@ -59,7 +60,8 @@ const listCommand = Command.make("list", {
   json: Options.boolean("json").pipe(
     Options.withDescription(
       "Print a JSON array of summaries (trace_id, workflow_name, status, start_time, end_time, duration_seconds, " +
-        "node_count, failed_node_count), newest first. Example: --json | jq -r '.[0].trace_id'"
+        "node_count, failed_node_count, and push: \"pushed\" or \"pending\" for a trace sent to an OTLP collector or " +
+        "waiting to be, else null), newest first. Example: --json | jq -r '.[0].trace_id'"
     )
   ),
   traceDir
@@ -74,7 +76,8 @@ const listCommand = Command.make("list", {
       traceDir: Option.getOrUndefined(o.traceDir)
     }))).pipe(
     Command.withDescription(
-      "List stored traces, newest first: id, workflow, status, start (UTC), duration, node and failure counts. " +
+      "List stored traces, newest first: id, workflow, status, start (UTC), duration, node and failure counts, and " +
+        "once any was pushed to an OTLP collector, OTLP: pushed, or pending (see victor trace push --pending). " +
         "Runs that died (kill -9, a crash) are recovered from their journals and listed as incomplete. Foreign or " +
         "corrupt files in the directory are moved to its quarantine/ with one warning each (see trace prune). " +
         "Examples: victor trace list ; victor trace list --workflow review --status failed --since 7d --limit 10"
@@ -199,5 +202,89 @@ const pruneCommand = Command.make("prune", {
     )
   )
 
+const pushCommand = Command.make("push", {
+  references: Args.text({ name: "trace" }).pipe(
+    Args.repeated,
+    Args.withDescription(
+      "The traces to push: stored trace ids, unique id prefixes or `last`, or trace file paths (with a / or ending " +
+        "in .json). Example: victor trace push last 3f2a"
+    )
+  ),
+  files: Options.text("file").pipe(
+    Options.repeated,
+    Options.withDescription(
+      "Also push the trace in this file (what -o FILE.json wrote), whatever its name; repeat it for more. A file's " +
+        "trace is not in the store, so it is not marked pending when the collector does not take it. " +
+        "Example: --file trace.json"
+    )
+  ),
+  pending: Options.boolean("pending").pipe(
+    Options.withDescription(
+      "Push every stored trace still marked pending (a run with --otlp whose collector was down or refused it, a " +
+        "push cut short), oldest first, with progress on stderr; each goes to the endpoint its last push went to " +
+        "unless --endpoint is given, and resumes after the requests already delivered. Nothing pending: nothing sent. " +
+        "Example: victor trace push --pending"
+    )
+  ),
+  endpoint: Options.text("endpoint").pipe(
+    Options.withPseudoName("URL"),
+    Options.optional,
+    Options.withDescription(
+      "The collector's OTLP/HTTP URL (default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else " +
+        "$OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, else http://localhost:4318/v1/traces); a URL without a path gets " +
+        "/v1/traces. Credentials in it (http://user:pass@host) become a Basic authorization header and are never " +
+        "stored. Example: --endpoint http://collector:4318"
+    )
+  ),
+  headers: Options.text("header").pipe(
+    Options.withPseudoName("K=V"),
+    Options.repeated,
+    Options.withDescription(
+      "A request header, KEY=VALUE, after those of $OTEL_EXPORTER_OTLP_HEADERS and " +
+        "$OTEL_EXPORTER_OTLP_TRACES_HEADERS (k=v,k2=v2; the same name: this one wins); repeat it for more. Header " +
+        "values are credentials: never printed, never stored. Example: --header \"authorization=Bearer $TOKEN\""
+    )
+  ),
+  protocol: Options.choice("protocol", ["http/protobuf", "http/json"]).pipe(
+    Options.optional,
+    Options.withDescription(
+      "The OTLP encoding (default: $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else $OTEL_EXPORTER_OTLP_PROTOCOL, else " +
+        "http/protobuf). Bodies are gzip-compressed unless $OTEL_EXPORTER_OTLP_COMPRESSION=none; OTLP over gRPC is " +
+        "not supported. Example: --protocol http/json"
+    )
+  ),
+  timeout: Options.integer("timeout").pipe(
+    Options.optional,
+    Options.withDescription(
+      "How long one request may take, in milliseconds (default: $OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else " +
+        "$OTEL_EXPORTER_OTLP_TIMEOUT, else 10000). Requests answered 429, 502, 503 or 504, or not at all, are " +
+        "retried 5 times with growing delays (or as Retry-After asks). Example: --timeout 30000"
+    )
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(Effect.promise(() => import("./store/PushCommand.ts")), (c) =>
+    c.run({
+      references: o.references,
+      files: o.files,
+      pending: o.pending,
+      endpoint: Option.getOrUndefined(o.endpoint),
+      headers: o.headers,
+      protocol: Option.getOrUndefined(o.protocol),
+      timeoutMillis: Option.getOrUndefined(o.timeout),
+      traceDir: Option.getOrUndefined(o.traceDir)
+    }))).pipe(
+    Command.withDescription(
+      "Push traces to an OpenTelemetry collector over OTLP/HTTP, as spans in the GenAI semantic conventions (the " +
+        "otlp export), resource service.name from $OTEL_SERVICE_NAME (default victor) and $OTEL_RESOURCE_ATTRIBUTES. " +
+        "A stored trace is marked pending before it is sent and pushed once the collector took it (trace list shows " +
+        "which); one the collector did not take stays pending for --pending. The store records the endpoint, never a " +
+        "header. Exit code: 0 when every trace was pushed, 1 when one was not (one line on stderr naming the " +
+        "endpoint, the trace and the status), 2 for bad input. Examples: victor trace push last ; " +
+        "victor trace push --pending ; victor trace push 3f2a --endpoint https://otlp.example.com --header " +
+        "\"authorization=Bearer $TOKEN\""
+    )
+  )
+
 /** The store commands, in the order `victor trace --help` lists them. */
-export const storeCommands = [listCommand, showCommand, exportCommand, rmCommand, pruneCommand] as const
+export const storeCommands = [listCommand, showCommand, exportCommand, rmCommand, pruneCommand, pushCommand] as const

@@ -2,7 +2,8 @@
  * `victor.config.json`: project settings read from the working directory (or the file named by `VICTOR_CONFIG`).
  * Every section is optional; a missing file means the defaults. A malformed file is a usage error naming the file
  * and the field. Sections are owned by the features that read them: `plugins` (exporter and analysis plugins to load),
- * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work).
+ * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work),
+ * `otlp` (the collector runs push their traces to).
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -55,6 +56,15 @@ export const ToolSettings = Schema.Struct({
   allowed_paths: Schema.optional(Schema.Array(Schema.String))
 })
 
+/** Where runs push their traces (OTLP/HTTP); headers and credentials belong in the environment, not here. */
+export const OtlpSettings = Schema.Struct({
+  /**
+   * Push every run's trace to this collector, as `--otlp URL` does (a URL without a path gets `/v1/traces`);
+   * `$OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `$OTEL_EXPORTER_OTLP_ENDPOINT`, when set, names the collector instead.
+   */
+  endpoint: Schema.optional(Schema.String)
+})
+
 /** The shape of the file. Unknown top-level keys are errors, so that a typo is not silently ignored. */
 export const VictorConfig = Schema.Struct({
   /** Third-party plugins: npm package names or paths (relative to the config file), loaded by dynamic import. */
@@ -64,7 +74,9 @@ export const VictorConfig = Schema.Struct({
   /** How inputs and outputs are captured (see `CaptureSettings`). */
   capture: Schema.optional(CaptureSettings),
   /** What the built-in tools may do (see `ToolSettings`). */
-  tools: Schema.optional(ToolSettings)
+  tools: Schema.optional(ToolSettings),
+  /** Where runs push their traces (see `OtlpSettings`). */
+  otlp: Schema.optional(OtlpSettings)
 })
 
 /** The decoded config, plus where it came from (`undefined` when there is no file). */

@@ -21,6 +21,7 @@ import * as CancelledRun from "./CancelledRun.ts"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
+import type * as OtlpOptions from "./OtlpOptions.ts"
 import * as PluginLoader from "./PluginLoader.ts"
 import * as BundledExporters from "./BundledExporters.ts"
 import * as ProgressView from "./ProgressView.ts"
@@ -59,6 +60,8 @@ export interface TraceCommandOptions {
   readonly capture?: "full" | "preview" | "none" | undefined
   /** `--allow-path`: directories the file tools may use besides the working directory. */
   readonly allowPaths?: ReadonlyArray<string> | undefined
+  /** `--otlp [URL]`, `--otlp-header`, `--otlp-timeout`: push the stored trace to an OTLP collector. */
+  readonly otlp?: OtlpOptions.Request | undefined
 }
 
 const formatBytes = (bytes: number): string =>
@@ -110,9 +113,22 @@ export const run = (
 
     const traceDirectory = Settings.traceDirectory(options.traceDir)
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
-    const { config, directory: configDirectory } = yield* VictorConfig.load()
+    const { config, directory: configDirectory, file: configFile } = yield* VictorConfig.load()
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
     const captureOptions = RunPersistence.captureOptions(options.capture, config)
+    // A push (--otlp, or otlp.endpoint in the config) is checked now, before anything runs; its code is loaded only
+    // for a run that pushes.
+    const otlpRequest = options.otlp
+    const wantsPush = config.otlp?.endpoint !== undefined || (otlpRequest !== undefined &&
+      (otlpRequest.enabled || otlpRequest.headers.length > 0 || otlpRequest.timeoutMillis !== undefined))
+    const tracePush = wantsPush ? yield* Effect.promise(() => import("./store/TracePush.ts")) : undefined
+    const otlpPlan = tracePush === undefined
+      ? undefined
+      : yield* tracePush.planRun(
+        otlpRequest ?? { enabled: false, endpoint: undefined, headers: [], timeoutMillis: undefined },
+        config,
+        configFile
+      )
     // The run's trace id is chosen here, so that the trace a cancelled run ends with can be told from its
     // sub-workflows' and kept for the summary and the export (`CancelledRun`).
     const traceId = yield* TraceId.make
@@ -188,9 +204,20 @@ export const run = (
         }
         // With --events ndjson or -o -, stdout carries only the events or the export.
         const summary = Summary.render(trace, extra)
-        yield* options.events === "ndjson" || exportToStdout ? Console.error(summary) : Console.log(summary)
+        const say = (text: string) => options.events === "ndjson" || exportToStdout ? Console.error(text) : Console.log(text)
+        yield* say(summary)
         if (cancelled !== undefined && result.saveError === null) {
           yield* Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
+        }
+        // Stored before pushed: a trace the store does not hold is not pushed (it could not be sent again later).
+        // The push neither fails the run nor changes its exit code; a signal during it leaves the trace pending.
+        if (tracePush !== undefined && otlpPlan !== undefined && result.saveError === null) {
+          yield* tracePush.afterRun(otlpPlan, yield* RunPersistence.captured(trace, captureOptions), {
+            storeDirectory: traceDirectory,
+            cancelled: cancelled !== undefined,
+            say,
+            interruptible: restore
+          })
         }
         const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
         if (exportError !== undefined) {

@@ -25,7 +25,8 @@ import * as TerminalText from "./TerminalText.ts"
 // The root's handler dispatches to every subcommand's, so this wraps them all; help is printed outside handlers.
 const run = CommandLine.run(Command.transformHandler(Cli.victor, TerminalText.withEscapedConsole), {
   tree: Cli.tree,
-  version: Cli.VERSION
+  version: Cli.VERSION,
+  preprocess: Cli.preprocess
 })
 
 /** The exit code of how the command ended, after printing what went wrong. */
@@ -36,6 +37,7 @@ const report = (exit: Exit.Exit<void, unknown>): Effect.Effect<number> => {
     const error = failure.value
     if (typeof error === "object" && error !== null && "_tag" in error) {
       if (error._tag === "WorkflowFailed") return Effect.succeed(ExitCode.WorkflowFailed)
+      if (error._tag === "PushFailed") return Effect.succeed(ExitCode.PushFailed)
       if (error._tag === "UsageError" && error instanceof Error) {
         return Effect.as(Console.error(`victor: ${TerminalText.escape(error.message)}`), ExitCode.Usage)
       }

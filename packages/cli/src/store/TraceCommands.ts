@@ -10,7 +10,7 @@ import type * as Path from "@effect/platform/Path"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
 import * as Payload from "@victor/core/Payload"
 import * as TraceStore from "@victor/core/TraceStore"
-import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -23,7 +23,9 @@ import * as Summary from "../Summary.ts"
 import * as TerminalText from "../TerminalText.ts"
 import * as TraceOptions from "../TraceOptions.ts"
 import * as TraceReference from "../TraceReference.ts"
+import * as NodeNoFollowFileSystem from "./NodeNoFollowFileSystem.ts"
 import * as NodeTraceStore from "./NodeTraceStore.ts"
+import * as PushLedger from "./PushLedger.ts"
 import * as StderrWarnings from "./StderrWarnings.ts"
 import * as Units from "./Units.ts"
 
@@ -69,7 +71,7 @@ const pad = (rows: ReadonlyArray<ReadonlyArray<string>>, rightAligned: ReadonlyS
 
 const formatTime = (seconds: number): string => new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19)
 
-const summaryJson = (s: WorkflowTrace.TraceSummary) => ({
+const summaryJson = (s: WorkflowTrace.TraceSummary, push: PushLedger.State | undefined) => ({
   trace_id: s.traceId,
   workflow_name: s.workflowName,
   status: s.status,
@@ -77,8 +79,13 @@ const summaryJson = (s: WorkflowTrace.TraceSummary) => ({
   end_time: s.endTime,
   duration_seconds: s.durationSeconds,
   node_count: s.nodeCount,
-  failed_node_count: s.failedNodeCount
+  failed_node_count: s.failedNodeCount,
+  push: push ?? null
 })
+
+/** The push ledger of a store (`trace push`), for the commands that show or remove traces; loads no OTLP code. */
+const pushLedger = (traceDir: string | undefined) =>
+  Effect.provide(PushLedger.make(Settings.traceDirectory(traceDir)), NodeNoFollowFileSystem.layer)
 
 const statuses = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const
 
@@ -114,16 +121,23 @@ export const list = (options: {
       }).pipe(Effect.mapError(storeError))
       // Newest first, like `ls -t`: the run just made is on top.
       const newestFirst = summaries.slice().reverse()
+      // One read of the push ledger's directory: the state is in each entry's name.
+      const pushStates = yield* Effect.flatMap(pushLedger(options.traceDir), (ledger) => ledger.states).pipe(
+        Effect.tapError((error) => Effect.logWarning(`push ledger: ${error.message}`)),
+        Effect.orElseSucceed((): ReadonlyMap<string, PushLedger.State> => new Map())
+      )
       if (options.json) {
-        yield* Console.log(JSON.stringify(newestFirst.map(summaryJson), null, 2))
+        yield* Console.log(JSON.stringify(newestFirst.map((s) => summaryJson(s, pushStates.get(s.traceId))), null, 2))
         return
       }
       if (newestFirst.length === 0) {
         yield* Console.log("No stored traces match. Run one with: victor workflow trace FILE.yaml")
         return
       }
+      // The OTLP column only once some listed trace was pushed or is waiting to be.
+      const pushColumn = newestFirst.some((s) => pushStates.has(s.traceId))
       const rows = [
-        ["TRACE ID", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION", "NODES", "FAILED"],
+        ["TRACE ID", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION", "NODES", "FAILED", ...(pushColumn ? ["OTLP"] : [])],
         ...newestFirst.map((s) => [
           TerminalText.escapeLine(s.traceId),
           TerminalText.escapeLine(s.workflowName),
@@ -131,7 +145,8 @@ export const list = (options: {
           formatTime(s.startTime),
           Summary.formatDuration(s.durationSeconds),
           String(s.nodeCount),
-          String(s.failedNodeCount)
+          String(s.failedNodeCount),
+          ...(pushColumn ? [pushStates.get(s.traceId) ?? ""] : [])
         ])
       ]
       yield* Console.log(pad(rows, new Set([4, 5, 6])))
@@ -143,8 +158,35 @@ const clip = (text: string, max: number) => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
+// Effect spans (`EffectSpans`), each under the span that enclosed it: a line with its name and how it went, then its
+// error and attributes.
+const renderSpans = (
+  spans: ReadonlyArray<WorkflowTrace.SpanRecord> | undefined,
+  indent: string,
+  json: (value: unknown) => string
+): Array<string> =>
+  WorkflowTrace.spanTree(spans).flatMap(({ depth, span }) => {
+    const at = indent + "  ".repeat(depth)
+    const kind = span.kind === "internal" ? "" : `${span.kind}, `
+    const lines = [
+      `${at}span ${TerminalText.escapeLine(span.name)} (${kind}${span.success ? "ok" : "failed"}, ${
+        Summary.formatDuration(span.durationSeconds)
+      })`
+    ]
+    if (span.error !== null) lines.push(`${at}  error:      ${clip(span.error, 200)}`)
+    if (Object.keys(span.attributes).length > 0) lines.push(`${at}  attributes: ${json(span.attributes)}`)
+    return lines
+  })
+
 const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string => {
-  if (trace.nodes.length === 0) return "No nodes."
+  const json = (value: unknown) =>
+    full
+      ? TerminalText.escape(JSON.stringify(value, null, 2)).replaceAll("\n", "\n      ")
+      : clip(JSON.stringify(value), 120)
+  const outside = trace.spans === undefined || trace.spans.length === 0
+    ? []
+    : ["", "spans outside any node", ...renderSpans(trace.spans, "  ", json)]
+  if (trace.nodes.length === 0) return ["No nodes.", ...outside].join("\n")
   const rows = [
     ["NODE", "TYPE", "STATUS", "DURATION", "TOOLS", "ERROR"],
     ...trace.nodes.map((n) => [
@@ -157,10 +199,6 @@ const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string 
     ])
   ]
   const lines = [pad(rows, new Set([3, 4]))]
-  const json = (value: unknown) =>
-    full
-      ? TerminalText.escape(JSON.stringify(value, null, 2)).replaceAll("\n", "\n      ")
-      : clip(JSON.stringify(value), 120)
   for (const node of trace.nodes) {
     lines.push("", `${TerminalText.escapeLine(node.nodeId)} (${TerminalText.escapeLine(node.nodeType)})`)
     lines.push(`  inputs:  ${json(node.inputs)}`, `  outputs: ${json(node.outputs)}`)
@@ -173,8 +211,11 @@ const renderNodes = (trace: WorkflowTrace.WorkflowTrace, full: boolean): string 
         `    outputs: ${json(call.outputs)}`
       )
       if (call.error !== null) lines.push(`    error:   ${clip(call.error, 200)}`)
+      lines.push(...renderSpans(call.spans, "    ", json))
     }
+    lines.push(...renderSpans(node.spans, "  ", json))
   }
+  lines.push(...outside)
   return lines.join("\n")
 }
 
@@ -233,6 +274,12 @@ export const exportTrace = (options: {
     )
   )
 
+/** Drops a removed trace's push ledger entry; one that cannot be removed is a warning (the trace is gone). */
+const forgetPush = (ledger: PushLedger.PushLedger, traceId: string) =>
+  ledger.forget(traceId).pipe(
+    Effect.catchAll((error) => Effect.logWarning(`push ledger: ${error.message}`))
+  )
+
 /** `trace rm`. */
 export const rm = (options: {
   readonly references: ReadonlyArray<string>
@@ -242,10 +289,12 @@ export const rm = (options: {
     options.traceDir,
     Effect.gen(function*() {
       const store = yield* TraceStore.TraceStore
+      const ledger = yield* pushLedger(options.traceDir)
       // Only stored traces are removed: a path is refused (`resolveId`), never read or deleted.
       for (const reference of options.references) {
         const id = yield* TraceReference.resolveId(reference)
         yield* store.remove(id).pipe(Effect.mapError(storeError))
+        yield* forgetPush(ledger, id)
         yield* Console.log(`Removed ${id}`)
       }
     })
@@ -275,6 +324,10 @@ export const prune = (options: {
         ...(maxBytes === undefined ? {} : { maxBytes }),
         dryRun: options.dryRun
       }).pipe(Effect.mapError(storeError))
+      if (!result.dryRun) {
+        const ledger = yield* pushLedger(options.traceDir)
+        for (const s of result.removed) yield* forgetPush(ledger, s.traceId)
+      }
       const verb = result.dryRun ? "Would remove" : "Removed"
       for (const s of result.removed) {
         yield* Console.log(
