@@ -363,7 +363,10 @@ const prepareCompute = (
   }
 }
 
-/** One model call of an agent, as recorded in its node's `metadata.model_calls`. */
+/**
+ * One model call of an agent, as recorded in its node's `metadata.model_calls`; `tool_call_ids` are the provider's
+ * ids of the tool calls the model asked for, in order (the node's tool call records follow the same order).
+ */
 const modelCallRecord = (
   response: AgentProvider.ModelResponse,
   turn: number,
@@ -374,7 +377,8 @@ const modelCallRecord = (
   input_tokens: response.usage.inputTokens,
   output_tokens: response.usage.outputTokens,
   finish_reason: response.finishReason,
-  duration_seconds: durationSeconds
+  duration_seconds: durationSeconds,
+  ...(response.toolCalls.length === 0 ? {} : { tool_call_ids: response.toolCalls.map((call) => call.id) })
 })
 
 const prepareAgent = (

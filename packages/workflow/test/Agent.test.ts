@@ -100,6 +100,8 @@ layer(RunLayer, { excludeTestServices: true })("agent nodes", (it) => {
       expect(calls).toHaveLength(3)
       expect(calls[0]).toMatchObject({ turn: 1, model: "scripted", input_tokens: 120, finish_reason: "tool_calls" })
       expect(calls[2]).toMatchObject({ turn: 3, input_tokens: 300, output_tokens: 7, finish_reason: "stop" })
+      // The ids the model gave the tool calls it asked for, which the tool results answered.
+      expect(calls.map((call) => call.tool_call_ids)).toEqual([["review-1-1"], ["review-2-1"], undefined])
       expect(calls.every((call) => typeof call.output_tokens === "number" && call.output_tokens > 0)).toBe(true)
       expect(result.state.verdict).toEqual(node.outputs)
       // The model saw the goal, its role, the allowed tools, and each tool's real result before answering.

@@ -162,6 +162,22 @@ const wordsOf = (spanId: string): readonly [number, number] => [
 ]
 
 /** `error.type`: a few predictable values Victor's errors fall in, else `_OTHER` (as the semantic conventions ask). */
+/**
+ * The ids of the tool calls an agent's model asked for, turn after turn (`tool_call_ids` of its `model_calls`): the
+ * k-th is the id of the node's k-th tool call record, since the agent runs them in the order asked.
+ */
+const toolCallIdsOf = (calls: ReadonlyArray<unknown>): Array<string | undefined> => {
+  const ids: Array<string | undefined> = []
+  for (const call of calls) {
+    const requested = typeof call === "object" && call !== null
+      ? (call as Record<string, unknown>)["tool_call_ids"]
+      : undefined
+    if (!Array.isArray(requested)) continue
+    for (const id of requested) ids.push(typeof id === "string" && id !== "" ? id : undefined)
+  }
+  return ids
+}
+
 const errorTypeOf = (error: string | null): string =>
   error === "cancelled" ? "cancelled" : error !== null && / timed out after /.test(error) ? "timeout" : "_OTHER"
 
@@ -356,6 +372,7 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
   const addToolCall = (
     call: ToolCallRecord,
     k: number,
+    callId: string | undefined,
     parent: SpanContext,
     index: number,
     out: Array<ReadableSpan>
@@ -374,6 +391,7 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
         "gen_ai.tool.call.result": result
       }
       : { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name, "gen_ai.tool.type": "function" }
+    if (callId !== undefined) attributes["gen_ai.tool.call.id"] = text(callId)
     if (attributes["gen_ai.tool.call.result"] === undefined) {
       if (args !== undefined) attributes["gen_ai.tool.call.arguments"] = args
       // The conventions' result is a successful call's; a failed call's outputs (its evidence) are Victor's own.
@@ -476,7 +494,8 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
     const effectSpans = node.spans
     if (!hasCalls && toolCalls.length === 0 && effectSpans === undefined) return
     if (hasCalls) addModelCalls(node, calls, context, index, out)
-    for (let k = 0; k < toolCalls.length; k++) addToolCall(toolCalls[k]!, k, context, index, out)
+    const callIds = hasCalls && toolCalls.length > 0 ? toolCallIdsOf(calls) : undefined
+    for (let k = 0; k < toolCalls.length; k++) addToolCall(toolCalls[k]!, k, callIds?.[k], context, index, out)
     if (effectSpans !== undefined && effectSpans.length > 0) {
       addEffectSpans(effectSpans, context, [words[2 * index]!, words[2 * index + 1]!], out)
     }

@@ -206,8 +206,12 @@ layer(RunLayer, { excludeTestServices: true })("OTLP protobuf of an executed wor
         "gen_ai.operation.name": "execute_tool",
         "gen_ai.tool.name": "lookup",
         "gen_ai.tool.type": "function",
+        "gen_ai.tool.call.id": "writer-1-1",
         "gen_ai.tool.call.arguments": JSON.stringify({ key: "w" })
       })
+      // A compute node's tool call was asked for by no model: it has no call id.
+      const computed = childrenOf(spans, nodeSpan(spans, "left"))
+      expect(computed.map((s) => s.attributes["gen_ai.tool.call.id"])).toEqual([undefined, undefined])
       expect(JSON.parse(tool.attributes["gen_ai.tool.call.result"] as string)).toMatchObject({ value: "v-w" })
       expect(nodeSpan(spans, "left").attributes).toMatchObject({ "victor.node.id": "left", "victor.node.type": "compute" })
       expect(nodeSpan(spans, "left").attributes).not.toHaveProperty("gen_ai.operation.name")
