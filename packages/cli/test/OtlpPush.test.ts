@@ -316,6 +316,20 @@ describe("workflow trace --otlp", () => {
     }
   })
 
+  it("a ledger temp file a killed push left behind is swept; a live process's is left alone", async () => {
+    const { home, traceDir } = sandbox()
+    const ledger = join(traceDir, "otlp")
+    mkdirSync(ledger, { recursive: true, mode: 0o700 })
+    // A pid no process has (above the kernel's pid_max), and this test's own (alive).
+    const dead = join(ledger, ".abc.pending.json.4194305.x1y2.tmp")
+    const live = join(ledger, `.def.pending.json.${process.pid}.z3.tmp`)
+    writeFileSync(dead, "{")
+    writeFileSync(live, "{")
+    const run = runVictor(["trace", "list"], { home })
+    expect(run.code).toBe(0)
+    expect(readdirSync(ledger).sort()).toEqual([`.def.pending.json.${process.pid}.z3.tmp`])
+  })
+
   it("the ledger follows no link: a linked directory is skipped with a warning, then replaced; a linked entry too", async () => {
     const { home, traceDir } = sandbox()
     const file = quickWorkflow(home, "linked", "echo hi")

@@ -81,6 +81,18 @@ export interface PushLedger {
 }
 
 const namePattern = /^([A-Za-z0-9_-]{1,128})\.(pending|pushed)\.json$/
+// A temp file of `write`: `.<entry name>.<pid>.<random>.tmp`.
+const tempPattern = /^\.[A-Za-z0-9_-]{1,128}\.(?:pending|pushed)\.json\.(\d+)\.[a-z0-9]*\.tmp$/
+
+/** Whether a process of this host exists: signal 0 checks without sending anything; EPERM means it exists. */
+const isProcessAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
 
 const fileName = (traceId: string, state: State) => `${traceId}.${state}.json`
 
@@ -207,7 +219,14 @@ export const make = (
       const found = new Map<string, Array<State>>()
       for (const name of yield* names) {
         const match = namePattern.exec(name)
-        if (match === null) continue
+        if (match === null) {
+          // The temp file of a write whose process died between creating and renaming it (kill -9): never an entry.
+          const temp = tempPattern.exec(name)
+          if (temp !== null && Number(temp[1]) !== process.pid && !isProcessAlive(Number(temp[1]))) {
+            yield* Effect.ignore(fs.remove(path.join(directory, name)))
+          }
+          continue
+        }
         const seen = found.get(match[1]!)
         if (seen === undefined) found.set(match[1]!, [match[2] as State])
         else seen.push(match[2] as State)
