@@ -310,3 +310,6 @@ export const make = (options: RecoveryOptions) => {
 
   return { sweep, orphanedBlobTemps }
 }
+
+/** The recovery of a store: its sweep, and the orphaned blob temp files prune removes. */
+export type Recovery = ReturnType<typeof make>

@@ -1,9 +1,13 @@
 /**
- * Details of the file system store: trace file names and the plain-words errors it reports.
+ * Details of the file system store: trace file names, the plain-words errors it reports, and how a trace file's JSON
+ * is parsed and decoded into them.
  */
 import type * as PlatformError from "@effect/platform/Error"
+import * as TraceDecoder from "@victor/core/TraceDecoder"
 import * as TraceId from "@victor/core/TraceId"
 import * as TraceStore from "@victor/core/TraceStore"
+import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 
@@ -300,6 +304,23 @@ export const notATrace = (path: string, error: ParseResult.ParseError): TraceSto
   const more = lines.length > 3 ? ` (and ${lines.length - 3} more)` : ""
   return corrupt(path, `is not a valid trace: ${shown}${more}`)
 }
+
+/** Decodes a trace file's JSON (hand-written checks; Schema only to say what is wrong). */
+export const decodeTrace = (
+  file: string,
+  json: unknown
+): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
+  Effect.mapError(TraceDecoder.decodeUnknown(json), (error) => notATrace(file, error))
+
+/** A `Corrupt` error for a trace that cannot be written: it holds a value JSON cannot represent. */
+export const unencodable = (file: string, traceId: string) => (cause: unknown): TraceStore.TraceStoreError =>
+  corrupt(
+    file,
+    `cannot be written: the trace holds a value JSON cannot represent (${
+      cause instanceof Error ? cause.message : String(cause)
+    })`,
+    traceId
+  )
 
 /** The `trace_id` a parsed trace file declares, if it declares one. */
 export const declaredTraceId = (json: unknown): string | undefined =>
