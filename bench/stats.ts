@@ -3,7 +3,7 @@
  * traces of 20 nodes each (one tool call and two events per node), written as the file store writes them. Also
  * times, in this process, the parts the command is made of (the store's `listNodeFacts`, which reads the index, and
  * the statistics fold), and what loading every whole trace costs (`list` then `get` of each, as `compare --baseline`
- * and `getTraceHistory` do), to show where the time goes. Prints a markdown table.
+ * and `TraceHistory.history` do), to show where the time goes. Prints a markdown table.
  *
  *   pnpm bench:stats                         # 10,000 traces x 20 nodes, 3 timed CLI runs
  *   pnpm bench:stats -- --traces 1000 --nodes 20 --reps 5

@@ -1,13 +1,15 @@
 /**
- * Exporters by format name. The CLI and `WorkflowTracer.exportTrace` look formats up here; an unknown name fails with
- * an error that lists the known ones.
+ * Exporters by format name. The CLI and `exportTrace` (the guide's `export_trace`) look formats up here; an unknown
+ * name fails with an error that lists the known ones.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { Exporter } from "./Exporter.ts"
+import * as Stream from "effect/Stream"
+import type { ExportError, Exporter } from "./Exporter.ts"
+import type { WorkflowTrace } from "./WorkflowTrace.ts"
 
 /** No exporter has this format name. */
 export class UnknownFormatError extends Schema.TaggedError<UnknownFormatError>()("UnknownFormatError", {
@@ -62,3 +64,14 @@ export const make = (exporters: Iterable<Exporter>): ExporterRegistry["Type"] =>
 /** A layer providing a registry of these exporters. */
 export const layer = (exporters: Iterable<Exporter>): Layer.Layer<ExporterRegistry> =>
   Layer.succeed(ExporterRegistry, make(exporters))
+
+/**
+ * A trace in an export format, as bytes, through the exporter the registry in context has for that format name (the
+ * guide's `export_trace`). Writing them is the caller's job.
+ */
+export const exportTrace = (
+  trace: WorkflowTrace,
+  format: string
+): Stream.Stream<Uint8Array, ExportError | UnknownFormatError, ExporterRegistry> =>
+  Stream.unwrap(Effect.map(Effect.flatMap(ExporterRegistry, (registry) => registry.get(format)), (exporter) =>
+    exporter.export(trace)))

@@ -1,6 +1,7 @@
 /**
- * The guide's `analyze_trace`: totals, slowest nodes and most used tools of one trace. Deeper analysis (percentiles,
- * critical path, comparisons) lives in the analysis plugins.
+ * The guide's `analyze_trace` (`tracer.analyze_trace(trace)` there, `TraceAnalysis.analyze(trace)` here: a pure
+ * function of the trace, not a tracer member): totals, slowest nodes and most used tools of one trace. Deeper
+ * analysis (percentiles, critical path, comparisons) lives in the analysis plugins (`AnalyzerRegistry`).
  */
 import * as Schema from "effect/Schema"
 import type { NodeTraceRecord, WorkflowTrace } from "./WorkflowTrace.ts"

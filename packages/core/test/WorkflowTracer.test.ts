@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as NodeLoop from "@victor/core/internal/nodeLoop"
 import { expectGuideTraceStructure } from "@victor/core/testing/GuideTraceStructure"
+import * as TraceAnalysis from "@victor/core/TraceAnalysis"
 import * as TraceHandler from "@victor/core/TraceHandler"
+import * as TraceHistory from "@victor/core/TraceHistory"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
@@ -66,8 +69,8 @@ describe("WorkflowTracer", () => {
         "node_completed",
         "workflow_completed"
       ])
-      expect(yield* tracer.getTraceById(ref.traceId)).toEqual(trace)
-      expect(yield* tracer.getTraceHistory()).toEqual([trace])
+      expect(yield* TraceHistory.get(ref.traceId)).toEqual(trace)
+      expect(yield* TraceHistory.history()).toEqual([trace])
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
   it.effect("attaches tool calls of concurrent nodes to the node of their own fiber", () =>
@@ -142,7 +145,7 @@ describe("WorkflowTracer", () => {
       })
       expect(node).toMatchObject({ timestamp: T0 + 0.5, durationSeconds: 2.5, success: false, error: "disk full" })
       expect(node.toolCalls.map((c) => [c.toolName, c.success])).toEqual([["read_file", true], ["write_file", false]])
-      const analysis = tracer.analyzeTrace(yield* tracer.endTrace())
+      const analysis = TraceAnalysis.analyze(yield* tracer.endTrace())
       expect(analysis).toMatchObject({ totalNodes: 1, failedNodes: 1, totalToolCalls: 2, errorCount: 2 })
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
@@ -245,22 +248,26 @@ describe("WorkflowTracer", () => {
       }).pipe(Effect.provide(layer)))
   }
 
-  describe("unsafeOpenNode / unsafeCloseNode", () => {
+  describe("withNode's fast path (no handlers: what the workflow executor runs per node)", () => {
     it.effect("records a node around its work, with its tool calls, outputs, failure and timing", () =>
       Effect.gen(function*() {
         yield* setTime(T0)
         const tracer = yield* WorkflowTracer.WorkflowTracer
         yield* tracer.startTrace({ workflowName: "engine" })
-        const span = tracer.unsafeOpenNode({ nodeId: "work", nodeType: "compute", inputs: { n: 1 } })
-        expect(span?.nodeId).toBe("work")
-        const exit = yield* Effect.exit(Effect.gen(function*() {
-          yield* TestClock.adjust(Duration.seconds(3))
-          yield* tracer.withToolCall("ls", {}, Effect.succeed({ files: 2 }))
-          return { outputs: { done: true } }
-        }))
-        tracer.unsafeCloseNode(span!, exit, (result) => result)
-        const broken = tracer.unsafeOpenNode({ nodeId: "broken", nodeType: "compute" })
-        tracer.unsafeCloseNode(broken!, yield* Effect.exit(Effect.fail(new Error("disk gone"))))
+        const result = yield* tracer.withNode(
+          { nodeId: "work", nodeType: "compute", inputs: { n: 1 } },
+          Effect.gen(function*() {
+            yield* TestClock.adjust(Duration.seconds(3))
+            yield* tracer.withToolCall("ls", {}, Effect.succeed({ files: 2 }))
+            return { outputs: { done: true } }
+          }),
+          (result) => result
+        )
+        expect(result).toEqual({ outputs: { done: true } })
+        const broken = yield* Effect.exit(
+          tracer.withNode({ nodeId: "broken", nodeType: "compute" }, Effect.fail(new Error("disk gone")))
+        )
+        expect(broken._tag).toBe("Failure")
         // The fiber is back outside any node: a call now is not attached to "work".
         yield* tracer.traceToolCall({ toolName: "after" })
         yield* tracer.traceNode({ nodeId: "later", nodeType: "transform" })
@@ -288,14 +295,88 @@ describe("WorkflowTracer", () => {
         ])
       }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
 
+    it.effect("fails with NoActiveTrace outside any trace, without running the work", () =>
+      Effect.gen(function*() {
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        let ran = false
+        const error = yield* Effect.flip(
+          tracer.withNode({ nodeId: "early", nodeType: "compute" }, Effect.sync(() => void (ran = true)))
+        )
+        expect(error.reason).toBe("NoActiveTrace")
+        expect(ran).toBe(false)
+      }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
+    it.effect("closes a node abandoned by an interruption as cancelled when its fiber ends", () =>
+      Effect.gen(function*() {
+        yield* setTime(T0)
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        yield* tracer.startTrace({ workflowName: "interrupted" })
+        // A node first, so that the forked fiber inherits a cursor and takes the fast path.
+        yield* tracer.withNode({ nodeId: "first", nodeType: "compute" }, Effect.void)
+        const started = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(Effect.exit(tracer.withNode(
+          { nodeId: "stuck", nodeType: "compute" },
+          Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
+        )))
+        yield* Deferred.await(started)
+        yield* TestClock.adjust(Duration.seconds(4))
+        yield* Fiber.interrupt(fiber)
+        yield* TestClock.adjust(Duration.seconds(6))
+        const trace = yield* tracer.endTrace({ status: "cancelled" })
+        expect(trace.nodes.map((n) => [n.nodeId, n.success, n.error, n.durationSeconds])).toEqual([
+          ["first", true, null, 0],
+          ["stuck", false, "cancelled", 4]
+        ])
+      }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+  })
+
+  describe("NodeLoop (internal: withNode's fast path inlined into the workflow executor's loop)", () => {
+    it.effect("records a node around its work, with its tool calls, outputs, failure and timing", () =>
+      Effect.gen(function*() {
+        yield* setTime(T0)
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        const loop = NodeLoop.of(tracer)!
+        yield* tracer.startTrace({ workflowName: "engine" })
+        const work = loop.open({ nodeId: "work", nodeType: "compute", inputs: { n: 1 } })
+        expect(work?.nodeId).toBe("work")
+        const exit = yield* Effect.exit(Effect.gen(function*() {
+          yield* TestClock.adjust(Duration.seconds(3))
+          yield* tracer.withToolCall("ls", {}, Effect.succeed({ files: 2 }))
+          return { outputs: { done: true } }
+        }))
+        loop.close(work!, exit, (result) => result)
+        const broken = loop.open({ nodeId: "broken", nodeType: "compute" })
+        loop.close(broken!, yield* Effect.exit(Effect.fail(new Error("disk gone"))))
+        // The fiber is back outside any node: a call now is not attached to "work".
+        yield* tracer.traceToolCall({ toolName: "after" })
+        const trace = yield* tracer.endTrace()
+        expect(trace.nodes.map((n) => [n.nodeId, n.success, n.error, n.durationSeconds])).toEqual([
+          ["work", true, null, 3],
+          ["broken", false, "disk gone", 0]
+        ])
+        expect(trace.nodes[0]).toMatchObject({ inputs: { n: 1 }, outputs: { done: true }, timestamp: T0 })
+        expect(trace.nodes[0]!.toolCalls.map((c) => [c.toolName, c.outputs])).toEqual([["ls", { files: 2 }]])
+        expect(trace.events.map((e) => `${e.eventType}:${e.nodeId ?? e.toolName ?? ""}`)).toEqual([
+          "workflow_started:",
+          "node_started:work",
+          "tool_call_started:work",
+          "tool_call_completed:work",
+          "node_completed:work",
+          "node_started:broken",
+          "node_failed:broken",
+          "tool_call_completed:after",
+          "workflow_failed:"
+        ])
+      }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
     it.effect("leaves nodes that need effects to withNode: no trace, or a trace with handlers", () =>
       Effect.gen(function*() {
         const tracer = yield* WorkflowTracer.WorkflowTracer
-        expect(tracer.unsafeOpenNode({ nodeId: "early", nodeType: "compute" })).toBeUndefined()
+        const loop = NodeLoop.of(tracer)!
+        expect(loop.open({ nodeId: "early", nodeType: "compute" })).toBeUndefined()
         yield* tracer.startTrace({ workflowName: "hooked" })
-        expect(tracer.unsafeOpenNode({ nodeId: "hooked", nodeType: "compute" })).toBeUndefined()
-        const trace = yield* tracer.endTrace()
-        expect(trace.nodes).toEqual([])
+        expect(loop.open({ nodeId: "hooked", nodeType: "compute" })).toBeUndefined()
+        expect((yield* tracer.endTrace()).nodes).toEqual([])
       }).pipe(
         Effect.provide(Layer.merge(
           WorkflowTracer.layerMemory(),
@@ -303,16 +384,28 @@ describe("WorkflowTracer", () => {
         ))
       ))
 
+    it.effect("belongs to Victor's withNode: a layer that keeps it keeps the loop, one that replaces it has none", () =>
+      Effect.gen(function*() {
+        const tracer = yield* WorkflowTracer.WorkflowTracer
+        expect(NodeLoop.of(tracer)).toBeDefined()
+        expect(NodeLoop.of({ ...tracer, endTrace: tracer.endTrace })).toBe(NodeLoop.of(tracer))
+        expect(NodeLoop.of({ ...tracer, withNode: (options, effect) => tracer.withNode(options, effect) }))
+          .toBeUndefined()
+        expect(NodeLoop.of(yield* Effect.provide(WorkflowTracer.WorkflowTracer, WorkflowTracer.layerNoop)))
+          .toBeUndefined()
+      }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
+
     it.effect("closes a node abandoned by an interruption as cancelled when its fiber ends", () =>
       Effect.gen(function*() {
         yield* setTime(T0)
         const tracer = yield* WorkflowTracer.WorkflowTracer
+        const loop = NodeLoop.of(tracer)!
         yield* tracer.startTrace({ workflowName: "interrupted" })
         const started = yield* Deferred.make<void>()
         const fiber = yield* Effect.fork(Effect.gen(function*() {
-          const span = tracer.unsafeOpenNode({ nodeId: "stuck", nodeType: "compute" })
+          const node = loop.open({ nodeId: "stuck", nodeType: "compute" })
           const exit = yield* Effect.exit(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))
-          tracer.unsafeCloseNode(span!, exit)
+          loop.close(node!, exit)
         }))
         yield* Deferred.await(started)
         yield* TestClock.adjust(Duration.seconds(4))
@@ -323,16 +416,6 @@ describe("WorkflowTracer", () => {
           ["stuck", false, "cancelled", 4]
         ])
       }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
-
-    it.effect("the noop tracer records nothing", () =>
-      Effect.gen(function*() {
-        const tracer = yield* WorkflowTracer.WorkflowTracer
-        yield* tracer.startTrace({ workflowName: "off" })
-        const span = tracer.unsafeOpenNode({ nodeId: "n", nodeType: "compute" })
-        expect(span).toBeDefined()
-        tracer.unsafeCloseNode(span!, yield* Effect.exit(Effect.succeed(1)))
-        expect((yield* tracer.endTrace()).nodes).toEqual([])
-      }).pipe(Effect.provide(WorkflowTracer.layerNoop)))
   })
 
   it.effect("calls every installed trace handler, and a failing handler does not break the run", () => {
@@ -523,15 +606,6 @@ describe("WorkflowTracer", () => {
       ])
       expect((yield* Effect.flip(tracer.annotateNode({ x: 1 }))).reason).toBe("NoOpenNode")
     }).pipe(Effect.provide(WorkflowTracer.layerMemory())))
-
-  it.effect("the noop tracer runs the work and stores nothing", () =>
-    Effect.gen(function*() {
-      const tracer = yield* WorkflowTracer.WorkflowTracer
-      yield* tracer.startTrace({ workflowName: "off" })
-      const out = yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, Effect.succeed(42))
-      expect(out).toBe(42)
-      expect((yield* tracer.endTrace()).nodes).toEqual([])
-    }).pipe(Effect.provide(WorkflowTracer.layerNoop)))
 })
 
 describe("TraceStore.applyQuery", () => {

@@ -84,6 +84,7 @@ import * as TraceId from "@victor/core/TraceId"
 import type { TraceStoreError } from "@victor/core/TraceStore"
 import type { TraceStatus, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as NodeLoop from "@victor/core/internal/nodeLoop"
 import * as AgentProvider from "./AgentProvider.ts"
 import * as Expression from "./Expression.ts"
 import * as FunctionRegistry from "./FunctionRegistry.ts"
@@ -145,6 +146,10 @@ interface Outcome {
 
 // An outcome is its node's end as the tracer reads it (only `outputs` of its fields): no copy per node.
 const outcomeEnd = (outcome: Outcome): WorkflowTracer.EndNodeOptions => outcome
+
+// A node the tracer refused to record (no trace) fails as a node does.
+const nodeFailureOf = (error: NodeFailure | WorkflowTracer.TracerError): NodeFailure =>
+  error._tag === "TracerError" ? new NodeFailure({ message: error.message }) : error
 
 /** How one child of a parallel node ended; `skipped` children never started. */
 type ChildResult =
@@ -682,6 +687,9 @@ export const execute = (
 ): Effect.Effect<ExecutionResult, never, WorkflowTracer.WorkflowTracer | ToolRegistry.ToolRegistry> =>
   Effect.gen(function*() {
     const tracer = yield* WorkflowTracer.WorkflowTracer
+    // `withNode`'s fast path, inlined into the node loop below when the tracer's `withNode` is Victor's own (see
+    // `@victor/core/internal/nodeLoop`: internal to Victor, not a tracer API).
+    const nodeLoop = NodeLoop.of(tracer)
     const registry = yield* ToolRegistry.ToolRegistry
     // Optional, so that programs without agent nodes need not provide one; an agent node without it fails clearly.
     const provider = Option.getOrElse(
@@ -944,22 +952,20 @@ export const execute = (
           ? { iteration, ...(attempt > 1 ? { attempt } : {}) }
           : { iteration, ...(attempt > 1 ? { attempt } : {}), ...prepared.metadata }
         const nodeOptions = { nodeId: node.id, nodeType: node.type, inputs: prepared.inputs, metadata }
-        // Opened and closed around the work without effects of its own: this loop runs every node of every run.
-        const span = tracer.unsafeOpenNode(nodeOptions)
-        if (span === undefined) {
-          return yield* tracer.withNode(nodeOptions, body, outcomeEnd).pipe(
-            Effect.catchTag("TracerError", (error) => Effect.fail(new NodeFailure({ message: error.message }))),
-            Effect.either
-          )
-        }
-        const exit = yield* Effect.exit(body)
-        tracer.unsafeCloseNode(span, exit, outcomeEnd)
+        // This loop runs every node of every run: opened and closed around the work without effects of their own
+        // when the node loop can (no trace handler), else through `withNode`.
+        const opened = nodeLoop?.open(nodeOptions)
+        const exit = opened === undefined
+          ? yield* Effect.exit(tracer.withNode(nodeOptions, body, outcomeEnd))
+          : yield* Effect.exit(body)
+        if (opened !== undefined) nodeLoop!.close(opened, exit, outcomeEnd)
         if (Exit.isSuccess(exit)) return Either.right(exit.value)
         // As `Effect.either` would: an expected failure is this attempt's result (it may be retried); a defect or an
-        // interruption goes on up and ends the run.
-        const failure = Cause.isDie(exit.cause) ? Option.none() : Cause.failureOption(exit.cause)
+        // interruption goes on up and ends the run. A tracer that refuses the node (no trace) fails it.
+        const cause = Cause.map(exit.cause, nodeFailureOf)
+        const failure = Cause.isDie(cause) ? Option.none() : Cause.failureOption(cause)
         if (Option.isSome(failure)) return Either.left(failure.value)
-        return yield* Effect.failCause(exit.cause)
+        return yield* Effect.failCause(cause)
       })
 
     // A node with its retries: fails with the last attempt's failure.

@@ -1,4 +1,5 @@
 import { expect, layer } from "@effect/vitest"
+import * as TraceHistory from "@victor/core/TraceHistory"
 import * as TraceStore from "@victor/core/TraceStore"
 import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
@@ -124,8 +125,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
           ["find_todos", "grep"],
           ["read_main", "read"]
         ])
-      const tracer = yield* WorkflowTracer.WorkflowTracer
-      expect(yield* tracer.getTraceById(trace.traceId)).toEqual(trace)
+      expect(yield* TraceHistory.get(trace.traceId)).toEqual(trace)
     }))
 
   it.effect("a failing shell command fails its node, ends the run as failed and stores the trace", () =>
@@ -169,8 +169,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
         "error_occurred",
         "workflow_failed"
       ])
-      const tracer = yield* WorkflowTracer.WorkflowTracer
-      expect((yield* tracer.getTraceById(result.trace.traceId)).status).toBe("failed")
+      expect((yield* TraceHistory.get(result.trace.traceId)).status).toBe("failed")
     }))
 
   it.effect("stops a loop at max_iterations with a clear error and numbers repeated visits", () =>
@@ -271,8 +270,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       expect(types.at(-1)).toBe("workflow_completed")
       expect(Chunk.toReadonlyArray(events).filter((e) => e.eventType === "node_completed").map((e) => e.nodeId))
         .toEqual(["before", "wait", "after"])
-      const tracer = yield* WorkflowTracer.WorkflowTracer
-      const stored = (yield* tracer.getTraceHistory({ workflowName: "gated" })).at(-1)!
+      const stored = (yield* TraceHistory.history({ workflowName: "gated" })).at(-1)!
       expect(stored.events.map((event) => event.eventType)).toEqual(types)
     }))
 
@@ -290,8 +288,7 @@ layer(RunLayer, { excludeTestServices: true })("WorkflowExecutor", (it) => {
       )
       yield* Deferred.await(started)
       yield* Fiber.interrupt(fiber)
-      const tracer = yield* WorkflowTracer.WorkflowTracer
-      const stored = yield* tracer.getTraceById("cancelled-run")
+      const stored = yield* TraceHistory.get("cancelled-run")
       expect(stored.status).toBe("cancelled")
       expect(stored.nodes).toHaveLength(1)
       expect(stored.nodes[0]).toMatchObject({ nodeId: "forever", success: false, error: "cancelled" })

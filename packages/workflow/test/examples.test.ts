@@ -1,6 +1,6 @@
 import * as Path from "@effect/platform/Path"
 import { beforeAll, expect, layer } from "@effect/vitest"
-import * as WorkflowTracer from "@victor/core/WorkflowTracer"
+import * as TraceHistory from "@victor/core/TraceHistory"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
 import * as HumanInput from "@victor/workflow/HumanInput"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
@@ -209,9 +209,8 @@ layer(RunLayer, { excludeTestServices: true })("examples/workflows", (it) => {
         "package_stats",
         "headline"
       ])
-      const tracer = yield* WorkflowTracer.WorkflowTracer
       for (const node of children) {
-        const child = yield* tracer.getTraceById(node.metadata["child_trace_id"] as string)
+        const child = yield* TraceHistory.get(node.metadata["child_trace_id"] as string)
         expect(child.parentTraceId).toBe(result.trace.traceId)
         expect(child.traceParent).toBe(node.metadata["traceparent"])
       }

@@ -69,7 +69,7 @@ export interface OpenNode {
   open: boolean
   previousOpen: OpenNode | undefined
   nextOpen: OpenNode | undefined
-  /** The cursor of the fiber that opened it through `unsafeOpenNode`, which `unsafeCloseNode` gives back. */
+  /** The cursor of the fiber that opened it through `NodeLoop.open`, which `NodeLoop.close` gives back. */
   cursor: Cursor | undefined
   /**
    * Its Effect spans (see `EffectSpans`); absent until the first. Once the node is closed this is the very array its
@@ -130,8 +130,8 @@ export interface Cursor {
   readonly forkedTrace: ActiveTrace | undefined
   readonly forkedNode: OpenNode | undefined
   /**
-   * The nodes this cursor's fiber has open through `withNode`'s fast path or `unsafeOpenNode`, innermost last (see
-   * `WorkflowTracer`); made on the fiber's first such node. Never handed to a forked child, which has nodes of its
+   * The nodes this cursor's fiber has open through `withNode`'s fast path or `NodeLoop.open`, innermost last (see
+   * `nodeScope.ts`); made on the fiber's first such node. Never handed to a forked child, which has nodes of its
    * own.
    */
   open: Array<OpenNode> | undefined
