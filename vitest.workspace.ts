@@ -3,6 +3,7 @@ export default [
   "packages/core",
   "packages/workflow",
   "packages/store-fs",
+  "packages/store-sql",
   "packages/cli",
   "plugins/exporter-json",
   "plugins/exporter-csv",

@@ -6,10 +6,16 @@
  *   index: every file is read and the index rebuilt); `listNodeFacts` (what `trace stats` reads) with the index warm;
  * - the same through the real CLI: `victor trace list` and `victor trace list --workflow wf_3 --status failed` in a
  *   subprocess (process start included);
- * - recovery of the journal of a dead run holding 100,000 events (50,000 nodes).
+ * - recovery of the journal of a dead run holding 100,000 events (50,000 nodes);
+ * - with PostgreSQL (`VICTOR_BENCH_PG_URL=postgres://...`, a role that may create databases, or `--pg` to start a
+ *   private cluster, fsync on): the file system store and the SQL store side by side in a second table: `list` and a
+ *   filtered list over 100,000 stored traces, `listNodeFacts` (what `trace stats` reads) over 10,000 traces of 20
+ *   nodes, save and load of a 100,000-node trace.
  *
  * Options: `--nodes N` (default 100000), `--traces N` (default 10000), `--reps N` (default 3), `--only list` (only the
- * rows over the stored traces, library and CLI). Prints a markdown table of medians.
+ * rows over the stored traces, library and CLI), `--only compare` (only the file system / PostgreSQL table),
+ * `--list-traces N` (default 100000), `--facts-traces N` (default 10000), `--facts-nodes N` (default 20). Prints
+ * markdown tables of medians. A quick run: `pnpm bench:store --pg --only compare --list-traces 10000 --nodes 10000`.
  */
 import * as NodeTraceStore from "@victor/cli/store/NodeTraceStore"
 import * as Journal from "@victor/core/Journal"
@@ -18,6 +24,7 @@ import type * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as TraceStoreTag from "@victor/core/TraceStore"
 import * as Effect from "effect/Effect"
+import * as StoreSql from "./storeSql.ts"
 import { spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
@@ -30,8 +37,13 @@ const arg = (name: string, fallback: number) => {
 const NODES = arg("nodes", 100_000)
 const TRACES = arg("traces", 10_000)
 const REPS = arg("reps", 3)
+const LIST_TRACES = arg("list-traces", 100_000)
+const FACTS_TRACES = arg("facts-traces", 10_000)
+const FACTS_NODES = arg("facts-nodes", 20)
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined
-if (only !== undefined && only !== "list") throw new Error(`--only: unknown part "${only}"; use --only list`)
+if (only !== undefined && only !== "list" && only !== "compare") {
+  throw new Error(`--only: unknown part "${only}"; use --only list or --only compare`)
+}
 const victorBin = join(import.meta.dirname, "..", "packages", "cli", "bin", "victor.mjs")
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
@@ -97,7 +109,34 @@ const ms = (value: number) => `${value.toFixed(0)} ms`
 
 const main = async () => {
   const root = mkdtempSync(join(tmpdir(), "victor-bench-store-"))
+  const pg = await StoreSql.server(process.argv.includes("--pg"))
   try {
+    if (only !== "compare") await fileSystemRows(root)
+    if (pg !== undefined && only !== "list") await compareRows(root, pg)
+  } finally {
+    pg?.stop()
+    rmSync(root, { recursive: true, force: true })
+  }
+
+  console.log(`Trace store benchmark: median of ${REPS} runs, Node ${process.version}, ${new Date().toISOString()}\n`)
+  if (rows.length > 0) {
+    console.log("| operation | time | notes |")
+    console.log("|---|---:|---|")
+    for (const [op, t, note] of rows) console.log(`| ${op} | ${t} | ${note} |`)
+  }
+  if (pg !== undefined && only !== "list") {
+    console.log(`\nFile system store and PostgreSQL store (${pg.description}), same run:\n`)
+    console.log("| operation | file system | PostgreSQL | target | notes |")
+    console.log("|---|---:|---:|---:|---|")
+    for (const [op, fs, sql, target, note] of comparison) console.log(`| ${op} | ${fs} | ${sql} | ${target} | ${note} |`)
+  } else if (only === "compare") {
+    console.log("no PostgreSQL: set VICTOR_BENCH_PG_URL or pass --pg")
+  }
+}
+
+/** The file system store's rows (the first table). */
+const fileSystemRows = async (root: string) => {
+  {
     // --- save and load a 100,000-node trace -------------------------------------------------------------------
     if (only === undefined) {
       const saveDir = join(root, "save")
@@ -185,14 +224,141 @@ const main = async () => {
         `${(journalText.length / 1048576).toFixed(1)} MiB journal, ${(NODES / 2).toLocaleString("en")} nodes`
       ])
     }
-  } finally {
-    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+const comparison: Array<readonly [string, string, string, string, string]> = []
+
+/** A small trace of the comparison's history: `nodes` nodes, one workflow of ten, every seventh failed. */
+const historyTrace = (i: number, nodes: number): WorkflowTrace.WorkflowTrace => ({
+  ...bigTrace(`t${i}`, nodes),
+  workflowName: `wf_${i % 10}`,
+  status: i % 7 === 0 ? "failed" : "succeeded",
+  startTime: 1_700_000_000 + i
+})
+
+/** Writes traces as files of a file system store (as `victor` names them), a batch at a time. */
+const writeTraceFiles = (directory: string, count: number, nodes: number) => {
+  mkdirSync(directory, { mode: 0o700 })
+  for (let i = 0; i < count; i++) {
+    const trace = historyTrace(i, nodes)
+    writeFileSync(join(directory, `${trace.workflowName}_${trace.traceId}.json`), TraceJson.encodeToString(trace), {
+      mode: 0o600
+    })
+  }
+}
+
+/** The file system store and the PostgreSQL store side by side (the second table). */
+const compareRows = async (root: string, pg: StoreSql.PgServer) => {
+  const count = (n: number) => n.toLocaleString("en")
+  const query: TraceStore.TraceQuery = { workflowName: "wf_3", status: "failed" }
+
+  // --- list over LIST_TRACES traces ----------------------------------------------------------------------------
+  {
+    const dir = join(root, "compare-list")
+    let start = performance.now()
+    writeTraceFiles(dir, LIST_TRACES, 5)
+    const fsFill = performance.now() - start
+    const fsStore = await openStore(dir)
+    const fsCold = await time(1, () => run(fsStore.list()))
+    const fsAll = await time(REPS, () => run(fsStore.list()))
+    const fsFiltered = await time(REPS, () => run(fsStore.list(query)))
+    const fsLimited = await time(REPS, () => run(fsStore.list({ ...query, limit: 20 })))
+    const expected = (await run(fsStore.list(query))).length
+
+    const sql = await StoreSql.openFresh(pg)
+    try {
+      start = performance.now()
+      await sql.importAll((function*() {
+        for (let i = 0; i < LIST_TRACES; i++) yield historyTrace(i, 5)
+      })())
+      const sqlFill = performance.now() - start
+      const sqlCold = await time(1, () => run(sql.store.list()))
+      const sqlAll = await time(REPS, () => run(sql.store.list()))
+      const sqlFiltered = await time(REPS, () => run(sql.store.list(query)))
+      const sqlLimited = await time(REPS, () => run(sql.store.list({ ...query, limit: 20 })))
+      const got = (await run(sql.store.list(query))).length
+      if (got !== expected) throw new Error(`the stores list ${expected} and ${got} traces for the same query`)
+      comparison.push([
+        `fill: ${count(LIST_TRACES)} traces of 5 nodes`,
+        ms(fsFill),
+        ms(sqlFill),
+        "",
+        "files written directly / `SqlTraceStore.importTraces` (batches of 1,000)"
+      ])
+      comparison.push([`first \`list\` after filling`, ms(fsCold), ms(sqlCold), "", "file store: index built from every file"])
+      comparison.push([`\`list\` over ${count(LIST_TRACES)} traces`, ms(fsAll), ms(sqlAll), "< 300 ms", "all summaries"])
+      comparison.push([
+        "filtered `list`",
+        ms(fsFiltered),
+        ms(sqlFiltered),
+        "< 300 ms",
+        `workflow wf_3, status failed: ${count(expected)} traces`
+      ])
+      comparison.push(["filtered `list`, limit 20", ms(fsLimited), ms(sqlLimited), "< 300 ms", "the newest 20 of them"])
+    } finally {
+      await sql.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   }
 
-  console.log(`Trace store benchmark: median of ${REPS} runs, Node ${process.version}, ${new Date().toISOString()}\n`)
-  console.log("| operation | time | notes |")
-  console.log("|---|---:|---|")
-  for (const [op, t, note] of rows) console.log(`| ${op} | ${t} | ${note} |`)
+  // --- node facts over FACTS_TRACES traces of FACTS_NODES nodes ----------------------------------------------------
+  {
+    const dir = join(root, "compare-facts")
+    writeTraceFiles(dir, FACTS_TRACES, FACTS_NODES)
+    const fsStore = await openStore(dir)
+    await run(fsStore.listNodeFacts())
+    const fsFacts = await time(REPS, () => run(fsStore.listNodeFacts()))
+    const sql = await StoreSql.openFresh(pg)
+    try {
+      await sql.importAll((function*() {
+        for (let i = 0; i < FACTS_TRACES; i++) yield historyTrace(i, FACTS_NODES)
+      })())
+      await run(sql.store.listNodeFacts())
+      const sqlFacts = await time(REPS, () => run(sql.store.listNodeFacts()))
+      const facts = await run(sql.store.listNodeFacts())
+      const nodes = facts.reduce((sum, f) => sum + f.nodes.length, 0)
+      if (nodes !== FACTS_TRACES * FACTS_NODES) throw new Error(`listNodeFacts gave ${nodes} node facts`)
+      comparison.push([
+        `\`listNodeFacts\` over ${count(FACTS_TRACES)} × ${FACTS_NODES}-node traces`,
+        ms(fsFacts),
+        ms(sqlFacts),
+        "< 1 s",
+        `what \`trace stats\` reads: ${count(nodes)} node facts`
+      ])
+    } finally {
+      await sql.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  // --- save and load a NODES-node trace -------------------------------------------------------------------------
+  {
+    const dir = join(root, "compare-save")
+    const fsStore = await openStore(dir)
+    const trace = bigTrace("big", NODES)
+    const fsSave = await time(REPS, () => run(fsStore.save(trace)))
+    const fsLoad = await time(REPS, () => run(fsStore.get("big")))
+    const sql = await StoreSql.openFresh(pg)
+    try {
+      const sqlSave = await time(REPS, () => run(sql.store.save(trace)))
+      const sqlLoad = await time(REPS, () => run(sql.store.get("big")))
+      const loaded = await run(sql.store.get("big"))
+      if (loaded.nodes.length !== NODES) throw new Error("the big trace did not come back whole")
+      const size = statSync(join(dir, "bench_big.json")).size
+      comparison.push([
+        `save a ${count(NODES)}-node trace`,
+        ms(fsSave),
+        ms(sqlSave),
+        "",
+        `${(size / 1048576).toFixed(1)} MiB file; SQL: document, summary and ${count(NODES)} node-fact rows, one transaction`
+      ])
+      comparison.push([`load (\`get\`) a ${count(NODES)}-node trace`, ms(fsLoad), ms(sqlLoad), "", "parsed and decoded"])
+    } finally {
+      await sql.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
 }
 
 main().catch((error) => {
