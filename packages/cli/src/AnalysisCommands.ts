@@ -7,14 +7,9 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as StoreOption from "./StoreOption.ts"
 
-const traceDir = Options.text("trace-dir").pipe(
-  Options.optional,
-  Options.withDescription(
-    "Where stored traces are read from: defaults to $VICTOR_TRACE_DIR, else ~/.victor/workflow_traces. " +
-      "Example: --trace-dir ./traces"
-  )
-)
+const traceDir = StoreOption.store("Where stored traces are read from")
 
 const json = Options.boolean("json").pipe(
   Options.withDescription(

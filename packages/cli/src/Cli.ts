@@ -12,6 +12,7 @@ import * as OtlpOptions from "./OtlpOptions.ts"
 import * as ProviderOptions from "./ProviderOptions.ts"
 import { storeCommands } from "./StoreCommands.ts"
 import { traceGroup } from "./TraceGroup.ts"
+import * as StoreOption from "./StoreOption.ts"
 
 /** The version printed by `victor --version`. */
 export const VERSION = "0.1.0"
@@ -105,12 +106,7 @@ const maxIterations = Options.integer("max-iterations").pipe(
   )
 )
 
-const traceDir = Options.text("trace-dir").pipe(
-  Options.optional,
-  Options.withDescription(
-    "Where traces are stored: defaults to $VICTOR_TRACE_DIR, else ~/.victor/workflow_traces. Example: --trace-dir ./traces"
-  )
-)
+const traceDir = StoreOption.store("Where traces are stored")
 
 const capture = Options.choice("capture", ["full", "preview", "none"]).pipe(
   Options.optional,

@@ -8,15 +8,11 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as StoreOption from "./StoreOption.ts"
 
 const load = () => Effect.promise(() => import("./store/TraceCommands.ts"))
 
-const traceDir = Options.text("trace-dir").pipe(
-  Options.optional,
-  Options.withDescription(
-    "The trace store: defaults to $VICTOR_TRACE_DIR, else ~/.victor/workflow_traces. Example: --trace-dir ./traces"
-  )
-)
+const traceDir = StoreOption.store("The trace store")
 
 const reference = (what: string) =>
   Args.text({ name: "trace" }).pipe(
@@ -286,5 +282,66 @@ const pushCommand = Command.make("push", {
     )
   )
 
+const syncCommand = Command.make("sync", {
+  references: Args.text({ name: "trace" }).pipe(
+    Args.repeated,
+    Args.withDescription(
+      "The traces to copy: ids, unique id prefixes or `last` in the source store; none: every trace --workflow and " +
+        "--since select. Example: victor trace sync last --to postgres://ci@db.internal/victor"
+    )
+  ),
+  to: Options.text("to").pipe(
+    Options.withPseudoName("STORE"),
+    Options.withDescription(
+      "The store to copy into: a directory, or a postgres:// URL (its password from $PGPASSWORD). " +
+        "Example: --to postgres://ci@db.internal/victor"
+    )
+  ),
+  from: Options.text("from").pipe(
+    Options.withPseudoName("STORE"),
+    Options.optional,
+    Options.withDescription(
+      "The store to copy from (default: the store --store names, with its defaults). Example: --from ./traces"
+    )
+  ),
+  workflow: Options.text("workflow").pipe(
+    Options.optional,
+    Options.withDescription("Only traces of this workflow. Example: --workflow code_review")
+  ),
+  since: Options.text("since").pipe(
+    Options.optional,
+    Options.withDescription("Only traces started within this age: s, m, h, d. Example: --since 7d")
+  ),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription("Only print what would be copied. Example: victor trace sync --to ./backup --dry-run")
+  ),
+  traceDir
+}, (o) =>
+  Effect.flatMap(Effect.promise(() => import("./store/SyncCommand.ts")), (c) =>
+    c.run({
+      references: o.references,
+      to: o.to,
+      from: Option.getOrUndefined(Option.orElse(o.from, () => o.traceDir)),
+      workflow: Option.getOrUndefined(o.workflow),
+      since: Option.getOrUndefined(o.since),
+      dryRun: o.dryRun
+    }))).pipe(
+    Command.withDescription(
+      "Copy traces from one store to another (a directory to a shared PostgreSQL store and back), so that a machine " +
+        "can record locally and publish when the network allows. Idempotent: a trace the target already holds as " +
+        "finished is not copied again; running traces wait for a later sync. Large payloads go with their trace. " +
+        "Examples: victor trace sync --to postgres://ci@db.internal/victor ; " +
+        "victor trace sync --from postgres://ci@db.internal/victor --to ./traces --workflow nightly --since 7d"
+    )
+  )
+
 /** The store commands, in the order `victor trace --help` lists them. */
-export const storeCommands = [listCommand, showCommand, exportCommand, rmCommand, pruneCommand, pushCommand] as const
+export const storeCommands = [
+  listCommand,
+  showCommand,
+  exportCommand,
+  rmCommand,
+  pruneCommand,
+  pushCommand,
+  syncCommand
+] as const

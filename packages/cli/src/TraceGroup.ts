@@ -1,6 +1,6 @@
 /**
  * `victor trace ...`: the commands over stored traces and trace files. The store commands (list, show, export, rm,
- * prune, push) and the analysis commands (analyze, compare, stats) are defined in their own modules.
+ * prune, push, sync) and the analysis commands (analyze, compare, stats) are defined in their own modules.
  */
 import * as Command from "@effect/cli/Command"
 import { analysisCommands } from "./AnalysisCommands.ts"
@@ -9,8 +9,8 @@ import { storeCommands } from "./StoreCommands.ts"
 /** `victor trace`. */
 export const traceGroup = Command.make("trace").pipe(
   Command.withDescription(
-    "Work with stored traces and trace files: list, show, export, rm, prune, push, analyze, compare, stats. A trace is " +
-      "named by its id, a unique prefix of it, `last`, or a file path. Example: victor trace show last"
+    "Work with stored traces and trace files: list, show, export, rm, prune, push, sync, analyze, compare, stats. " +
+      "A trace is named by its id, a unique prefix of it, `last`, or a file path. Example: victor trace show last"
   ),
   Command.withSubcommands([...storeCommands, ...analysisCommands])
 )

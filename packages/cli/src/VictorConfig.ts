@@ -3,7 +3,7 @@
  * Every section is optional; a missing file means the defaults. A malformed file is a usage error naming the file
  * and the field. Sections are owned by the features that read them: `plugins` (exporter and analysis plugins to load),
  * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work),
- * `otlp` (the collector runs push their traces to).
+ * `otlp` (the collector runs push their traces to), `store` (where traces are stored).
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -67,6 +67,12 @@ export const OtlpSettings = Schema.Struct({
 
 /** The shape of the file. Unknown top-level keys are errors, so that a typo is not silently ignored. */
 export const VictorConfig = Schema.Struct({
+  /**
+   * Where traces are stored: a directory (relative to the config file) or a `postgres://` URL shared by many
+   * machines; `--store`, `$VICTOR_STORE_URL` and `$VICTOR_TRACE_DIR` win over it. Keep a password out of the file:
+   * `$PGPASSWORD` supplies it.
+   */
+  store: Schema.optional(Schema.String),
   /** Third-party plugins: npm package names or paths (relative to the config file), loaded by dynamic import. */
   plugins: Schema.optional(Schema.Array(Schema.String)),
   /** Redaction rules applied before anything is written (see `RedactRules`). */

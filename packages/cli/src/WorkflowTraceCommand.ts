@@ -25,9 +25,9 @@ import type * as OtlpOptions from "./OtlpOptions.ts"
 import * as PluginLoader from "./PluginLoader.ts"
 import * as BundledExporters from "./BundledExporters.ts"
 import * as ProgressView from "./ProgressView.ts"
-import * as Settings from "./Settings.ts"
 import * as RunPersistence from "./store/RunPersistence.ts"
 import * as StderrWarnings from "./store/StderrWarnings.ts"
+import * as StoreLocation from "./store/StoreLocation.ts"
 import * as VictorConfig from "./VictorConfig.ts"
 import * as Summary from "./Summary.ts"
 import * as TerminalHumanInput from "./TerminalHumanInput.ts"
@@ -111,7 +111,8 @@ export const run = (
       baseUrl: options.baseUrl
     })
 
-    const traceDirectory = Settings.traceDirectory(options.traceDir)
+    const storeLocation = yield* StoreLocation.resolve(options.traceDir)
+    const storeName = StoreLocation.describe(storeLocation)
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
     const { config, directory: configDirectory, file: configFile } = yield* VictorConfig.load()
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
@@ -136,7 +137,7 @@ export const run = (
     const runLayer = Layer.mergeAll(
       CancelledRun.layer(traceId, capture).pipe(
         Layer.provide(WorkflowTracer.layer()),
-        Layer.provide(RunPersistence.storeLayer(traceDirectory, captureOptions))
+        Layer.provide(RunPersistence.storeLayer(storeLocation, captureOptions))
       ),
       ToolRegistry.layerBuiltinWith({
         allowedPaths: [
@@ -188,7 +189,7 @@ export const run = (
         const trace = result.trace
 
         const extra: Array<readonly [string, string]> = []
-        extra.push(["Stored in", result.saveError === null ? traceDirectory : "not stored (see the error below)"])
+        extra.push(["Stored in", result.saveError === null ? storeName : "not stored (see the error below)"])
         let exportError: UsageError | undefined
         if (options.output !== undefined) {
           // Captured as the store keeps it: --capture applies to every sink.
@@ -207,13 +208,13 @@ export const run = (
         const say = (text: string) => options.events === "ndjson" || exportToStdout ? Console.error(text) : Console.log(text)
         yield* say(summary)
         if (cancelled !== undefined && result.saveError === null) {
-          yield* Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${traceDirectory}`)
+          yield* Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${storeName}`)
         }
         // Stored before pushed: a trace the store does not hold is not pushed (it could not be sent again later).
         // The push neither fails the run nor changes its exit code; a signal during it leaves the trace pending.
         if (tracePush !== undefined && otlpPlan !== undefined && result.saveError === null) {
           yield* tracePush.afterRun(otlpPlan, yield* RunPersistence.captured(trace, captureOptions), {
-            storeDirectory: traceDirectory,
+            storeDirectory: StoreLocation.localDirectory(storeLocation),
             cancelled: cancelled !== undefined,
             say,
             interruptible: restore

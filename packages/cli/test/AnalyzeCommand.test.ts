@@ -56,7 +56,7 @@ describe("victor trace analyze", () => {
   it("--help explains every option with an example", () => {
     const { home } = sandbox()
     const help = plain(runVictor(["trace", "analyze", "--help"], { home }).stdout)
-    for (const example of ["Example: --json", "Example: --analyzer analysis", "Example: --trace-dir"]) {
+    for (const example of ["Example: --json", "Example: --analyzer analysis", "Examples: --store"]) {
       expect(help).toContain(example)
     }
   })

@@ -51,7 +51,7 @@ describe("victor trace stats", () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr.trim().split("\n")).toHaveLength(1)
     const help = plain(runVictor(["trace", "stats", "--help"], { home }).stdout)
-    for (const example of ["Example: --workflow", "Example: --last 50", "Example: --slow 500ms", "Example: --json", "Example: --trace-dir"]) {
+    for (const example of ["Example: --workflow", "Example: --last 50", "Example: --slow 500ms", "Example: --json", "Examples: --store"]) {
       expect(help).toContain(example)
     }
   })

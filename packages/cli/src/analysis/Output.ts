@@ -2,17 +2,29 @@
  * How the analysis commands print: JSON for `--json`, text otherwise; and the store they read from (the CLI's Node
  * file store), with its warnings (a skipped or quarantined file) on stderr, so that stdout holds only the report.
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as Console from "effect/Console"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Settings from "../Settings.ts"
+import { UsageError } from "../CliError.ts"
 import * as NodeTraceStore from "../store/NodeTraceStore.ts"
 import * as StderrWarnings from "../store/StderrWarnings.ts"
+import * as StoreLocation from "../store/StoreLocation.ts"
 
 /** Prints a JSON value, indented, on stdout. */
 export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
 
-/** The trace store of `--trace-dir` (or its defaults), its warnings on stderr. */
-export const storeLayer = (traceDir: string | undefined): Layer.Layer<TraceStore.TraceStore> =>
-  Layer.merge(NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) }), StderrWarnings.layer)
+/** The trace store of `--store` (or its defaults, see `StoreLocation`), its warnings on stderr. */
+export const storeLayer = (
+  traceDir: string | undefined
+): Layer.Layer<TraceStore.TraceStore, UsageError, FileSystem.FileSystem> =>
+  Layer.merge(
+    Layer.unwrapEffect(
+      Effect.map(StoreLocation.resolve(traceDir), (location) =>
+        NodeTraceStore.layerAt(location).pipe(
+          Layer.mapError((error) => new UsageError({ description: error.message }))
+        ))
+    ),
+    StderrWarnings.layer
+  )

@@ -9,9 +9,11 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import type * as Payload from "@victor/core/Payload"
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as os from "node:os"
 import * as NodeNoFollowFileSystem from "./NodeNoFollowFileSystem.ts"
+import type * as StoreLocation from "./StoreLocation.ts"
 
 /** Whether a process of this host exists: signal 0 checks without sending anything; EPERM means it exists. */
 const isProcessAlive = (pid: number): boolean => {
@@ -55,3 +57,25 @@ export const layerPrepared = (
   options: NodeOptions
 ): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> =>
   FileSystemTraceStore.layerPrepared(storeOptions(options)).pipe(Layer.provide(nodeLayers))
+
+/**
+ * The store at a location: the file system store in a directory (`prepared`: its directory checked and created when
+ * the layer is built, as a run wants), or the SQL store in a PostgreSQL database, whose code is loaded only then.
+ */
+export const layerAt = (
+  location: StoreLocation.StoreLocation,
+  options: { readonly capture?: Payload.CaptureOptions; readonly prepared?: boolean } = {}
+): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> => {
+  const capture = options.capture === undefined ? {} : { capture: options.capture }
+  if (location._tag === "Directory") {
+    return options.prepared === true
+      ? layerPrepared({ directory: location.path, ...capture })
+      : layer({ directory: location.path, ...capture })
+  }
+  return Layer.unwrapEffect(
+    Effect.map(
+      Effect.promise(() => import("@victor/store-sql/SqlTraceStore")),
+      (SqlTraceStore) => SqlTraceStore.layer({ url: location.url, ...capture })
+    )
+  )
+}

@@ -18,9 +18,9 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { PushFailed, UsageError } from "../CliError.ts"
-import * as Settings from "../Settings.ts"
 import * as TraceReference from "../TraceReference.ts"
 import * as NodeTraceStore from "./NodeTraceStore.ts"
+import * as StoreLocation from "./StoreLocation.ts"
 import type * as PushLedger from "./PushLedger.ts"
 import * as StderrWarnings from "./StderrWarnings.ts"
 import * as TracePush from "./TracePush.ts"
@@ -118,7 +118,7 @@ export const run = (options: PushCommandOptions): Effect.Effect<void, UsageError
     }
 
     const store = yield* TraceStore.TraceStore
-    const book = yield* TracePush.ledger(Settings.traceDirectory(options.traceDir))
+    const book = yield* TracePush.ledger(StoreLocation.localDirectory(yield* StoreLocation.resolve(options.traceDir)))
     const readEntry = (traceId: string) =>
       book.read(traceId).pipe(
         Effect.tapError((error) => Effect.logWarning(`push ledger: ${error.message}`)),
@@ -205,7 +205,12 @@ export const run = (options: PushCommandOptions): Effect.Effect<void, UsageError
     if (failed > 0) return yield* new PushFailed({ traces: failed })
   }).pipe(
     Effect.provide(Layer.mergeAll(
-      NodeTraceStore.layer({ directory: Settings.traceDirectory(options.traceDir) }),
+      Layer.unwrapEffect(
+        Effect.map(StoreLocation.resolve(options.traceDir), (location) =>
+          NodeTraceStore.layerAt(location).pipe(
+            Layer.mapError((error) => new UsageError({ description: error.message }))
+          ))
+      ),
       StderrWarnings.layer,
       // One client (and its connections) for every trace of the command.
       TracePush.httpLayer

@@ -16,6 +16,7 @@ import * as Schema from "effect/Schema"
 import { UsageError } from "../CliError.ts"
 import * as VictorConfig from "../VictorConfig.ts"
 import * as NodeTraceStore from "./NodeTraceStore.ts"
+import type * as StoreLocation from "./StoreLocation.ts"
 
 /** The capture options: the flag wins over the config. */
 export const captureOptions = (
@@ -66,13 +67,14 @@ export const redactionLayer = (rules: Redaction.Rules | undefined): Layer.Layer<
   Redaction.layer(rules ?? {})
 
 /**
- * The store of a run, its directory checked (and created) when the layer is built, which is before the workflow
- * runs: a directory the store refuses (a link, another user's, not creatable) fails it.
+ * The store of a run, ready when the layer is built, which is before the workflow runs: a directory the store
+ * refuses (a link, another user's, not creatable) or a database it cannot reach fails it.
  */
 export const storeLayer = (
-  directory: string,
+  location: StoreLocation.StoreLocation,
   capture: Payload.CaptureOptions
-): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> => NodeTraceStore.layerPrepared({ directory, capture })
+): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> =>
+  NodeTraceStore.layerAt(location, { capture, prepared: true })
 
 /**
  * The trace as every other sink of the run gets it (an `-o` export): captured as the store keeps it, so that with

@@ -18,7 +18,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { UsageError } from "../CliError.ts"
 import * as ExportWriter from "../ExportWriter.ts"
-import * as Settings from "../Settings.ts"
 import * as Summary from "../Summary.ts"
 import * as TerminalText from "../TerminalText.ts"
 import * as TraceOptions from "../TraceOptions.ts"
@@ -27,22 +26,24 @@ import * as NodeNoFollowFileSystem from "./NodeNoFollowFileSystem.ts"
 import * as NodeTraceStore from "./NodeTraceStore.ts"
 import * as PushLedger from "./PushLedger.ts"
 import * as StderrWarnings from "./StderrWarnings.ts"
+import * as StoreLocation from "./StoreLocation.ts"
 import * as Units from "./Units.ts"
 
 type Env = FileSystem.FileSystem | Path.Path
 
 const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ description: error.message })
 
-/** Runs a command with the store of `--trace-dir` (or the default directory). */
+/** Runs a command with the store of `--store` (or its defaults, see `StoreLocation`). */
 const withStore = <A, R>(
   traceDir: string | undefined,
   effect: Effect.Effect<A, UsageError, R | TraceStore.TraceStore>
 ): Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env> =>
-  effect.pipe(
-    Effect.provide(
-      Layer.merge(NodeTraceStore.layer({ directory: Settings.traceDirectory(traceDir) }), StderrWarnings.layer)
-    )
-  ) as Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env>
+  Effect.flatMap(StoreLocation.resolve(traceDir), (location) =>
+    effect.pipe(
+      Effect.provide(
+        Layer.merge(NodeTraceStore.layerAt(location).pipe(Layer.mapError(storeError)), StderrWarnings.layer)
+      )
+    )) as Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env>
 
 // Plain loops: `trace list` lays out one row per stored trace (10,000 and more).
 const pad = (rows: ReadonlyArray<ReadonlyArray<string>>, rightAligned: ReadonlySet<number> = new Set()): string => {
@@ -85,7 +86,8 @@ const summaryJson = (s: WorkflowTrace.TraceSummary, push: PushLedger.State | und
 
 /** The push ledger of a store (`trace push`), for the commands that show or remove traces; loads no OTLP code. */
 const pushLedger = (traceDir: string | undefined) =>
-  Effect.provide(PushLedger.make(Settings.traceDirectory(traceDir)), NodeNoFollowFileSystem.layer)
+  Effect.flatMap(StoreLocation.resolve(traceDir), (location) =>
+    Effect.provide(PushLedger.make(StoreLocation.localDirectory(location)), NodeNoFollowFileSystem.layer))
 
 const statuses = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const
 
