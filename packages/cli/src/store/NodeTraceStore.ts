@@ -16,7 +16,7 @@ import * as NodeNoFollowFileSystem from "./NodeNoFollowFileSystem.ts"
 import type * as StoreLocation from "./StoreLocation.ts"
 
 /** Whether a process of this host exists: signal 0 checks without sending anything; EPERM means it exists. */
-const isProcessAlive = (pid: number): boolean => {
+export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true

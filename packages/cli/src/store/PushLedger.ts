@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { isProcessAlive } from "./NodeTraceStore.ts"
 
 /** The ledger's directory, inside the store. */
 export const DIRECTORY_NAME = "otlp"
@@ -83,16 +84,6 @@ export interface PushLedger {
 const namePattern = /^([A-Za-z0-9_-]{1,128})\.(pending|pushed)\.json$/
 // A temp file of `write`: `.<entry name>.<pid>.<random>.tmp`.
 const tempPattern = /^\.[A-Za-z0-9_-]{1,128}\.(?:pending|pushed)\.json\.(\d+)\.[a-z0-9]*\.tmp$/
-
-/** Whether a process of this host exists: signal 0 checks without sending anything; EPERM means it exists. */
-const isProcessAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 const fileName = (traceId: string, state: State) => `${traceId}.${state}.json`
 
