@@ -5,12 +5,11 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as Console from "effect/Console"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { UsageError } from "../CliError.ts"
+import type { UsageError } from "../CliError.ts"
 import * as NodeTraceStore from "../store/NodeTraceStore.ts"
 import * as StderrWarnings from "../store/StderrWarnings.ts"
-import * as StoreLocation from "../store/StoreLocation.ts"
 
 /** Prints a JSON value, indented, on stdout. */
 export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
@@ -19,12 +18,4 @@ export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JS
 export const storeLayer = (
   traceDir: string | undefined
 ): Layer.Layer<TraceStore.TraceStore, UsageError, FileSystem.FileSystem> =>
-  Layer.merge(
-    Layer.unwrapEffect(
-      Effect.map(StoreLocation.resolve(traceDir), (location) =>
-        NodeTraceStore.layerAt(location).pipe(
-          Layer.mapError((error) => new UsageError({ description: error.message }))
-        ))
-    ),
-    StderrWarnings.layer
-  )
+  Layer.merge(NodeTraceStore.layerOfFlag(traceDir), StderrWarnings.layer)

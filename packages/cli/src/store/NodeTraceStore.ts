@@ -13,7 +13,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as os from "node:os"
 import * as NodeNoFollowFileSystem from "./NodeNoFollowFileSystem.ts"
-import type * as StoreLocation from "./StoreLocation.ts"
+import { UsageError } from "../CliError.ts"
+import * as StoreLocation from "./StoreLocation.ts"
 
 /** Whether a process of this host exists: signal 0 checks without sending anything; EPERM means it exists. */
 export const isProcessAlive = (pid: number): boolean => {
@@ -79,3 +80,14 @@ export const layerAt = (
     )
   )
 }
+
+/** The store at a location for a command: one that cannot be opened is a usage error (one line, exit 2). */
+export const layerForCommand = (
+  location: StoreLocation.StoreLocation,
+  options: { readonly prepared?: boolean } = {}
+): Layer.Layer<TraceStore.TraceStore, UsageError> =>
+  layerAt(location, options).pipe(Layer.mapError((error) => new UsageError({ description: error.message })))
+
+/** The store `--store` (or its defaults, see `StoreLocation.resolve`) names, for a command. */
+export const layerOfFlag = (flag: string | undefined) =>
+  Layer.unwrapEffect(Effect.map(StoreLocation.resolve(flag), (location) => layerForCommand(location)))

@@ -72,6 +72,9 @@ const failureLine = (error: OtlpPush.PushError, traceId: string, stored: boolean
 
 /** `trace push`. */
 export const run = (options: PushCommandOptions): Effect.Effect<void, UsageError | PushFailed, FileSystem.FileSystem | Path.Path> =>
+  Effect.flatMap(StoreLocation.resolve(options.traceDir), (location) => runAt(options, location))
+
+const runAt = (options: PushCommandOptions, location: StoreLocation.StoreLocation) =>
   Effect.gen(function*() {
     const named = options.references.length + options.files.length
     if (options.pending && named > 0) {
@@ -118,7 +121,7 @@ export const run = (options: PushCommandOptions): Effect.Effect<void, UsageError
     }
 
     const store = yield* TraceStore.TraceStore
-    const book = yield* TracePush.ledger(StoreLocation.localDirectory(yield* StoreLocation.resolve(options.traceDir)))
+    const book = yield* TracePush.ledger(StoreLocation.localDirectory(location))
     const readEntry = (traceId: string) =>
       book.read(traceId).pipe(
         Effect.tapError((error) => Effect.logWarning(`push ledger: ${error.message}`)),
@@ -205,12 +208,7 @@ export const run = (options: PushCommandOptions): Effect.Effect<void, UsageError
     if (failed > 0) return yield* new PushFailed({ traces: failed })
   }).pipe(
     Effect.provide(Layer.mergeAll(
-      Layer.unwrapEffect(
-        Effect.map(StoreLocation.resolve(options.traceDir), (location) =>
-          NodeTraceStore.layerAt(location).pipe(
-            Layer.mapError((error) => new UsageError({ description: error.message }))
-          ))
-      ),
+      NodeTraceStore.layerForCommand(location),
       StderrWarnings.layer,
       // One client (and its connections) for every trace of the command.
       TracePush.httpLayer

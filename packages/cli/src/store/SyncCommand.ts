@@ -40,7 +40,7 @@ const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ descr
 /** A store as a value, so that two can be open at once. */
 const open = (location: StoreLocation.StoreLocation, prepared: boolean) =>
   Effect.map(
-    Layer.build(NodeTraceStore.layerAt(location, { prepared }).pipe(Layer.mapError(storeError))),
+    Layer.build(NodeTraceStore.layerForCommand(location, { prepared })),
     (context) => Context.get(context, TraceStore.TraceStore)
   )
 

@@ -41,7 +41,7 @@ const withStore = <A, R>(
   Effect.flatMap(StoreLocation.resolve(traceDir), (location) =>
     effect.pipe(
       Effect.provide(
-        Layer.merge(NodeTraceStore.layerAt(location).pipe(Layer.mapError(storeError)), StderrWarnings.layer)
+        Layer.merge(NodeTraceStore.layerForCommand(location), StderrWarnings.layer)
       )
     )) as Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env>
 
