@@ -36,10 +36,10 @@ const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ descr
 /** Runs a command with the store of `--store` (or its defaults, see `StoreLocation`). */
 const withStore = <A, R>(
   traceDir: string | undefined,
-  effect: Effect.Effect<A, UsageError, R | TraceStore.TraceStore>
+  effect: (location: StoreLocation.StoreLocation) => Effect.Effect<A, UsageError, R | TraceStore.TraceStore>
 ): Effect.Effect<A, UsageError, Exclude<R, TraceStore.TraceStore> | Env> =>
   Effect.flatMap(StoreLocation.resolve(traceDir), (location) =>
-    effect.pipe(
+    effect(location).pipe(
       Effect.provide(
         Layer.merge(NodeTraceStore.layerForCommand(location), StderrWarnings.layer)
       )
@@ -85,9 +85,8 @@ const summaryJson = (s: WorkflowTrace.TraceSummary, push: PushLedger.State | und
 })
 
 /** The push ledger of a store (`trace push`), for the commands that show or remove traces; loads no OTLP code. */
-const pushLedger = (traceDir: string | undefined) =>
-  Effect.flatMap(StoreLocation.resolve(traceDir), (location) =>
-    Effect.provide(PushLedger.make(StoreLocation.localDirectory(location)), NodeNoFollowFileSystem.layer))
+const pushLedger = (location: StoreLocation.StoreLocation) =>
+  Effect.provide(PushLedger.make(StoreLocation.localDirectory(location)), NodeNoFollowFileSystem.layer)
 
 const statuses = ["running", "succeeded", "failed", "cancelled", "incomplete"] as const
 
@@ -102,7 +101,7 @@ export const list = (options: {
 }): Effect.Effect<void, UsageError, Env> =>
   withStore(
     options.traceDir,
-    Effect.gen(function*() {
+    (location) => Effect.gen(function*() {
       const status = options.status
       if (status !== undefined && !(statuses as ReadonlyArray<string>).includes(status)) {
         return yield* new UsageError({
@@ -124,7 +123,7 @@ export const list = (options: {
       // Newest first, like `ls -t`: the run just made is on top.
       const newestFirst = summaries.slice().reverse()
       // One read of the push ledger's directory: the state is in each entry's name.
-      const pushStates = yield* Effect.flatMap(pushLedger(options.traceDir), (ledger) => ledger.states).pipe(
+      const pushStates = yield* Effect.flatMap(pushLedger(location), (ledger) => ledger.states).pipe(
         Effect.tapError((error) => Effect.logWarning(`push ledger: ${error.message}`)),
         Effect.orElseSucceed((): ReadonlyMap<string, PushLedger.State> => new Map())
       )
@@ -231,7 +230,7 @@ export const show = (options: {
 }): Effect.Effect<void, UsageError, Env> =>
   withStore(
     options.traceDir,
-    Effect.gen(function*() {
+    () => Effect.gen(function*() {
       const store = yield* TraceStore.TraceStore
       const stored = yield* TraceReference.resolveArguments({ reference: options.reference, file: options.file })
       const trace = options.full ? yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError)) : stored
@@ -252,7 +251,7 @@ export const exportTrace = (options: {
 }): Effect.Effect<void, UsageError, Env> =>
   withStore(
     options.traceDir,
-    Effect.gen(function*() {
+    () => Effect.gen(function*() {
       const registry = yield* ExporterRegistry.ExporterRegistry
       const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
       const store = yield* TraceStore.TraceStore
@@ -289,9 +288,9 @@ export const rm = (options: {
 }): Effect.Effect<void, UsageError, Env> =>
   withStore(
     options.traceDir,
-    Effect.gen(function*() {
+    (location) => Effect.gen(function*() {
       const store = yield* TraceStore.TraceStore
-      const ledger = yield* pushLedger(options.traceDir)
+      const ledger = yield* pushLedger(location)
       // Only stored traces are removed: a path is refused (`resolveId`), never read or deleted.
       for (const reference of options.references) {
         const id = yield* TraceReference.resolveId(reference)
@@ -312,7 +311,7 @@ export const prune = (options: {
 }): Effect.Effect<void, UsageError, Env> =>
   withStore(
     options.traceDir,
-    Effect.gen(function*() {
+    (location) => Effect.gen(function*() {
       if (options.keepLast !== undefined && options.keepLast < 0) {
         return yield* new UsageError({ description: `--keep-last must be 0 or more, not ${options.keepLast}` })
       }
@@ -327,7 +326,7 @@ export const prune = (options: {
         dryRun: options.dryRun
       }).pipe(Effect.mapError(storeError))
       if (!result.dryRun) {
-        const ledger = yield* pushLedger(options.traceDir)
+        const ledger = yield* pushLedger(location)
         for (const s of result.removed) yield* forgetPush(ledger, s.traceId)
       }
       const verb = result.dryRun ? "Would remove" : "Removed"
