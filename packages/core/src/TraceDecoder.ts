@@ -3,10 +3,12 @@
  * `WorkflowTrace.decodeUnknown` (Schema) gives for the values `JSON.parse` produces, in a fraction of the time
  * (Schema takes milliseconds per small trace; a store loading 10,000 of them cannot wait for it). Whatever the fast
  * path does not accept goes to Schema, which then gives the error naming the field (or, for an input only Schema
- * knows how to read, such as a class instance, the value).
+ * knows how to read, such as a class instance, the value). Summaries (`WorkflowTrace.TraceSummary`, what a store's index
+ * keeps) are read the same way.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { type ExecutionEvent, ExecutionEventType } from "./ExecutionEvent.ts"
@@ -248,3 +250,33 @@ export const decodeUnknownEither = (json: unknown): Either.Either<WorkflowTrace.
 /** `decodeUnknownEither` as an effect, a drop-in for `WorkflowTrace.decodeUnknown`. */
 export const decodeUnknown = (json: unknown): Effect.Effect<WorkflowTrace.WorkflowTrace, ParseResult.ParseError> =>
   Effect.suspend(() => decodeUnknownEither(json))
+
+// `Schema.NonNegativeInt`.
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+
+/** A trace summary from its JSON (`WorkflowTrace.encodeSummary`), or undefined when the fast check does not accept it. */
+export const decodeSummaryFast = (s: unknown): WorkflowTrace.TraceSummary | undefined => {
+  if (
+    !isPlain(s) || !isString(s["trace_id"]) || !isString(s["workflow_name"]) || !statuses.has(s["status"]) ||
+    !isNumber(s["start_time"]) || !(s["end_time"] === null || isNumber(s["end_time"])) ||
+    !isNumber(s["duration_seconds"]) || !isCount(s["node_count"]) || !isCount(s["failed_node_count"])
+  ) return undefined
+  return {
+    traceId: s["trace_id"],
+    workflowName: s["workflow_name"],
+    status: s["status"] as WorkflowTrace.TraceStatus,
+    startTime: s["start_time"],
+    endTime: s["end_time"] as number | null,
+    durationSeconds: s["duration_seconds"],
+    nodeCount: s["node_count"],
+    failedNodeCount: s["failed_node_count"]
+  }
+}
+
+const decodeSummarySlow = Schema.decodeUnknownOption(WorkflowTrace.TraceSummary, { onExcessProperty: "ignore" })
+
+/** Decodes an unknown JSON value into a trace summary: the fast check, else Schema. */
+export const decodeSummary = (json: unknown): Option.Option<WorkflowTrace.TraceSummary> => {
+  const fast = decodeSummaryFast(json)
+  return fast === undefined ? decodeSummarySlow(json) : Option.some(fast)
+}

@@ -16,8 +16,17 @@ export const TraceId = Schema.String.pipe(
   Schema.brand("TraceId")
 )
 
-/** A new random trace id (a UUID v4, as Victor's Python engine makes). */
-export const make: Effect.Effect<string> = Effect.sync(() => globalThis.crypto.randomUUID())
+/** A valid trace id. */
+export type TraceId = typeof TraceId.Type
+
+/**
+ * A new random trace id (a UUID v4, as Victor's Python engine makes), checked and branded by the {@link TraceId}
+ * schema. For code that must have the id before it returns (the metadata of a sub-workflow's node); else {@link make}.
+ */
+export const unsafeMake = (): TraceId => TraceId.make(globalThis.crypto.randomUUID())
+
+/** A new random trace id: the one way Victor mints them (see {@link unsafeMake}). */
+export const make: Effect.Effect<TraceId> = Effect.sync(unsafeMake)
 
 /** A workflow name made safe for a file name: anything but letters, digits, `.`, `-` and `_` becomes `_`. */
 export const fileSafeName = (name: string): string => {

@@ -65,15 +65,22 @@ const normalizeBatchSize = (size: number | undefined): number =>
  * The encoder is written by hand rather than through `Schema.encode` (which cost about 25 µs per node): each record is
  * mapped to a plain object with the wire keys in the schema's order and handed to the native `JSON.stringify`, many
  * records at a time. Absent optional event fields are `undefined`, which `JSON.stringify` leaves out, as the schema's
- * `exact` optional fields do. `TraceJson.test.ts` checks the bytes against `JSON.stringify(WorkflowTrace.encode(..))`.
+ * `exact` optional fields do. `TraceJson.test.ts` and `SchemaOracle.test.ts` check the bytes against
+ * `JSON.stringify(WorkflowTrace.encode(..))`.
  */
 
-// Schema's Record encoding copies an object's own keys into a plain object; that only differs from the object itself
-// when a `toJSON` (say, on a class prototype) would replace it, so only then is the copy made.
+const hasOwn = Object.prototype.hasOwnProperty
+
+// Schema's Record encoding copies an object's own keys into a plain object by assignment; that only differs from the
+// object itself when a `toJSON` (say, on a class prototype) would replace it, or when the object has an own
+// `__proto__` key (`JSON.parse` makes one): assigning that sets the copy's prototype, so the key is not written. Only
+// then is the copy made (`SchemaOracle.test.ts` holds the bytes to the schema's on generated traces).
 const record = (value: JsonObject): JsonObject => {
-  if (typeof (value as { readonly toJSON?: unknown }).toJSON !== "function") return value
+  if (typeof (value as { readonly toJSON?: unknown }).toJSON !== "function" && !hasOwn.call(value, "__proto__")) {
+    return value
+  }
   const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) copy[key] = value[key]
+  for (const key of Object.keys(value)) if (key !== "__proto__") copy[key] = value[key]
   return copy
 }
 

@@ -227,17 +227,42 @@ export const spanTree = (spans: ReadonlyArray<SpanRecord> | undefined): Readonly
   return out
 }
 
-/** A short listing of a stored trace, enough to list and filter history without loading every node. */
-export interface TraceSummary {
-  readonly traceId: string
-  readonly workflowName: string
-  readonly status: TraceStatus
-  readonly startTime: number
-  readonly endTime: number | null
-  readonly durationSeconds: number
-  readonly nodeCount: number
-  readonly failedNodeCount: number
-}
+/**
+ * A short listing of a stored trace, enough to list and filter history without loading every node: what a store's
+ * index keeps and what `victor trace list --json` prints, under the guide's snake_case keys like the trace itself.
+ */
+export const TraceSummary = Schema.Struct({
+  traceId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("trace_id")),
+  workflowName: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("workflow_name")),
+  status: TraceStatus,
+  startTime: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("start_time")),
+  endTime: Schema.propertySignature(Schema.NullOr(Schema.Number)).pipe(Schema.fromKey("end_time")),
+  durationSeconds: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("duration_seconds")),
+  nodeCount: Schema.propertySignature(Schema.NonNegativeInt).pipe(Schema.fromKey("node_count")),
+  failedNodeCount: Schema.propertySignature(Schema.NonNegativeInt).pipe(Schema.fromKey("failed_node_count"))
+}).annotations({ identifier: "TraceSummary" })
+
+/** A short listing of a stored trace (camelCase TypeScript view). */
+export interface TraceSummary extends Schema.Schema.Type<typeof TraceSummary> {}
+
+/** A short listing of a stored trace as written to JSON (the guide's keys). */
+export interface TraceSummaryEncoded extends Schema.Schema.Encoded<typeof TraceSummary> {}
+
+/**
+ * Encodes a summary into its JSON shape: exactly what `Schema.encode(TraceSummary)` gives, keys in the same order,
+ * written out by hand because listing a history encodes one per trace (100,000 and more) and Schema takes microseconds
+ * each. `SchemaOracle.test.ts` holds it to the Schema; `TraceDecoder.decodeSummary` reads it back.
+ */
+export const encodeSummary = (summary: TraceSummary): TraceSummaryEncoded => ({
+  trace_id: summary.traceId,
+  workflow_name: summary.workflowName,
+  status: summary.status,
+  start_time: summary.startTime,
+  end_time: summary.endTime,
+  duration_seconds: summary.durationSeconds,
+  node_count: summary.nodeCount,
+  failed_node_count: summary.failedNodeCount
+})
 
 /** The summary of a trace. */
 export const summarize = (trace: WorkflowTrace): TraceSummary => ({

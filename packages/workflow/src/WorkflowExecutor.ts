@@ -837,7 +837,7 @@ export const execute = (
         return failed(inputs, `workflow node '${node.id}' has no loaded sub-workflow (load it with WorkflowLoader)`)
       }
       if (Either.isLeft(mapped)) return failed(inputs, mapped.left)
-      const childTraceId = crypto.randomUUID()
+      const childTraceId = TraceId.unsafeMake()
       const traceParent = traceParentOf(node.id, iteration, attempt)
       const metadata: JsonObject = {
         child_trace_id: childTraceId,
