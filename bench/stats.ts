@@ -14,7 +14,7 @@ import * as TraceJson from "@victor/core/TraceJson"
 import type { ExecutionEvent } from "@victor/core/ExecutionEvent"
 import type { NodeTraceRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as NodeTraceStore from "@victor/cli/store/NodeTraceStore"
-import * as TraceStore from "@victor/core/TraceStore"
+import * as StoreServices from "@victor/core/StoreServices"
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -134,7 +134,7 @@ try {
   // The same work in this process, part by part.
   const parts = await Effect.runPromise(
     Effect.gen(function*() {
-      const store = yield* TraceStore.TraceStore
+      const store = yield* StoreServices.complete
       let t0 = performance.now()
       const facts = yield* store.listNodeFacts()
       const factsMs = performance.now() - t0

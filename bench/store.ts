@@ -22,7 +22,7 @@ import * as Journal from "@victor/core/Journal"
 import * as TraceJson from "@victor/core/TraceJson"
 import type * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
-import * as TraceStoreTag from "@victor/core/TraceStore"
+import * as StoreServices from "@victor/core/StoreServices"
 import * as Effect from "effect/Effect"
 import * as StoreSql from "./storeSql.ts"
 import { spawnSync } from "node:child_process"
@@ -50,7 +50,7 @@ const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
 
 /** A store on Node's file system (the one `victor` uses), owned by this process. */
 const openStore = (directory: string) =>
-  run(Effect.provide(TraceStoreTag.TraceStore, NodeTraceStore.layer({ directory })))
+  run(Effect.provide(StoreServices.complete, NodeTraceStore.layer({ directory })))
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = values.slice().sort((a, b) => a - b)

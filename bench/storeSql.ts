@@ -3,12 +3,11 @@
  * role that may create databases, or with `--pg` a private cluster started for the run, fsync on), a fresh database
  * per measurement, and the store opened on it as `victor` would (`SqlTraceStore.layer`).
  */
+import * as StoreServices from "@victor/core/StoreServices"
 import type * as TraceStore from "@victor/core/TraceStore"
-import * as TraceStoreTag from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as SqlTraceStore from "@victor/store-sql/SqlTraceStore"
 import * as PgCluster from "@victor/store-sql/testing/pgCluster"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -40,7 +39,7 @@ export const openFresh = async (server: PgServer) => {
   const scope = Effect.runSync(Scope.make())
   const url = await Effect.runPromise(Scope.extend(PgCluster.freshDatabase(server.url), scope))
   const context = await Effect.runPromise(Layer.buildWithScope(SqlTraceStore.layer({ url }), scope))
-  const store: TraceStore.TraceStore["Type"] = Context.get(context, TraceStoreTag.TraceStore)
+  const store = await Effect.runPromise(Effect.provide(StoreServices.complete, context))
   return {
     url,
     store,

@@ -32,6 +32,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { ExecutionEventType } from "./ExecutionEvent.ts"
 import * as NodeScope from "./internal/nodeScope.ts"
 import * as Recorder from "./internal/recorder.ts"
@@ -40,6 +41,7 @@ import type { TracerError } from "./internal/tracerError.ts"
 import * as TracerState from "./internal/tracerState.ts"
 import { emptyObject, type JsonObject } from "./Json.ts"
 import type { TraceRef } from "./TraceHandler.ts"
+import { TraceJournals } from "./TraceJournals.ts"
 import { makeMemory, TraceStore, type TraceStoreError } from "./TraceStore.ts"
 import type { NodeTraceRecord, ToolCallRecord, TraceStatus, WorkflowTrace } from "./WorkflowTrace.ts"
 
@@ -196,10 +198,13 @@ export interface TracerOptions {
   readonly autoToolCalls?: boolean
 }
 
-/** Builds a tracer over the `TraceStore` in context, timed by the `Clock` in context. */
+/**
+ * Builds a tracer over the `TraceStore` in context, timed by the `Clock` in context. When the store also provides
+ * `TraceJournals`, each running trace is journaled (crash safety); otherwise it is saved when it ends.
+ */
 export const make = (options: TracerOptions = {}): Effect.Effect<WorkflowTracerService, never, TraceStore> =>
-  Effect.map(Effect.zip(TraceStore, Effect.clock), ([store, clock]) => {
-    const state = TracerState.make(store, clock, options.autoToolCalls ?? true)
+  Effect.map(Effect.all([TraceStore, Effect.serviceOption(TraceJournals), Effect.clock]), ([store, journals, clock]) => {
+    const state = TracerState.make(store, Option.getOrUndefined(journals), clock, options.autoToolCalls ?? true)
     return WorkflowTracer.of({
       ...TraceLifecycle.make(state),
       ...Recorder.make(state),

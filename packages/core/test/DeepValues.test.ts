@@ -5,6 +5,7 @@ import * as Json from "@victor/core/Json"
 import * as Payload from "@victor/core/Payload"
 import * as Redaction from "@victor/core/Redaction"
 import * as TraceJson from "@victor/core/TraceJson"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
@@ -154,8 +155,9 @@ describe("values nested deeper than Json.MAX_DEPTH", () => {
         // A store that journals (as the file store does) and keeps what it is given.
         const memory = yield* TraceStore.makeMemory
         const lines: Array<string> = []
-        const store: TraceStore.TraceStore["Type"] = {
+        const store: TraceStore.TraceStore["Type"] & TraceJournals.TraceJournals["Type"] = {
           ...memory,
+          recover: Effect.succeed([]),
           begin: (header) =>
             Effect.sync(() => {
               lines.push(Journal.encodeHeader(header))
@@ -177,7 +179,7 @@ describe("values nested deeper than Json.MAX_DEPTH", () => {
           return yield* tracer.endTrace()
         }).pipe(
           Effect.provide(Layer.mergeAll(
-            WorkflowTracer.layer().pipe(Layer.provide(Layer.succeed(TraceStore.TraceStore, store))),
+            WorkflowTracer.layer().pipe(Layer.provide(Layer.merge(Layer.succeed(TraceStore.TraceStore, store), Layer.succeed(TraceJournals.TraceJournals, store)))),
             redaction
           ))
         )

@@ -5,6 +5,7 @@ import * as Redaction from "@victor/core/Redaction"
 import * as TraceDecoder from "@victor/core/TraceDecoder"
 import * as TraceHandler from "@victor/core/TraceHandler"
 import * as TraceJson from "@victor/core/TraceJson"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
@@ -262,8 +263,9 @@ describe("EffectSpans", () => {
       Effect.gen(function*() {
         let appends = 0
         const memory = yield* TraceStore.makeMemory
-        const store: TraceStore.TraceStore["Type"] = {
+        const store: TraceStore.TraceStore["Type"] & TraceJournals.TraceJournals["Type"] = {
           ...memory,
+          recover: Effect.succeed([]),
           begin: (h) =>
             Effect.withSpan(
               Effect.succeed({
@@ -275,7 +277,7 @@ describe("EffectSpans", () => {
               "store.begin"
             )
         }
-        const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store))
+        const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store), Effect.provideService(TraceJournals.TraceJournals, store))
         const run = Effect.gen(function*() {
           const ref = yield* tracer.startTrace({ workflowName: "quiet" })
           yield* tracer.withNode({ nodeId: "n", nodeType: "compute" }, Effect.withSpan(Effect.void, "work"))
@@ -298,8 +300,9 @@ describe("EffectSpans", () => {
       const appended: Array<Journal.JournalEntry> = []
       let header: Journal.JournalHeader | undefined
       const memory = yield* TraceStore.makeMemory
-      const store: TraceStore.TraceStore["Type"] = {
+      const store: TraceStore.TraceStore["Type"] & TraceJournals.TraceJournals["Type"] = {
         ...memory,
+        recover: Effect.succeed([]),
         begin: (h) => {
           header = h
           return Effect.succeed({
@@ -310,7 +313,7 @@ describe("EffectSpans", () => {
           })
         }
       }
-      const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store))
+      const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store), Effect.provideService(TraceJournals.TraceJournals, store))
       // With a handler, as the CLI's event stream: spans, which no handler hears of, are still written.
       yield* Effect.gen(function*() {
         yield* tracer.startTrace({ workflowName: "crash" })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Redaction from "@victor/core/Redaction"
 import * as TraceHandler from "@victor/core/TraceHandler"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as Effect from "effect/Effect"
@@ -146,7 +147,8 @@ describe("Redaction", () => {
       expect(trace.inputs).toEqual({ api_key: "[REDACTED]", task: "t" })
     }).pipe(
       Effect.provide(Layer.merge(
-        WorkflowTracer.layerMemory(),
+        // A store with journals: the running trace it lists is what was journaled.
+        Layer.provideMerge(WorkflowTracer.layer(), TraceJournals.layerMemory),
         Redaction.layer({ values: ["tok-987654"], keys: ["api_key"] })
       ))
     ))

@@ -3,6 +3,7 @@ import type * as ExecutionEvent from "@victor/core/ExecutionEvent"
 import type * as Journal from "@victor/core/Journal"
 import * as Redaction from "@victor/core/Redaction"
 import * as TraceHandler from "@victor/core/TraceHandler"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
@@ -14,8 +15,9 @@ import * as Layer from "effect/Layer"
 const makeJournalingStore = Effect.map(TraceStore.makeMemory, (memory) => {
   const written: Array<Journal.JournalEntry> = []
   const state = { final: undefined as WorkflowTrace.WorkflowTrace | undefined }
-  const store: TraceStore.TraceStore["Type"] = {
+  const store: TraceStore.TraceStore["Type"] & TraceJournals.TraceJournals["Type"] = {
     ...memory,
+    recover: Effect.succeed([]),
     begin: (header) =>
       Effect.succeed({
         traceId: header.traceId,
@@ -91,7 +93,7 @@ describe("stored before said", () => {
       })
       const trace = yield* run.pipe(
         TraceHandler.provideMore(handler),
-        Effect.provide(WorkflowTracer.layer().pipe(Layer.provide(Layer.succeed(TraceStore.TraceStore, store))))
+        Effect.provide(WorkflowTracer.layer().pipe(Layer.provide(Layer.merge(Layer.succeed(TraceStore.TraceStore, store), Layer.succeed(TraceJournals.TraceJournals, store)))))
       )
       expect(unstored).toEqual([])
       expect(trace.status).toBe("succeeded")
@@ -122,7 +124,7 @@ describe("stored before said", () => {
       }).pipe(
         TraceHandler.provideMore(handler),
         Effect.provide(Layer.mergeAll(
-          WorkflowTracer.layer().pipe(Layer.provide(Layer.succeed(TraceStore.TraceStore, store))),
+          WorkflowTracer.layer().pipe(Layer.provide(Layer.merge(Layer.succeed(TraceStore.TraceStore, store), Layer.succeed(TraceJournals.TraceJournals, store)))),
           Redaction.layer(Redaction.defaults({}))
         ))
       )

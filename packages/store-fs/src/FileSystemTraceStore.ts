@@ -1,5 +1,6 @@
 /**
- * A TraceStore on any @effect/platform `FileSystem` (Node, Bun, Deno), in a directory private to the user (0700,
+ * A TraceStore, with every optional capability (journals, blobs, node facts, pruning; see `StoreServices`), on any
+ * @effect/platform `FileSystem` (Node, Bun, Deno), in a directory private to the user (0700,
  * files 0600):
  * - `{workflow}_{traceId}.jsonl`: the journal of a running trace, one JSON line per entry, appended and written
  *   through to the OS as things happen (it survives `kill -9`), its mtime touched by a heartbeat while the run lives;
@@ -48,6 +49,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
+import * as StoreServices from "@victor/core/StoreServices"
+import * as TracePruning from "@victor/core/TracePruning"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -103,7 +106,7 @@ const ownJournals = globalValue("@victor/store-fs/ownJournals", () => new Set<st
  */
 export const make = (
   options: Options
-): Effect.Effect<TraceStore.TraceStore["Type"], never, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<StoreServices.CompleteStore, never, FileSystem.FileSystem | Path.Path> =>
   Effect.flatMap(Scope.make(), (scope) => Effect.map(makeIn(options, scope), ({ store }) => store))
 
 /**
@@ -114,7 +117,7 @@ const makeIn = (
   options: Options,
   scope: Scope.Scope
 ): Effect.Effect<
-  { readonly store: TraceStore.TraceStore["Type"]; readonly prepare: Effect.Effect<boolean, TraceStore.TraceStoreError> },
+  { readonly store: StoreServices.CompleteStore; readonly prepare: Effect.Effect<boolean, TraceStore.TraceStoreError> },
   never,
   FileSystem.FileSystem | Path.Path
 > =>
@@ -183,14 +186,14 @@ const makeIn = (
     const recover = Effect.map(sweepJournals, (s) => s.recovered as ReadonlyArray<string>)
 
     return {
-      store: TraceStore.TraceStore.of({
+      store: {
         begin: journals.begin,
         recover,
         prune,
         readBlob: blobs.read,
         save: traces.save,
         ...queries
-      }),
+      },
       prepare: directory.ensure
     }
   })
@@ -200,11 +203,10 @@ const makeIn = (
  * scope closes, the journals of traces never ended are marked abandoned (the next reader stores them as incomplete at
  * once) and their heartbeats stop, so that a program that forgot them still exits.
  */
-export const layer = (options: Options): Layer.Layer<TraceStore.TraceStore, never, FileSystem.FileSystem | Path.Path> =>
-  Layer.scoped(
-    TraceStore.TraceStore,
-    Effect.flatMap(Effect.scope, (scope) => Effect.map(makeIn(options, scope), ({ store }) => store))
-  )
+export const layer = (
+  options: Options
+): Layer.Layer<StoreServices.StoreServices, never, FileSystem.FileSystem | Path.Path> =>
+  StoreServices.layer(Effect.flatMap(Effect.scope, (scope) => Effect.map(makeIn(options, scope), ({ store }) => store)))
 
 /**
  * The store as a layer that checks its directory first, as a write would: created (0700) when missing; a link, a
@@ -213,9 +215,8 @@ export const layer = (options: Options): Layer.Layer<TraceStore.TraceStore, neve
  */
 export const layerPrepared = (
   options: Options
-): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError, FileSystem.FileSystem | Path.Path> =>
-  Layer.scoped(
-    TraceStore.TraceStore,
+): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError, FileSystem.FileSystem | Path.Path> =>
+  StoreServices.layer(
     Effect.gen(function*() {
       const made = yield* makeIn(options, yield* Effect.scope)
       yield* made.prepare
@@ -232,12 +233,12 @@ export interface Stray {
 }
 
 /** What `prune` of this store gives: the contract's result, and the stray files (counted in `freedBytes`). */
-export interface PruneResult extends TraceStore.PruneResult {
+export interface PruneResult extends TracePruning.PruneResult {
   readonly strays: ReadonlyArray<Stray>
 }
 
 /** The stray files a prune result names: those of a file system store's, none for another store's. */
-export const straysOf = (result: TraceStore.PruneResult): ReadonlyArray<Stray> => {
+export const straysOf = (result: TracePruning.PruneResult): ReadonlyArray<Stray> => {
   const strays = (result as Partial<PruneResult>).strays
   return Array.isArray(strays) ? strays : []
 }

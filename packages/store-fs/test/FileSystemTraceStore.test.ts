@@ -4,6 +4,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import { sampleTrace, testTraceStore } from "@victor/core/testing/TraceStoreContract"
 import * as TraceJson from "@victor/core/TraceJson"
+import type * as StoreServices from "@victor/core/StoreServices"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
@@ -24,12 +25,12 @@ const tempDirectory = Effect.flatMap(
 testTraceStore("file system", () =>
   Layer.unwrapScoped(
     Effect.map(tempDirectory, (dir) => FileSystemTraceStore.layer({ directory: NodePath.join(dir, "traces") }))
-  ).pipe(Layer.provide(NodeContext.layer)))
+  ).pipe(Layer.provide(NodeContext.layer)), ["journals", "blobs", "nodeFacts", "pruning"])
 
 /** Runs a test against a store on `{fresh temp dir}/traces` (not created yet), with warnings captured. */
 const withStore = <A, E>(
   test: (
-    store: TraceStore.TraceStore["Type"],
+    store: StoreServices.CompleteStore,
     directory: string,
     warnings: ReadonlyArray<string>
   ) => Effect.Effect<A, E, FileSystem.FileSystem | Path.Path>

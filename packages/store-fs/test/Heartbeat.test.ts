@@ -4,7 +4,8 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import * as Journal from "@victor/core/Journal"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
-import * as TraceStore from "@victor/core/TraceStore"
+import type * as StoreServices from "@victor/core/StoreServices"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
@@ -28,7 +29,7 @@ const pause = (ms: number) => Effect.promise(() => new Promise<void>((resolve) =
  */
 const withStoreLayer = <A, E>(
   test: (
-    storeLayer: Layer.Layer<TraceStore.TraceStore>,
+    storeLayer: Layer.Layer<StoreServices.StoreServices>,
     beats: (name: string) => ReadonlyArray<number>,
     directory: string
   ) => Effect.Effect<A, E, Scope.Scope | FileSystem.FileSystem | Path.Path>
@@ -70,7 +71,7 @@ describe("FileSystemTraceStore heartbeats", () => {
   it.scoped("touch a running journal by Effect's Clock, and stop when the journal is finished or abandoned", () =>
     withStoreLayer((storeLayer, beats, directory) =>
       Effect.gen(function*() {
-        const store = Context.get(yield* Layer.build(storeLayer), TraceStore.TraceStore)
+        const store = Context.get(yield* Layer.build(storeLayer), TraceJournals.TraceJournals)
         const finished = yield* store.begin(header("finished"))
         const abandoned = yield* store.begin(header("abandoned"))
         // A first beat at once, then one every 2 s of the TestClock: the mtime is the Clock's time.
@@ -97,7 +98,7 @@ describe("FileSystemTraceStore heartbeats", () => {
     withStoreLayer((storeLayer, beats, directory) =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()
-        const store = Context.get(yield* Layer.buildWithScope(storeLayer, scope), TraceStore.TraceStore)
+        const store = Context.get(yield* Layer.buildWithScope(storeLayer, scope), TraceJournals.TraceJournals)
         yield* store.begin(header("one"))
         yield* store.begin(header("two"))
         yield* untilBeats(beats, "review_one.jsonl", 1)

@@ -2,6 +2,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
+import * as NodeFacts from "@victor/core/NodeFacts"
+import type * as StoreServices from "@victor/core/StoreServices"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Effect from "effect/Effect"
@@ -37,7 +39,7 @@ const countingFileSystem = (calls: Calls) =>
 
 /** Runs a test with a fresh temp directory and a function opening a counted store on it (like a new process). */
 const withDirectory = <A, E>(
-  test: (directory: string, open: () => Effect.Effect<{ store: TraceStore.TraceStore["Type"]; calls: Calls }>) => Effect.Effect<A, E>
+  test: (directory: string, open: () => Effect.Effect<{ store: StoreServices.CompleteStore; calls: Calls }>) => Effect.Effect<A, E>
 ) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -143,9 +145,9 @@ describe("FileSystemTraceStore reads through its index", () => {
 
         const { calls, store } = yield* open()
         const facts = yield* store.listNodeFacts()
-        expect(facts).toEqual(traces.map(TraceStore.factsOf))
+        expect(facts).toEqual(traces.map(NodeFacts.factsOf))
         expect(calls.reads.sort()).toEqual([".facts.jsonl", ".index.jsonl"])
-        expect(yield* store.listNodeFacts({ workflowName: "odd", status: "failed" })).toEqual([TraceStore.factsOf(traces[3]!)])
+        expect(yield* store.listNodeFacts({ workflowName: "odd", status: "failed" })).toEqual([NodeFacts.factsOf(traces[3]!)])
       })
     ))
 
@@ -158,11 +160,11 @@ describe("FileSystemTraceStore reads through its index", () => {
         expect(NodeFs.existsSync(NodePath.join(directory, ".facts.jsonl"))).toBe(false)
 
         const first = yield* open()
-        expect(yield* first.store.listNodeFacts()).toEqual(traces.map(TraceStore.factsOf))
+        expect(yield* first.store.listNodeFacts()).toEqual(traces.map(NodeFacts.factsOf))
         expect(first.calls.reads.filter((r) => !r.startsWith("."))).toHaveLength(traces.length)
 
         const second = yield* open()
-        expect(yield* second.store.listNodeFacts()).toEqual(traces.map(TraceStore.factsOf))
+        expect(yield* second.store.listNodeFacts()).toEqual(traces.map(NodeFacts.factsOf))
         expect(second.calls.reads.sort()).toEqual([".facts.jsonl", ".index.jsonl"])
       })
     ))
@@ -189,7 +191,7 @@ describe("FileSystemTraceStore reads through its index", () => {
         expect(factsLines(directory)).toHaveLength(traces.length)
 
         const second = yield* open()
-        expect(yield* second.store.listNodeFacts()).toEqual(traces.map(TraceStore.factsOf))
+        expect(yield* second.store.listNodeFacts()).toEqual(traces.map(NodeFacts.factsOf))
         expect(second.calls.reads.sort()).toEqual([".facts.jsonl", ".index.jsonl"])
       })
     ))
@@ -209,7 +211,7 @@ describe("FileSystemTraceStore reads through its index", () => {
         const edited = { ...traces[1]!, nodes: traces[1]!.nodes.map((n) => (n.nodeId === "a" ? { ...n, nodeId: "z" } : n)) }
 
         const { calls, store } = yield* open()
-        const expected = traces.map((t) => TraceStore.factsOf(t.traceId === "t-1" ? edited : t))
+        const expected = traces.map((t) => NodeFacts.factsOf(t.traceId === "t-1" ? edited : t))
         expect(yield* store.listNodeFacts()).toEqual(expected)
         expect(calls.reads.filter((r) => !r.startsWith("."))).toEqual(["odd_t-1.json"])
 
@@ -232,7 +234,7 @@ describe("FileSystemTraceStore reads through its index", () => {
         })
         const { calls, store } = yield* open()
         yield* store.save(big)
-        expect(yield* store.listNodeFacts()).toEqual([TraceStore.factsOf(big)])
+        expect(yield* store.listNodeFacts()).toEqual([NodeFacts.factsOf(big)])
         expect(calls.reads).toContain("review_big.json")
         expect(factsLines(directory)).toEqual([])
       })

@@ -6,6 +6,7 @@ import * as EffectSpans from "@victor/core/EffectSpans"
 import * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
+import * as StoreServices from "@victor/core/StoreServices"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
@@ -24,7 +25,7 @@ const deadPid = 2 ** 22 + 12345
 const withDirectory = <A, E>(
   test: (
     directory: string,
-    makeStore: (options?: Partial<FileSystemTraceStore.Options>) => Effect.Effect<TraceStore.TraceStore["Type"], never, FileSystem.FileSystem | Path.Path>,
+    makeStore: (options?: Partial<FileSystemTraceStore.Options>) => Effect.Effect<StoreServices.CompleteStore, never, FileSystem.FileSystem | Path.Path>,
     warnings: ReadonlyArray<string>
   ) => Effect.Effect<A, E, FileSystem.FileSystem | Path.Path>
 ) =>
@@ -173,7 +174,7 @@ describe("FileSystemTraceStore journals", () => {
     withDirectory((directory, makeStore) =>
       Effect.gen(function*() {
         const store = yield* makeStore()
-        const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store))
+        const tracer = yield* WorkflowTracer.make().pipe(Effect.provide(StoreServices.context(store)))
         const ref = yield* tracer.startTrace({ workflowName: "review", inputs: { task: "x" } })
         yield* tracer.withNode({ nodeId: "first", nodeType: "compute" }, Effect.void)
         yield* tracer.startNode({ nodeId: "second", nodeType: "agent" })
@@ -208,7 +209,7 @@ describe("FileSystemTraceStore and Effect spans", () => {
     withDirectory((directory, makeStore) =>
       Effect.gen(function*() {
         const store = yield* makeStore()
-        const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store))
+        const tracer = yield* WorkflowTracer.make().pipe(Effect.provide(StoreServices.context(store)))
         const ref = yield* tracer.startTrace({ workflowName: "review" })
         yield* Effect.withSpan(Effect.void, "boot")
         yield* tracer.withNode(
@@ -249,7 +250,7 @@ describe("FileSystemTraceStore journals in uninterruptible regions", () => {
     withDirectory((directory, makeStore) =>
       Effect.gen(function*() {
         const store = yield* makeStore({ heartbeatSeconds: 0.01 })
-        const tracer = yield* WorkflowTracer.make().pipe(Effect.provideService(TraceStore.TraceStore, store))
+        const tracer = yield* WorkflowTracer.make().pipe(Effect.provide(StoreServices.context(store)))
         const ref = yield* Effect.uninterruptible(Effect.gen(function*() {
           const ref = yield* tracer.startTrace({ workflowName: "review" })
           yield* Effect.sleep(50)

@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Journal from "@victor/core/Journal"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
 import * as TraceJson from "@victor/core/TraceJson"
+import type * as StoreServices from "@victor/core/StoreServices"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Effect from "effect/Effect"
@@ -38,7 +39,7 @@ const hoursAgo = (file: string, hours: number) => {
 /** A store on a fresh directory (pids other than `livePid` and this one are dead), with warnings captured. */
 const withStore = <A, E>(
   test: (
-    store: TraceStore.TraceStore["Type"],
+    store: StoreServices.CompleteStore,
     directory: string,
     warnings: ReadonlyArray<string>
   ) => Effect.Effect<A, E, FileSystem.FileSystem | Path.Path>,

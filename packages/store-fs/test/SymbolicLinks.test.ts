@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Journal from "@victor/core/Journal"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
 import * as TraceJson from "@victor/core/TraceJson"
+import type * as StoreServices from "@victor/core/StoreServices"
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Effect from "effect/Effect"
@@ -43,7 +44,7 @@ interface Setup {
   readonly root: string
   readonly directory: string
   readonly warnings: Array<string>
-  readonly makeStore: () => Effect.Effect<TraceStore.TraceStore["Type"], never, FileSystem.FileSystem | Path.Path>
+  readonly makeStore: () => Effect.Effect<StoreServices.CompleteStore, never, FileSystem.FileSystem | Path.Path>
 }
 
 /** A store on `{temp}/traces` (created 0700 up front, so that links can be planted in it), warnings captured. */

@@ -18,7 +18,9 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
+import type * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
+import * as StoreServices from "@victor/core/StoreServices"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Cause from "effect/Cause"
@@ -94,7 +96,7 @@ export const migrate: Effect.Effect<void, TraceStore.TraceStoreError, SqlClient.
 const makeWith = (
   options: Options,
   target: Target.Target
-): Effect.Effect<TraceStore.TraceStore["Type"], TraceStore.TraceStoreError, SqlClient.SqlClient | Scope.Scope> =>
+): Effect.Effect<StoreServices.CompleteStore, TraceStore.TraceStoreError, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     yield* migrateWith(target)
     const db = Db.make(yield* SqlClient.SqlClient, target)
@@ -109,14 +111,14 @@ const makeWith = (
     const rows = TraceRows.make(db, blobs, capturer)
     const recovery = Recovery.make(db, rows)
     const journals = Journals.make({ db, locks, blobs, rows, capturer, isClosed: () => closed })
-    return TraceStore.TraceStore.of({
-      begin: (header) => journals.begin(header),
+    return {
+      begin: (header: Journal.JournalHeader) => journals.begin(header),
       recover: recovery.sweep,
       prune: Prune.make(db, recovery),
       readBlob: blobs.read,
-      save: (trace) => Effect.asVoid(rows.write([trace], { capture: true })),
+      save: (trace: WorkflowTrace.WorkflowTrace) => Effect.asVoid(rows.write([trace], { capture: true })),
       ...Queries.make({ db, rows, recovery })
-    })
+    }
   })
 
 /**
@@ -125,14 +127,14 @@ const makeWith = (
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<TraceStore.TraceStore["Type"], TraceStore.TraceStoreError, SqlClient.SqlClient | Scope.Scope> =>
+): Effect.Effect<StoreServices.CompleteStore, TraceStore.TraceStoreError, SqlClient.SqlClient | Scope.Scope> =>
   Effect.flatMap(targetOfContext, (target) => makeWith(options, target))
 
 /** The store as a layer over a `SqlClient` the program provides (`PgClient.layer`, or one it shares). */
 export const layerClient = (
   options: Options = {}
-): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError, SqlClient.SqlClient> =>
-  Layer.scoped(TraceStore.TraceStore, make(options))
+): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError, SqlClient.SqlClient> =>
+  StoreServices.layer(make(options))
 
 /**
  * The `PgClient` of a URL, its failures (bad URL, refused connection, wrong password) an `Unavailable` store error
@@ -166,9 +168,11 @@ export const layerPgClient = (
  * The store on the PostgreSQL database of a URL: connects (a pool of `maxConnections`), creates or upgrades the
  * tables, and fails with an `Unavailable` error naming the server and database (password masked) when it cannot.
  */
-export const layer = (options: LayerOptions): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> => {
+export const layer = (
+  options: LayerOptions
+): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError> => {
   const target = Target.fromUrl(options.url)
-  return Layer.scoped(TraceStore.TraceStore, makeWith(options, target)).pipe(Layer.provide(layerPgClient(options)))
+  return StoreServices.layer(makeWith(options, target)).pipe(Layer.provide(layerPgClient(options)))
 }
 
 /**

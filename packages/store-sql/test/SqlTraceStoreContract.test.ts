@@ -11,4 +11,4 @@ const adminUrl = inject("victorPgUrl")
 testTraceStore("postgres", () =>
   Layer.unwrapScoped(
     Effect.map(PgCluster.freshDatabase(adminUrl), (url) => SqlTraceStore.layer({ url }))
-  ))
+  ), ["journals", "blobs", "nodeFacts", "pruning"])

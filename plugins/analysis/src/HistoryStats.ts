@@ -62,7 +62,7 @@ export interface Options {
 }
 
 /**
- * What the statistics read of a run: a `WorkflowTrace`, or the `TraceStore.TraceFacts` a store lists without loading
+ * What the statistics read of a run: a `WorkflowTrace`, or the `NodeFacts.TraceFacts` a store lists without loading
  * every trace (`listNodeFacts`).
  */
 export interface Run {

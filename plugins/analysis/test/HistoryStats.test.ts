@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as HistoryStats from "@victor/analysis/HistoryStats"
 import * as Effect from "effect/Effect"
 import { node, trace } from "@victor/core/testing/TraceFixtures"
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as TraceStore from "@victor/core/TraceStore"
 
 const run = (id: string, slow: number, flaky: string | undefined) =>
@@ -61,7 +62,7 @@ describe("HistoryStats", () => {
   it.effect("the node facts a store lists give the same statistics as the whole traces", () =>
     Effect.sync(() => {
       const runs = [run("r1", 2, undefined), run("r2", 3, "timeout"), run("r3", 4, "timeout"), run("r4", 7, "refused")]
-      const fromFacts = HistoryStats.computeSync(runs.map(TraceStore.factsOf), { slowThresholdSeconds: 1 })
+      const fromFacts = HistoryStats.computeSync(runs.map(NodeFacts.factsOf), { slowThresholdSeconds: 1 })
       expect(fromFacts).toEqual(HistoryStats.computeSync(runs, { slowThresholdSeconds: 1 }))
       expect(fromFacts.slowNodes.map((n) => [n.nodeId, n.p95Seconds, n.maxSeconds])).toEqual([["think", 7, 7]])
       expect(fromFacts.commonErrors[0]).toMatchObject({ nodeId: "deploy", count: 4 })

@@ -3,6 +3,7 @@
  * file store), with its warnings (a skipped or quarantined file) on stderr, so that stdout holds only the report.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as StoreServices from "@victor/core/StoreServices"
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as Console from "effect/Console"
 import type * as Effect from "effect/Effect"
@@ -17,5 +18,5 @@ export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JS
 /** The trace store of `--store` (or its defaults, see `StoreLocation`), its warnings on stderr. */
 export const storeLayer = (
   traceDir: string | undefined
-): Layer.Layer<TraceStore.TraceStore, UsageError, FileSystem.FileSystem> =>
+): Layer.Layer<StoreServices.StoreServices, UsageError, FileSystem.FileSystem> =>
   Layer.merge(NodeTraceStore.layerOfFlag(traceDir), StderrWarnings.layer)

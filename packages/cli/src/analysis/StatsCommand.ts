@@ -8,7 +8,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as HistoryStats from "@victor/analysis/HistoryStats"
 import * as Threshold from "@victor/compare/Threshold"
-import * as TraceStore from "@victor/core/TraceStore"
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -37,8 +37,7 @@ export const run = (
     if (Either.isLeft(slow) || slow.right.absoluteSeconds === undefined) {
       return yield* new UsageError({ description: `invalid --slow '${options.slow}': give seconds, e.g. --slow 2s or --slow 500ms` })
     }
-    const store = yield* TraceStore.TraceStore
-    const runs = yield* store.listNodeFacts({
+    const runs = yield* NodeFacts.listNodeFacts({
       ...(options.workflow === undefined ? {} : { workflowName: options.workflow }),
       ...(options.last === undefined ? {} : { limit: options.last })
     }).pipe(Effect.mapError((error) => new UsageError({ description: error.message })))

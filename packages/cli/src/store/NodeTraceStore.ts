@@ -7,6 +7,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import type * as Payload from "@victor/core/Payload"
+import type * as StoreServices from "@victor/core/StoreServices"
 import type * as TraceStore from "@victor/core/TraceStore"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
 import * as Effect from "effect/Effect"
@@ -47,7 +48,7 @@ const storeOptions = (options: NodeOptions): FileSystemTraceStore.Options => {
 const nodeLayers = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeNoFollowFileSystem.layer)
 
 /** The store in `directory`, owned by this process, on Node's file system. */
-export const layer = (options: NodeOptions): Layer.Layer<TraceStore.TraceStore> =>
+export const layer = (options: NodeOptions): Layer.Layer<StoreServices.StoreServices> =>
   FileSystemTraceStore.layer(storeOptions(options)).pipe(Layer.provide(nodeLayers))
 
 /**
@@ -56,7 +57,7 @@ export const layer = (options: NodeOptions): Layer.Layer<TraceStore.TraceStore> 
  */
 export const layerPrepared = (
   options: NodeOptions
-): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> =>
+): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError> =>
   FileSystemTraceStore.layerPrepared(storeOptions(options)).pipe(Layer.provide(nodeLayers))
 
 /**
@@ -66,7 +67,7 @@ export const layerPrepared = (
 export const layerAt = (
   location: StoreLocation.StoreLocation,
   options: { readonly capture?: Payload.CaptureOptions; readonly prepared?: boolean } = {}
-): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> => {
+): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError> => {
   const capture = options.capture === undefined ? {} : { capture: options.capture }
   if (location._tag === "Directory") {
     return options.prepared === true
@@ -85,7 +86,7 @@ export const layerAt = (
 export const layerForCommand = (
   location: StoreLocation.StoreLocation,
   options: { readonly prepared?: boolean } = {}
-): Layer.Layer<TraceStore.TraceStore, UsageError> =>
+): Layer.Layer<StoreServices.StoreServices, UsageError> =>
   layerAt(location, options).pipe(Layer.mapError((error) => new UsageError({ description: error.message })))
 
 /** The store `--store` (or its defaults, see `StoreLocation.resolve`) names, for a command. */

@@ -7,7 +7,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import * as Payload from "@victor/core/Payload"
+import * as TraceBlobs from "@victor/core/TraceBlobs"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as OtlpEndpoint from "@victor/exporter-otlp/OtlpEndpoint"
@@ -55,7 +55,7 @@ const loadStored = (traceId: string) =>
   Effect.gen(function*() {
     const store = yield* TraceStore.TraceStore
     const stored = yield* store.get(traceId).pipe(Effect.mapError(storeError))
-    return yield* Payload.resolve(stored, store.readBlob).pipe(
+    return yield* TraceBlobs.resolve(stored).pipe(
       Effect.catchAll((error) =>
         Effect.as(Effect.logWarning(`${error.message}; pushing trace ${traceId} with the previews it keeps`), stored)
       )

@@ -7,6 +7,7 @@
  */
 import * as Payload from "@victor/core/Payload"
 import * as Redaction from "@victor/core/Redaction"
+import type * as StoreServices from "@victor/core/StoreServices"
 import type * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -73,7 +74,7 @@ export const redactionLayer = (rules: Redaction.Rules | undefined): Layer.Layer<
 export const storeLayer = (
   location: StoreLocation.StoreLocation,
   capture: Payload.CaptureOptions
-): Layer.Layer<TraceStore.TraceStore, TraceStore.TraceStoreError> =>
+): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError> =>
   NodeTraceStore.layerAt(location, { capture, prepared: true })
 
 /**

@@ -7,7 +7,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import * as Payload from "@victor/core/Payload"
+import * as TraceBlobs from "@victor/core/TraceBlobs"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Clock from "effect/Clock"
@@ -37,11 +37,11 @@ export interface SyncOptions {
 
 const storeError = (error: TraceStore.TraceStoreError) => new UsageError({ description: error.message })
 
-/** A store as a value, so that two can be open at once. */
+/** A store as a value (its services, and the contract's), so that two can be open at once. */
 const open = (location: StoreLocation.StoreLocation, prepared: boolean) =>
   Effect.map(
     Layer.build(NodeTraceStore.layerForCommand(location, { prepared })),
-    (context) => Context.get(context, TraceStore.TraceStore)
+    (services) => ({ services, ...Context.get(services, TraceStore.TraceStore) })
   )
 
 /** A target trace that needs no copy: finished as far as the source's. */
@@ -76,7 +76,7 @@ export const run = (
     // The references are resolved in the source as every trace command resolves them.
     const named = yield* Effect.forEach(
       options.references,
-      (reference) => TraceReference.resolveId(reference).pipe(Effect.provideService(TraceStore.TraceStore, source))
+      (reference) => TraceReference.resolveId(reference).pipe(Effect.provide(source.services))
     )
     const listed = yield* source.list(query).pipe(Effect.mapError(storeError))
     const chosen = named.length === 0 ? listed : listed.filter((summary) => named.includes(summary.traceId))
@@ -94,7 +94,10 @@ export const run = (
       for (let i = 0; i < todo.length; i++) {
         const summary = todo[i]!
         const stored = yield* source.get(summary.traceId).pipe(Effect.mapError(storeError))
-        const whole = yield* Payload.resolve(stored, source.readBlob).pipe(Effect.mapError(storeError))
+        const whole = yield* TraceBlobs.resolve(stored).pipe(
+          Effect.provide(source.services),
+          Effect.mapError(storeError)
+        )
         yield* target.save(whole).pipe(Effect.mapError(storeError))
         yield* Console.error(`[${i + 1}/${todo.length}] copied ${summary.traceId} (${summary.workflowName})`)
       }

@@ -8,7 +8,8 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
-import * as Payload from "@victor/core/Payload"
+import * as TraceBlobs from "@victor/core/TraceBlobs"
+import * as TracePruning from "@victor/core/TracePruning"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as FileSystemTraceStore from "@victor/store-fs/FileSystemTraceStore"
@@ -72,15 +73,9 @@ const pad = (rows: ReadonlyArray<ReadonlyArray<string>>, rightAligned: ReadonlyS
 
 const formatTime = (seconds: number): string => new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19)
 
+// The summary's wire form (the `WorkflowTrace.TraceSummary` schema's), with where `trace push` has it.
 const summaryJson = (s: WorkflowTrace.TraceSummary, push: PushLedger.State | undefined) => ({
-  trace_id: s.traceId,
-  workflow_name: s.workflowName,
-  status: s.status,
-  start_time: s.startTime,
-  end_time: s.endTime,
-  duration_seconds: s.durationSeconds,
-  node_count: s.nodeCount,
-  failed_node_count: s.failedNodeCount,
+  ...WorkflowTrace.encodeSummary(s),
   push: push ?? null
 })
 
@@ -233,7 +228,7 @@ export const show = (options: {
     () => Effect.gen(function*() {
       const store = yield* TraceStore.TraceStore
       const stored = yield* TraceReference.resolveArguments({ reference: options.reference, file: options.file })
-      const trace = options.full ? yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError)) : stored
+      const trace = options.full ? yield* TraceBlobs.resolve(stored).pipe(Effect.mapError(storeError)) : stored
       yield* Console.log(Summary.render(trace, [["Started", `${formatTime(trace.startTime)} UTC`]]))
       yield* Console.log("")
       yield* Console.log(renderNodes(trace, options.full))
@@ -256,7 +251,7 @@ export const exportTrace = (options: {
       const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
       const store = yield* TraceStore.TraceStore
       const stored = yield* TraceReference.resolveArguments({ reference: options.reference, file: options.file })
-      const trace = yield* Payload.resolve(stored, store.readBlob).pipe(Effect.mapError(storeError))
+      const trace = yield* TraceBlobs.resolve(stored).pipe(Effect.mapError(storeError))
       const bytes = exporter.export(trace)
       // No -o, or -o -: the export goes to stdout, for a pipe, and nothing else does.
       const toStdout = options.output === undefined || ExportWriter.isStdout(options.output)
@@ -318,8 +313,7 @@ export const prune = (options: {
       const age = options.olderThan === undefined ? undefined : yield* Units.parseAge("--older-than", options.olderThan)
       const maxBytes = options.maxSize === undefined ? undefined : yield* Units.parseSize("--max-size", options.maxSize)
       const now = (yield* Clock.currentTimeMillis) / 1000
-      const store = yield* TraceStore.TraceStore
-      const result = yield* store.prune({
+      const result = yield* TracePruning.prune({
         ...(age === undefined ? {} : { startedBefore: now - age }),
         ...(options.keepLast === undefined ? {} : { keepLast: options.keepLast }),
         ...(maxBytes === undefined ? {} : { maxBytes }),

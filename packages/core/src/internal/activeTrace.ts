@@ -5,7 +5,6 @@
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import type { ExecutionEvent } from "../ExecutionEvent.ts"
-import { INCOMPLETE_ERROR, UNFINISHED_NODE_ERROR } from "../Journal.ts"
 import { emptyObject, type JsonObject } from "../Json.ts"
 import type { EventLog } from "./eventLog.ts"
 import type { Persistence } from "./journalWriter.ts"
@@ -314,35 +313,4 @@ export const snapshot = (
   // Only a trace with spans of its own has the key, so that every other trace is what it was before spans existed.
   if (spans !== undefined) (snap as { spans?: ReadonlyArray<SpanRecord> }).spans = spans.slice()
   return snap
-}
-
-/**
- * The trace as a store in the same process shows it while it runs (see `TraceStore.LiveTrace`): what a journal of
- * it would rebuild to — the finished nodes, then the nodes still open, marked `unfinished` (failed when the run is
- * given up as incomplete).
- */
-export const liveSnapshot = (trace: ActiveTrace, status: "running" | "incomplete"): WorkflowTrace => {
-  const now = snapshot(trace, { status: "running", endTime: null, outputs: emptyObject, error: null })
-  const open: Array<OpenNode> = []
-  for (let node = trace.lastOpen; node !== undefined; node = node.previousOpen) open.push(node)
-  const last = trace.events.length === 0 ? trace.startTime : Math.max(trace.startTime, trace.events.last().timestamp)
-  const unfinished = open.reverse().map((node): NodeTraceRecord => ({
-    nodeId: node.nodeId,
-    nodeType: node.nodeType,
-    timestamp: node.startTime,
-    durationSeconds: Math.max(0, last - node.startTime),
-    success: status === "running",
-    error: status === "running" ? null : UNFINISHED_NODE_ERROR,
-    inputs: node.inputs,
-    outputs: emptyObject,
-    toolCalls: node.toolCalls === undefined ? [] : node.toolCalls.slice(),
-    metadata: { unfinished: true },
-    ...(node.spans === undefined ? {} : { spans: node.spans.slice() })
-  }))
-  return {
-    ...now,
-    status,
-    ...(status === "incomplete" ? { endTime: last, durationSeconds: last - trace.startTime, error: INCOMPLETE_ERROR } : {}),
-    nodes: unfinished.length === 0 ? now.nodes : [...now.nodes, ...unfinished]
-  }
 }

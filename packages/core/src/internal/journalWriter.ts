@@ -15,9 +15,10 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Journal from "../Journal.ts"
 import * as Redaction from "../Redaction.ts"
-import type { TraceJournal, TraceStore, TraceStoreError } from "../TraceStore.ts"
+import type { TraceJournal, TraceJournals } from "../TraceJournals.ts"
+import type { TraceStore, TraceStoreError } from "../TraceStore.ts"
 import type { WorkflowTrace } from "../WorkflowTrace.ts"
-import { type ActiveTrace, currentCursor, liveSnapshot, type OpenNode, spanBridge } from "./activeTrace.ts"
+import { type ActiveTrace, currentCursor, type OpenNode, spanBridge } from "./activeTrace.ts"
 
 // The store's own work, outside the trace it writes: a store whose calls make Effect spans (an SQL client's queries)
 // would otherwise record them into the trace, and each one recorded would wake the writer to write it, for ever.
@@ -48,21 +49,27 @@ export interface Persistence {
   readonly finish: (trace: WorkflowTrace) => Effect.Effect<void, TraceStoreError>
 }
 
-/** Starts journaling a trace. A store that cannot begin a journal leaves the run to go on; `finish` saves then. */
+/**
+ * Starts journaling a trace. Without journals (a store that has no such capability), or when the store cannot
+ * begin one, the run goes on and `finish` saves the trace.
+ */
 export const start = (
   store: TraceStore["Type"],
+  journals: TraceJournals["Type"] | undefined,
   trace: ActiveTrace
 ): Effect.Effect<Persistence> =>
   Effect.gen(function*() {
     const redactor = yield* Redaction.CurrentRedactor
     const prepare = (final: WorkflowTrace) => redactor.active ? redactor.trace(final) : final
-    // An in-process store reads the running trace from the tracer itself, redacted like everything it stores.
-    const live = {
-      snapshot: (status: "running" | "incomplete") => {
-        const now = liveSnapshot(trace, status)
-        return redactor.active ? redactor.trace(now) : now
-      }
+    const idle = () => {}
+    const saveAtEnd: Persistence = {
+      prepare,
+      wake: idle,
+      wakeUnannounced: idle,
+      flush: Effect.void,
+      finish: (final) => store.save(final)
     }
+    if (journals === undefined) return saveAtEnd
     const header = Journal.headerOf(trace)
     // The header keeps no value deeper than any other line does (see `Redaction.depthLimit`).
     const sanitizedHeader = (sanitizer: Redaction.Redactor) =>
@@ -73,24 +80,11 @@ export const start = (
           metadata: sanitizer.object(header.metadata, "metadata")
         }
         : header
-    const begun = yield* Effect.either(outsideTrace(store.begin(
-      sanitizedHeader(redactor.active ? redactor : Redaction.depthLimit),
-      live
+    const begun = yield* Effect.either(outsideTrace(journals.begin(
+      sanitizedHeader(redactor.active ? redactor : Redaction.depthLimit)
     )))
-    const idle = () => {}
-    if (begun._tag === "Left") {
-      return { prepare, wake: idle, wakeUnannounced: idle, flush: Effect.void, finish: (final) => store.save(final) }
-    }
+    if (begun._tag === "Left") return saveAtEnd
     const journal: TraceJournal = begun.right
-    if (journal.wantsEntries === false) {
-      return {
-        prepare,
-        wake: idle,
-        wakeUnannounced: idle,
-        flush: Effect.void,
-        finish: (final) => journal.finish(final)
-      }
-    }
     // What the journal and the final trace are written as: redacted, or at least bounded in depth.
     const sanitizer = redactor.active ? redactor : Redaction.depthLimit
     // Open at first: the events recorded before the journal began (workflow_started) are written straight away.

@@ -23,7 +23,7 @@ export type TraceLifecycle = Pick<WorkflowTracerService, "startTrace" | "endTrac
 
 /** Starting, ending and reading traces over a tracer's state. */
 export const make = (state: TracerState): TraceLifecycle => {
-  const { now, openTraces, store } = state
+  const { journals, now, openTraces, store } = state
   return {
     startTrace: (options) =>
       Effect.flatMap(
@@ -63,7 +63,7 @@ export const make = (state: TracerState): TraceLifecycle => {
               // Journaled from here on, so that a run that dies is recovered rather than lost; the handlers see
               // the start once the journal holds it.
               Effect.zipRight(Effect.map(
-                Effect.provideService(JournalWriter.start(store, trace), Redaction.CurrentRedactor, redactor),
+                Effect.provideService(JournalWriter.start(store, journals, trace), Redaction.CurrentRedactor, redactor),
                 (p) => void (trace.persistence = p)
               )),
               Effect.zipRight(

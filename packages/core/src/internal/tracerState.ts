@@ -1,9 +1,10 @@
 /**
- * What the parts of one tracer share (see `WorkflowTracer.make`): its store, its clock, its options, and the traces it
+ * What the parts of one tracer share (see `WorkflowTracer.make`): its store and journals, its clock, its options, and the traces it
  * has open, which the guide's imperative style falls back on outside the fiber that started a trace.
  */
 import * as Clock from "effect/Clock"
 import type { TraceRef } from "../TraceHandler.ts"
+import type { TraceJournals } from "../TraceJournals.ts"
 import type { TraceStore } from "../TraceStore.ts"
 import type { WorkflowTrace } from "../WorkflowTrace.ts"
 import type { ActiveTrace, OpenNode } from "./activeTrace.ts"
@@ -11,6 +12,8 @@ import type { ActiveTrace, OpenNode } from "./activeTrace.ts"
 /** The shared state of one tracer. */
 export interface TracerState {
   readonly store: TraceStore["Type"]
+  /** The store's journals, when it has that capability (see `TraceJournals`). */
+  readonly journals: TraceJournals["Type"] | undefined
   /** The time in unix seconds, from the tracer's `Clock` (see `secondsOf`). */
   readonly now: () => number
   /** Whether tool calls are attached to the node open in the calling fiber (the guide's `auto_tool_calls`). */
@@ -22,8 +25,14 @@ export interface TracerState {
 }
 
 /** A tracer's state, with nothing open yet. */
-export const make = (store: TraceStore["Type"], clock: Clock.Clock, autoToolCalls: boolean): TracerState => ({
+export const make = (
+  store: TraceStore["Type"],
+  journals: TraceJournals["Type"] | undefined,
+  clock: Clock.Clock,
+  autoToolCalls: boolean
+): TracerState => ({
   store,
+  journals,
   now: secondsOf(clock),
   autoToolCalls,
   openTraces: [],

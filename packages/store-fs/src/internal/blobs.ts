@@ -5,6 +5,7 @@
  * hash, never through a link, neither in place of a blob nor of the blob directory.
  */
 import * as Payload from "@victor/core/Payload"
+import * as TraceBlobs from "@victor/core/TraceBlobs"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -65,7 +66,7 @@ export const make = (files: Files.StoreFiles, tempName: (name: string) => string
 
   const read = (sha256: string): Effect.Effect<string, TraceStore.TraceStoreError> =>
     Effect.gen(function*() {
-      const hash = yield* TraceStore.validateBlobName(sha256)
+      const hash = yield* TraceBlobs.validateBlobName(sha256)
       const file = path.join(directory, hash)
       // A link in place of the directory would lead the read elsewhere (no-follow guards the last component only).
       if ((yield* state) === "untrusted") {

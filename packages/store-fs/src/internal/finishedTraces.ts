@@ -6,6 +6,7 @@
  */
 import type * as Payload from "@victor/core/Payload"
 import * as TraceJson from "@victor/core/TraceJson"
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -162,7 +163,7 @@ export const make = (options: FinishedTracesOptions): FinishedTraces => {
           summary: WorkflowTrace.summarize(captured.trace),
           skip: undefined,
           blobs: captured.blobs.map((b) => b.sha256),
-          facts: TraceIndex.encodeFacts(captured.trace.nodes.map(TraceStore.nodeFactsOf))
+          facts: TraceIndex.encodeFacts(captured.trace.nodes.map(NodeFacts.nodeFactsOf))
         }
         yield* index.appendIndex([TraceIndex.encode(entry)])
         yield* index.appendFacts([entry])

@@ -12,6 +12,7 @@
  */
 import * as Journal from "@victor/core/Journal"
 import type * as Payload from "@victor/core/Payload"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import type * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Clock from "effect/Clock"
@@ -47,7 +48,7 @@ export interface JournalsOptions {
 /** The journals of a store. */
 export interface Journals {
   /** Starts the journal of a running trace. */
-  readonly begin: (header: Journal.JournalHeader) => Effect.Effect<TraceStore.TraceJournal, TraceStore.TraceStoreError>
+  readonly begin: (header: Journal.JournalHeader) => Effect.Effect<TraceJournals.TraceJournal, TraceStore.TraceStoreError>
 }
 
 /** The journals of a store; none can be begun once the store's scope is closed. */
@@ -83,7 +84,7 @@ export const make = (options: JournalsOptions): Effect.Effect<Journals> =>
         Effect.repeat(Schedule.spaced(options.heartbeat))
       )
 
-    const begin = (header: Journal.JournalHeader): Effect.Effect<TraceStore.TraceJournal, TraceStore.TraceStoreError> =>
+    const begin = (header: Journal.JournalHeader): Effect.Effect<TraceJournals.TraceJournal, TraceStore.TraceStoreError> =>
       Effect.gen(function*() {
         const id = yield* TraceStore.validateId(header.traceId)
         const file = path.join(directory, internal.journalFileName(header.workflowName, id))
@@ -154,7 +155,7 @@ export const make = (options: JournalsOptions): Effect.Effect<Journals> =>
               yield* fs.remove(file).pipe(Files.ignoreNotFound<void>(undefined), Effect.ignore)
             })),
           abandon: lock.withPermits(1)(markAbandoned)
-        } satisfies TraceStore.TraceJournal
+        } satisfies TraceJournals.TraceJournal
       })
 
     return { begin }

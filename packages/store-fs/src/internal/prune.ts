@@ -1,10 +1,12 @@
 /**
- * The prune of the file system store: the traces the options select (`TraceStore.planPrune`; running traces always
+ * The prune of the file system store: the traces the options select (`TracePruning.planPrune`; running traces always
  * stay), then the blobs no trace that stays and no live journal refers to (while a run is live, those younger than
  * `blobGraceMs` stay too: it may be about to use them), and whatever is stray, whatever the options: the quarantine,
  * and the unfinished blob writes of dead runs. With `dryRun`, only says what would go.
  */
 import * as Payload from "@victor/core/Payload"
+import * as TraceBlobs from "@victor/core/TraceBlobs"
+import * as TracePruning from "@victor/core/TracePruning"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -40,14 +42,14 @@ export const make = (options: PruneOptions) => {
   const { directory, fs, path } = files
   const blobDirectory = blobs.directory
 
-  return (pruneOptions: TraceStore.PruneOptions): Effect.Effect<
+  return (pruneOptions: TracePruning.PruneOptions): Effect.Effect<
     FileSystemTraceStore.PruneResult,
     TraceStore.TraceStoreError
   > =>
     Effect.gen(function*() {
       const { entries, running } = yield* sweepAndIndex
       const traced = entries.flatMap((e) => (e.summary === undefined ? [] : [{ entry: e, summary: e.summary }]))
-      const plan = TraceStore.planPrune(traced.map((t) => ({ summary: t.summary, bytes: t.entry.size })), pruneOptions)
+      const plan = TracePruning.planPrune(traced.map((t) => ({ summary: t.summary, bytes: t.entry.size })), pruneOptions)
       const planned = new Set(plan.map((p) => p.summary.traceId))
       const dryRun = pruneOptions.dryRun === true
       let freedBytes = plan.reduce((sum, p) => sum + p.bytes, 0)
@@ -83,7 +85,7 @@ export const make = (options: PruneOptions) => {
       if (!dryRun) yield* quarantine.remove(strays)
       for (const stray of strays) freedBytes += stray.bytes
       for (const name of blobNames) {
-        if (!TraceStore.isSha256(name) || referenced.has(name)) continue
+        if (!TraceBlobs.isSha256(name) || referenced.has(name)) continue
         const file = path.join(blobDirectory, name)
         const stat = yield* files.fileStatOf(file)
         if (Option.isNone(stat)) continue

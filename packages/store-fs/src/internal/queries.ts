@@ -5,6 +5,7 @@
  * where it is up to date), and `remove`. Every one but an indexed `get` runs the recovery sweep first.
  */
 import * as TraceDecoder from "@victor/core/TraceDecoder"
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -39,10 +40,9 @@ export interface QueriesOptions {
 }
 
 /** The store's `get`, `list`, `listNodeFacts` and `remove`. */
-export const make = (options: QueriesOptions): Pick<
-  TraceStore.TraceStore["Type"],
-  "get" | "list" | "listNodeFacts" | "remove"
-> => {
+export const make = (
+  options: QueriesOptions
+): Pick<TraceStore.TraceStore["Type"], "get" | "list" | "remove"> & NodeFacts.NodeFactsIndex["Type"] => {
   const { files, index, quarantine, sweepAndIndex, sweepJournals, traces } = options
   const { directory, fs, path, readText } = files
 
@@ -129,11 +129,11 @@ export const make = (options: QueriesOptions): Pick<
       }
       const selected = TraceStore.applyQuery(Array.from(sources.keys()), query)
       // Most come from the facts file, in one plain loop; only the others are read, a few files at a time.
-      const facts: Array<TraceStore.TraceFacts | undefined> = new Array(selected.length)
+      const facts: Array<NodeFacts.TraceFacts | undefined> = new Array(selected.length)
       const unknown: Array<number> = []
       selected.forEach((summary, i) => {
         const source = sources.get(summary)!
-        if (!("file" in source)) facts[i] = TraceStore.factsOf(source)
+        if (!("file" in source)) facts[i] = NodeFacts.factsOf(source)
         else {
           const nodes = TraceIndex.decodeFacts(factsOf(source))
           if (nodes === undefined) unknown.push(i)
@@ -153,7 +153,7 @@ export const make = (options: QueriesOptions): Pick<
             return yield* internal.decodeTrace(file, yield* internal.parseJson(file, text.value))
           }))
           if (read._tag === "Left") return yield* Effect.logWarning(`skipping ${file}: ${read.left.description}`)
-          const nodes = read.right.nodes.map(TraceStore.nodeFactsOf)
+          const nodes = read.right.nodes.map(NodeFacts.nodeFactsOf)
           const encoded = TraceIndex.encodeFacts(nodes)
           if (encoded !== undefined && read.right.traceId === summary.traceId) {
             learned.set(source.file, { ...source, facts: encoded })
@@ -170,7 +170,7 @@ export const make = (options: QueriesOptions): Pick<
           })
         )
       } else yield* index.appendFacts(Array.from(learned.values()))
-      return facts.filter((f): f is TraceStore.TraceFacts => f !== undefined)
+      return facts.filter((f): f is NodeFacts.TraceFacts => f !== undefined)
     })
 
   const remove = (traceId: string): Effect.Effect<void, TraceStore.TraceStoreError> =>

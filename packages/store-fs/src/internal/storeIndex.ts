@@ -6,6 +6,7 @@
  * `traceIndex.ts`'s; both are caches, rebuilt from the files, and a failure to write one only makes it stale.
  */
 import * as Payload from "@victor/core/Payload"
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -197,7 +198,7 @@ export const make = (
         summary: WorkflowTrace.summarize(trace),
         skip: undefined,
         blobs: Payload.referencedHashes(text.value),
-        facts: TraceIndex.encodeFacts(trace.nodes.map(TraceStore.nodeFactsOf))
+        facts: TraceIndex.encodeFacts(trace.nodes.map(NodeFacts.nodeFactsOf))
       }
     }).pipe(
       Effect.catchAll((error) => {

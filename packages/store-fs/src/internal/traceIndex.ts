@@ -8,8 +8,12 @@
  *   `MAX_FACT_NODES` nodes), one line per file with the size and mtime they were taken from, read only by
  *   `listNodeFacts`. Facts whose size and mtime no longer match the file's index entry are not used (the file is read).
  */
+import * as NodeFacts from "@victor/core/NodeFacts"
+import * as TraceDecoder from "@victor/core/TraceDecoder"
 import type * as TraceStore from "@victor/core/TraceStore"
-import type { TraceStatus, TraceSummary } from "@victor/core/WorkflowTrace"
+import * as WorkflowTrace from "@victor/core/WorkflowTrace"
+import type { TraceSummary } from "@victor/core/WorkflowTrace"
+import * as Option from "effect/Option"
 
 /** The index file's name in the store directory (hidden, so listings of trace files never see it). */
 export const INDEX_NAME = ".index.jsonl"
@@ -42,7 +46,7 @@ export const MAX_FACT_NODES = 1000
  * `[id, timestamp, duration]` succeeded without iteration or error, `[id, timestamp, duration, iteration]` succeeded,
  * `[id, timestamp, duration, iteration, success, error]` any. Undefined above `MAX_FACT_NODES`.
  */
-export const encodeFacts = (nodes: ReadonlyArray<TraceStore.NodeFacts>): unknown =>
+export const encodeFacts = (nodes: ReadonlyArray<NodeFacts.NodeFacts>): unknown =>
   nodes.length > MAX_FACT_NODES ? undefined : nodes.map((n) =>
     !n.success || n.error !== null
       ? [n.nodeId, n.timestamp, n.durationSeconds, n.iteration, n.success, n.error]
@@ -52,9 +56,9 @@ export const encodeFacts = (nodes: ReadonlyArray<TraceStore.NodeFacts>): unknown
   )
 
 /** Node facts from their wire form, or undefined when they are missing or malformed (then the file is read). */
-export const decodeFacts = (facts: unknown): ReadonlyArray<TraceStore.NodeFacts> | undefined => {
+export const decodeFacts = (facts: unknown): ReadonlyArray<NodeFacts.NodeFacts> | undefined => {
   if (!Array.isArray(facts)) return undefined
-  const out: Array<TraceStore.NodeFacts> = []
+  const out: Array<NodeFacts.NodeFacts> = []
   for (const f of facts) {
     if (!Array.isArray(f) || !(f.length === 3 || f.length === 4 || f.length === 6)) return undefined
     const [nodeId, timestamp, durationSeconds, iteration = null, success = true, error = null] = f as Array<unknown>
@@ -68,8 +72,6 @@ export const decodeFacts = (facts: unknown): ReadonlyArray<TraceStore.NodeFacts>
   return out
 }
 
-const statuses: ReadonlySet<string> = new Set(["running", "succeeded", "failed", "cancelled", "incomplete"])
-
 /** One index line (without the newline). */
 export const encode = (entry: Entry): string => {
   const s = entry.summary
@@ -77,18 +79,7 @@ export const encode = (entry: Entry): string => {
     file: entry.file,
     size: entry.size,
     mtime: entry.mtime,
-    ...(s === undefined ? { skip: entry.skip ?? "not a trace" } : {
-      summary: {
-        trace_id: s.traceId,
-        workflow_name: s.workflowName,
-        status: s.status,
-        start_time: s.startTime,
-        end_time: s.endTime,
-        duration_seconds: s.durationSeconds,
-        node_count: s.nodeCount,
-        failed_node_count: s.failedNodeCount
-      }
-    }),
+    ...(s === undefined ? { skip: entry.skip ?? "not a trace" } : { summary: WorkflowTrace.encodeSummary(s) }),
     ...(entry.blobs.length === 0 ? {} : { blobs: entry.blobs })
   })
 }
@@ -107,26 +98,9 @@ export const encodeRemoval = (file: string): string => JSON.stringify({ file, re
 
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
 
-const decodeSummary = (v: unknown): TraceSummary | undefined => {
-  if (typeof v !== "object" || v === null) return undefined
-  const o = v as Record<string, unknown>
-  if (
-    typeof o["trace_id"] !== "string" || typeof o["workflow_name"] !== "string" ||
-    typeof o["status"] !== "string" || !statuses.has(o["status"]) || !isNumber(o["start_time"]) ||
-    !(o["end_time"] === null || isNumber(o["end_time"])) || !isNumber(o["duration_seconds"]) ||
-    !isNumber(o["node_count"]) || !isNumber(o["failed_node_count"])
-  ) return undefined
-  return {
-    traceId: o["trace_id"],
-    workflowName: o["workflow_name"],
-    status: o["status"] as TraceStatus,
-    startTime: o["start_time"],
-    endTime: o["end_time"] as number | null,
-    durationSeconds: o["duration_seconds"],
-    nodeCount: o["node_count"],
-    failedNodeCount: o["failed_node_count"]
-  }
-}
+// The `WorkflowTrace.TraceSummary` schema decides (through `TraceDecoder`'s fast check); a summary it refuses makes the
+// line broken, and the index is rebuilt.
+const decodeSummary = (v: unknown): TraceSummary | undefined => Option.getOrUndefined(TraceDecoder.decodeSummary(v))
 
 /**
  * A parsed index: the entries by file, how many lines it has, whether any line was broken, and whether any line

@@ -5,6 +5,7 @@
  * never deadlock); see `schema.ts` for how a prune and a writer racing over a blob stay safe.
  */
 import * as Payload from "@victor/core/Payload"
+import * as TraceBlobs from "@victor/core/TraceBlobs"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Effect from "effect/Effect"
 import type * as SqlError from "@effect/sql/SqlError"
@@ -59,7 +60,7 @@ export const make = (db: Db.Db): Blobs => {
 
   const read = (sha256: string) =>
     Effect.gen(function*() {
-      const hash = yield* TraceStore.validateBlobName(sha256)
+      const hash = yield* TraceBlobs.validateBlobName(sha256)
       const rows = yield* db.values(`SELECT content FROM victor_blobs WHERE sha256 = $1`, [hash]).pipe(
         Effect.mapError(db.unavailable(`read blob ${hash}`))
       )

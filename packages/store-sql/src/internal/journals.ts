@@ -9,6 +9,7 @@
  */
 import * as Journal from "@victor/core/Journal"
 import type * as Payload from "@victor/core/Payload"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Effect from "effect/Effect"
 import type * as Blobs from "./blobs.ts"
@@ -52,7 +53,7 @@ export const make = (options: JournalsOptions) => {
       return { header: { ...header, inputs: entry.node.inputs }, blobs: captured.blobs }
     })
 
-  const begin = (header: Journal.JournalHeader): Effect.Effect<TraceStore.TraceJournal, TraceStore.TraceStoreError> =>
+  const begin = (header: Journal.JournalHeader): Effect.Effect<TraceJournals.TraceJournal, TraceStore.TraceStoreError> =>
     Effect.gen(function*() {
       const id = yield* TraceStore.validateId(header.traceId)
       if (options.isClosed()) {
@@ -139,7 +140,7 @@ export const make = (options: JournalsOptions) => {
           next += texts.length
         }))
 
-      const finish = (trace: Parameters<TraceStore.TraceJournal["finish"]>[0]) =>
+      const finish = (trace: Parameters<TraceJournals.TraceJournal["finish"]>[0]) =>
         permit.withPermits(1)(Effect.gen(function*() {
           if (trace.traceId !== id) {
             return yield* new TraceStore.TraceStoreError({
@@ -160,7 +161,7 @@ export const make = (options: JournalsOptions) => {
         return locks.unlock(key)
       }))
 
-      return { traceId: id, append, finish, abandon } satisfies TraceStore.TraceJournal
+      return { traceId: id, append, finish, abandon } satisfies TraceJournals.TraceJournal
     })
 
   return { begin }

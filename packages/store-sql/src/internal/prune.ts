@@ -1,10 +1,11 @@
 /**
- * The prune of the SQL store: the traces `TraceStore.planPrune` selects from the summaries and sizes (`bytes`, the
+ * The prune of the SQL store: the traces `TracePruning.planPrune` selects from the summaries and sizes (`bytes`, the
  * document's size) of the finished traces (running traces always stay), deleted by id with their facts and blob
  * references; then the blobs no trace and no running journal refers to any more. A blob a writer is about to refer
  * to is locked by its foreign-key check and skipped (FOR UPDATE SKIP LOCKED); see `schema.ts`. With `dryRun`, only
  * says what would go.
  */
+import * as TracePruning from "@victor/core/TracePruning"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Effect from "effect/Effect"
 import type * as Db from "./db.ts"
@@ -15,14 +16,14 @@ const BATCH = 5_000
 
 /** The store's `prune`. */
 export const make = (db: Db.Db, recovery: Recovery.Recovery) =>
-(options: TraceStore.PruneOptions): Effect.Effect<TraceStore.PruneResult, TraceStore.TraceStoreError> =>
+(options: TracePruning.PruneOptions): Effect.Effect<TracePruning.PruneResult, TraceStore.TraceStoreError> =>
   Effect.gen(function*() {
     yield* recovery.sweep
     const cannot = db.unavailable("prune traces")
     const stored = yield* db.values(
       `SELECT ${TraceRows.SUMMARY_COLUMNS}, bytes::double precision FROM victor_traces WHERE document IS NOT NULL`
     ).pipe(Effect.mapError(cannot))
-    const plan = TraceStore.planPrune(
+    const plan = TracePruning.planPrune(
       stored.map((row) => ({ summary: TraceRows.summaryOf(row), bytes: row[8] as number })),
       options
     )

@@ -7,6 +7,7 @@
  * from their journals and rebuilt. `list`, `listNodeFacts` and `prune` run the recovery sweep first; `get` recovers
  * only the trace it reads.
  */
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -68,10 +69,9 @@ export interface QueriesOptions {
 }
 
 /** The store's `get`, `list`, `listNodeFacts` and `remove`. */
-export const make = (options: QueriesOptions): Pick<
-  TraceStore.TraceStore["Type"],
-  "get" | "list" | "listNodeFacts" | "remove"
-> => {
+export const make = (
+  options: QueriesOptions
+): Pick<TraceStore.TraceStore["Type"], "get" | "list" | "remove"> & NodeFacts.NodeFactsIndex["Type"] => {
   const { db, recovery, rows } = options
 
   const get = (traceId: string): Effect.Effect<WorkflowTrace.WorkflowTrace, TraceStore.TraceStoreError> =>
@@ -168,7 +168,7 @@ export const make = (options: QueriesOptions): Pick<
     select(query, "", false, (_, summary) => summary, WorkflowTrace.summarize)
 
   const listNodeFacts = (query?: TraceStore.TraceQuery) =>
-    select(query, `, ${FACTS}`, true, (row, summary): TraceStore.TraceFacts => {
+    select(query, `, ${FACTS}`, true, (row, summary): NodeFacts.TraceFacts => {
       const facts = (row[9] as ReadonlyArray<FactTuple> | null) ?? []
       return {
         ...summary,
@@ -181,7 +181,7 @@ export const make = (options: QueriesOptions): Pick<
           error: f[5]
         }))
       }
-    }, TraceStore.factsOf)
+    }, NodeFacts.factsOf)
 
   const remove = (traceId: string): Effect.Effect<void, TraceStore.TraceStoreError> =>
     Effect.gen(function*() {

@@ -45,7 +45,7 @@ const createTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     `CREATE INDEX victor_traces_workflow_start ON victor_traces (workflow_name, start_time, trace_id)`,
     `CREATE INDEX victor_traces_status_start ON victor_traces (status, start_time, trace_id)`,
     `CREATE INDEX victor_traces_start ON victor_traces (start_time, trace_id)`,
-    // What history statistics read of each node record (`TraceStore.NodeFacts`), in order.
+    // What history statistics read of each node record (`NodeFacts.NodeFacts`), in order.
     `CREATE TABLE victor_node_facts (
       trace_id text COLLATE "C" NOT NULL REFERENCES victor_traces (trace_id) ON DELETE CASCADE,
       position integer NOT NULL,

@@ -7,6 +7,7 @@
 import * as Payload from "@victor/core/Payload"
 import * as TraceDecoder from "@victor/core/TraceDecoder"
 import * as TraceJson from "@victor/core/TraceJson"
+import * as NodeFacts from "@victor/core/NodeFacts"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTrace from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
@@ -30,7 +31,7 @@ export interface WriteOptions {
 interface Prepared {
   readonly summary: WorkflowTrace.TraceSummary
   readonly document: string
-  readonly facts: ReadonlyArray<TraceStore.NodeFacts>
+  readonly facts: ReadonlyArray<NodeFacts.NodeFacts>
   readonly blobs: ReadonlyArray<Payload.Blob>
   readonly hashes: ReadonlyArray<string>
 }
@@ -39,7 +40,11 @@ interface Prepared {
 export const SUMMARY_COLUMNS =
   "trace_id, workflow_name, status, start_time, end_time, duration_seconds, node_count, failed_node_count"
 
-/** The summary of a row read with `SUMMARY_COLUMNS` first. */
+/**
+ * The summary of a row read with `SUMMARY_COLUMNS` first. Taken as it is, not decoded: the columns are the
+ * `WorkflowTrace.TraceSummary` schema's fields, typed and checked by the table (text, a CHECK on status, double
+ * precision times, integer counts), and written only from `WorkflowTrace.summarize`.
+ */
 export const summaryOf = (row: ReadonlyArray<unknown>): WorkflowTrace.TraceSummary => ({
   traceId: row[0] as string,
   workflowName: row[1] as string,
@@ -81,7 +86,7 @@ export const make = (db: Db.Db, blobs: Blobs.Blobs, capturer: Payload.Capturer):
       return {
         summary: WorkflowTrace.summarize(captured.trace),
         document,
-        facts: captured.trace.nodes.map(TraceStore.nodeFactsOf),
+        facts: captured.trace.nodes.map(NodeFacts.nodeFactsOf),
         blobs: captured.blobs,
         hashes: Blobs.hashesOf(document, captured.blobs)
       }
