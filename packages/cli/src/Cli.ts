@@ -127,6 +127,23 @@ const allowPath = Options.text("allow-path").pipe(
   )
 )
 
+/** `--repeat N`; `trace` says what it means with `-o`, which `run` does not have. */
+const repeat = (withExport: boolean) =>
+  Options.integer("repeat").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Run the workflow N times (default 1), one run after the other in this process, each stored as its own trace: " +
+        "a load test of the store, or a way to catch a flaky run. Prints one line per run (its trace id, status and " +
+        "time, and the first error of a run that failed) and then a summary of them all; the exit code is the worst " +
+        "run's (1 when any failed). Ctrl-C stops at the run it interrupts, which is stored as cancelled. A trace " +
+        "that cannot be stored stops the runs. " +
+        (withExport
+          ? "Not with -o, which writes one trace: every run is in the store (victor trace list; victor trace export ID). "
+          : "") +
+        "Example: --repeat 50"
+    )
+  )
+
 // The options `trace` and `run` share; `trace` adds the export ones.
 const runConfig = {
   allowPath,
@@ -158,7 +175,7 @@ const loadRun = Effect.promise(async () => {
 
 /** Runs a workflow with the shared options and an optional export. */
 const runWorkflow = (
-  options: Command.Command.ParseConfig<typeof runConfig>,
+  options: Command.Command.ParseConfig<typeof runConfig> & { readonly repeat: Option.Option<number> },
   exportTo: {
     readonly output: Option.Option<string>
     readonly format: Option.Option<string>
@@ -180,6 +197,7 @@ const runWorkflow = (
       yes: options.yes,
       concurrency: Option.getOrUndefined(options.concurrency),
       maxIterations: Option.getOrUndefined(options.maxIterations),
+      repeat: Option.getOrUndefined(options.repeat),
       events: Option.getOrUndefined(options.events),
       traceDir: Option.getOrUndefined(options.traceDir),
       capture: Option.getOrUndefined(options.capture),
@@ -189,7 +207,7 @@ const runWorkflow = (
 
 const traceCommand = Command.make(
   "trace",
-  { ...runConfig, output, format, csvRows },
+  { ...runConfig, repeat: repeat(true), output, format, csvRows },
   (options) => runWorkflow(options, options)
 ).pipe(
   Command.withDescription(
@@ -198,18 +216,20 @@ const traceCommand = Command.make(
       "A W3C TRACEPARENT in the environment becomes the run's parent; shell tools get the running node's. " +
       "Exit code: 0 when the workflow succeeded, 1 when a node failed, 2 for bad input (nothing ran). " +
       "Examples: victor workflow trace examples/workflows/code_review.yaml -o trace.json ; " +
-      `victor workflow trace review.yaml --context '{"review_id": "PR-123"}'`
+      `victor workflow trace review.yaml --context '{"review_id": "PR-123"}' ; ` +
+      "victor workflow trace flaky.yaml --repeat 50"
   )
 )
 
 const runCommand = Command.make(
   "run",
-  runConfig,
+  { ...runConfig, repeat: repeat(false) },
   (options) => runWorkflow(options, { output: Option.none(), format: Option.none() })
 ).pipe(
   Command.withDescription(
     "Run a workflow: the same run, summary and stored trace as `workflow trace`, without an export. " +
-      "Exit code: 0 succeeded, 1 a node failed, 2 bad input. Example: victor workflow run examples/workflows/code_review.yaml"
+      "Exit code: 0 succeeded, 1 a node failed, 2 bad input. Examples: victor workflow run " +
+      "examples/workflows/code_review.yaml ; victor workflow run nightly.yaml --repeat 50 --store postgres://ci@db/victor"
   )
 )
 

@@ -1,6 +1,8 @@
 /**
  * `victor workflow trace <file>`: load a workflow, run it with tracing, store the trace, print the summary, and
- * write an export when `--output` is given. Input is checked before anything runs.
+ * write an export when `--output` is given. Input is checked before anything runs. With `--repeat N` the workflow
+ * runs N times, one run after the other over the one store (one connection pool for a database), each run its own
+ * trace and line, then a summary of the runs.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
@@ -13,6 +15,7 @@ import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -51,6 +54,8 @@ export interface TraceCommandOptions {
   readonly baseUrl?: string | undefined
   readonly concurrency: number | undefined
   readonly maxIterations: number | undefined
+  /** `--repeat`: how many runs, one after the other, each its own stored trace (default 1). */
+  readonly repeat?: number | undefined
   /** `--yes`: answer hitl approvals with yes and other questions with their defaults, never asking. */
   readonly yes: boolean
   /** `ndjson` streams execution events to stdout; the summary then goes to stderr. */
@@ -63,6 +68,12 @@ export interface TraceCommandOptions {
   /** `--otlp [URL]`, `--otlp-header`, `--otlp-timeout`: push the stored trace to an OTLP collector. */
   readonly otlp?: OtlpOptions.Request | undefined
 }
+
+/** What a run's store layer provides (the store and the services that come with it), built once for all runs. */
+type RunStore = Layer.Layer.Success<ReturnType<typeof RunPersistence.storeLayer>>
+
+/** Runs an effect interruptibly inside the command's uninterruptible region (`Effect.uninterruptibleMask`). */
+type Interruptible = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 const formatBytes = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`
@@ -80,11 +91,19 @@ export const run = (
     const { answers: hitlAnswers, state } = yield* TraceOptions.splitHitlAnswers(context)
     for (const [flag, value, example] of [
       ["--concurrency", options.concurrency, 4],
-      ["--max-iterations", options.maxIterations, 25]
+      ["--max-iterations", options.maxIterations, 25],
+      ["--repeat", options.repeat, 50]
     ] as const) {
       if (value !== undefined && value < 1) {
         return yield* new UsageError({ description: `${flag} must be at least 1, not ${value}; e.g. ${flag} ${example}` })
       }
+    }
+    const repeat = options.repeat ?? 1
+    if (repeat > 1 && options.output !== undefined) {
+      return yield* new UsageError({
+        description: `-o writes one trace and --repeat ${repeat} makes ${repeat}: every run is stored, so list them ` +
+          "with victor trace list and export one with victor trace export <trace id>"
+      })
     }
     const registry = yield* ExporterRegistry.ExporterRegistry
     const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
@@ -130,64 +149,74 @@ export const run = (
         config,
         configFile
       )
-    // The run's trace id is chosen here, so that the trace a cancelled run ends with can be told from its
-    // sub-workflows' and kept for the summary and the export (`CancelledRun`).
-    const traceId = yield* TraceId.make
-    const capture = CancelledRun.make()
-    const runLayer = Layer.mergeAll(
-      CancelledRun.layer(traceId, capture).pipe(
-        Layer.provide(WorkflowTracer.layer()),
-        Layer.provide(RunPersistence.storeLayer(storeLocation, captureOptions))
-      ),
-      ToolRegistry.layerBuiltinWith({
-        allowedPaths: [
-          ".",
-          ...(config.tools?.allowed_paths ?? []).map((dir) => nodePath.resolve(configDirectory, dir)),
-          ...(options.allowPaths ?? [])
-        ]
-      }),
-      RunPersistence.redactionLayer(redaction)
-    )
-    const execution = Effect.scoped(Effect.gen(function*() {
-      // stdout carries the events with --events ndjson; otherwise a terminal gets the live view.
-      const view = options.events === "ndjson" ? undefined : yield* ProgressView.start
-      const humanInput = TerminalHumanInput.layer({
-        answers: hitlAnswers,
-        yes: options.yes,
-        interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
-        ...(view === undefined ? {} : { pause: view.pause, resume: view.resume })
-      })
-      const watchers = options.events === "ndjson"
-        ? [NdjsonEvents.make(NdjsonEvents.stdoutWriter())]
-        : view === undefined
-        ? []
-        : [view.handler]
-      return yield* WorkflowExecutor.execute(workflow, {
-        context: state,
-        traceId,
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-        ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
-        ...(inherited.traceParent === undefined ? {} : { traceParent: inherited.traceParent }),
-        ...(inherited.parentTraceId === undefined ? {} : { parentTraceId: inherited.parentTraceId })
-      }).pipe(
-        TraceHandler.provideMore(...watchers),
-        Effect.provide(Layer.merge(provider, humanInput))
-      )
-    })).pipe(
-      Effect.provide(runLayer),
-      // The store's directory is checked as the layer is built, before anything runs: one it refuses ends the command.
-      Effect.catchTag("TraceStoreError", (error) => Effect.fail(new UsageError({ description: error.message })))
-    )
+    // With --events ndjson or -o -, stdout carries only the events or the export.
+    const say = (text: string) => options.events === "ndjson" || exportToStdout ? Console.error(text) : Console.log(text)
+    // One writer for every run of a --repeat: it watches stdout for the reader going away once, not once a run.
+    const ndjson = options.events === "ndjson" ? NdjsonEvents.make(NdjsonEvents.stdoutWriter()) : undefined
+    const tools = ToolRegistry.layerBuiltinWith({
+      allowedPaths: [
+        ".",
+        ...(config.tools?.allowed_paths ?? []).map((dir) => nodePath.resolve(configDirectory, dir)),
+        ...(options.allowPaths ?? [])
+      ]
+    })
 
-    // A signal (see `Signals`) interrupts the run, not what follows it: the executor ends and stores the trace as
-    // cancelled, and the command then summarises, exports and reports it like any other run, uninterruptibly.
-    return yield* Effect.uninterruptibleMask((restore) =>
+    /**
+     * One run over the store: its exit, and the trace it ended with when a signal cancelled it. The tracer is the
+     * run's own; the store is shared by the runs of a --repeat.
+     */
+    const runOnce = (store: Context.Context<RunStore>, interruptible: Interruptible) =>
       Effect.gen(function*() {
-        const exit = yield* Effect.exit(restore(execution))
-        const cancelled = Exit.isInterrupted(exit) ? capture.ended : undefined
-        const result = Exit.isSuccess(exit) ? exit.value : cancelled ?? (yield* exit)
-        const trace = result.trace
+        // The run's trace id is chosen here, so that the trace a cancelled run ends with can be told from its
+        // sub-workflows' and kept for the summary and the export (`CancelledRun`).
+        const traceId = yield* TraceId.make
+        const capture = CancelledRun.make()
+        const runLayer = Layer.mergeAll(
+          CancelledRun.layer(traceId, capture).pipe(
+            Layer.provide(WorkflowTracer.layer()),
+            Layer.provide(Layer.succeedContext(store))
+          ),
+          tools,
+          RunPersistence.redactionLayer(redaction)
+        )
+        const execution = Effect.scoped(Effect.gen(function*() {
+          // stdout carries the events with --events ndjson; otherwise a terminal gets the live view.
+          const view = options.events === "ndjson" ? undefined : yield* ProgressView.start
+          const humanInput = TerminalHumanInput.layer({
+            answers: hitlAnswers,
+            yes: options.yes,
+            interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+            ...(view === undefined ? {} : { pause: view.pause, resume: view.resume })
+          })
+          const watchers = ndjson !== undefined ? [ndjson] : view === undefined ? [] : [view.handler]
+          return yield* WorkflowExecutor.execute(workflow, {
+            context: state,
+            traceId,
+            ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+            ...(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
+            ...(inherited.traceParent === undefined ? {} : { traceParent: inherited.traceParent }),
+            ...(inherited.parentTraceId === undefined ? {} : { parentTraceId: inherited.parentTraceId })
+          }).pipe(
+            TraceHandler.provideMore(...watchers),
+            Effect.provide(Layer.merge(provider, humanInput))
+          )
+        })).pipe(Effect.provide(runLayer))
+        const exit = yield* Effect.exit(interruptible(execution))
+        return { exit, cancelled: Exit.isInterrupted(exit) ? capture.ended : undefined }
+      })
 
+    /**
+     * What follows a run, uninterruptibly: its summary (the full one, or its line of a --repeat), the export, the
+     * push. Returns what went wrong with storing and exporting it.
+     */
+    const finish = (
+      result: CancelledRun.Ended,
+      interrupted: boolean,
+      run: number,
+      interruptible: Interruptible
+    ) =>
+      Effect.gen(function*() {
+        const trace = result.trace
         const extra: Array<readonly [string, string]> = []
         extra.push(["Stored in", result.saveError === null ? storeName : "not stored (see the error below)"])
         let exportError: UsageError | undefined
@@ -203,11 +232,13 @@ export const run = (
               : new UsageError({ description: written.left.message })
           }
         }
-        // With --events ndjson or -o -, stdout carries only the events or the export.
-        const summary = Summary.render(trace, extra)
-        const say = (text: string) => options.events === "ndjson" || exportToStdout ? Console.error(text) : Console.log(text)
-        yield* say(summary)
-        if (cancelled !== undefined && result.saveError === null) {
+        yield* say(
+          repeat === 1
+            ? Summary.render(trace, extra)
+            : `${Summary.runLine(trace, run, repeat)}${result.saveError === null ? "" : " (not stored)"}`
+        )
+        // Interrupted once the trace had ended, the run is what it was (a signal then only stops what follows).
+        if (interrupted && trace.status === "cancelled" && result.saveError === null) {
           yield* Console.error(`victor: cancelled; the trace was stored with status "cancelled" in ${storeName}`)
         }
         // Stored before pushed: a trace the store does not hold is not pushed (it could not be sent again later).
@@ -215,23 +246,69 @@ export const run = (
         if (tracePush !== undefined && otlpPlan !== undefined && result.saveError === null) {
           yield* tracePush.afterRun(otlpPlan, yield* RunPersistence.captured(trace, captureOptions), {
             storeDirectory: StoreLocation.localDirectory(storeLocation),
-            cancelled: cancelled !== undefined,
+            cancelled: interrupted,
             say,
-            interruptible: restore
+            interruptible
           })
         }
-        const storeProblem = result.saveError === null ? undefined : `the trace could not be stored: ${result.saveError.message}`
-        if (exportError !== undefined) {
-          if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
-          return yield* exportError
-        }
-        if (trace.status !== "succeeded") {
-          if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
-          return yield* new WorkflowFailed({ status: trace.status })
-        }
-        if (storeProblem !== undefined) return yield* new UsageError({ description: storeProblem })
+        const storeProblem = result.saveError === null
+          ? undefined
+          : repeat === 1
+          ? `the trace could not be stored: ${result.saveError.message}`
+          : `the trace of run ${run}/${repeat} could not be stored, and no more runs were started: ${result.saveError.message}`
+        return { trace, storeProblem, exportError }
       })
-    )
+
+    // A signal (see `Signals`) interrupts the run, not what follows it: the executor ends and stores the trace as
+    // cancelled, and the command then summarises, exports and reports it like any other run, uninterruptibly. Of a
+    // --repeat, the run it interrupts is the last; one between runs starts no more.
+    return yield* Effect.scoped(Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        // The store's directory is checked as the layer is built, before anything runs: one it refuses (or a
+        // database it cannot reach) ends the command.
+        const store = yield* restore(Layer.build(RunPersistence.storeLayer(storeLocation, captureOptions))).pipe(
+          Effect.catchTag("TraceStoreError", (error) => Effect.fail(new UsageError({ description: error.message })))
+        )
+        if (repeat === 1) {
+          const { cancelled, exit } = yield* runOnce(store, restore)
+          const result = Exit.isSuccess(exit) ? exit.value : cancelled ?? (yield* exit)
+          const { exportError, storeProblem, trace } = yield* finish(result, cancelled !== undefined, 1, restore)
+          if (exportError !== undefined) {
+            if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
+            return yield* exportError
+          }
+          if (trace.status !== "succeeded") {
+            if (storeProblem !== undefined) yield* Console.error(`victor: ${storeProblem}`)
+            return yield* new WorkflowFailed({ status: trace.status })
+          }
+          if (storeProblem !== undefined) return yield* new UsageError({ description: storeProblem })
+          return
+        }
+        const outcomes: Array<Summary.RunOutcome> = []
+        const summarise = Effect.suspend(() =>
+          say(`\n${Summary.renderRuns(workflow.name, outcomes, repeat, [["Stored in", storeName]])}`)
+        )
+        for (let run = 1; run <= repeat; run++) {
+          const { cancelled, exit } = yield* runOnce(store, restore)
+          if (Exit.isFailure(exit) && cancelled === undefined) {
+            // Interrupted before its trace began (a signal between runs), or a failure that is not a run's.
+            yield* summarise
+            return yield* Effect.failCause(exit.cause)
+          }
+          const result = Exit.isSuccess(exit) ? exit.value : cancelled!
+          const finished = yield* finish(result, cancelled !== undefined, run, restore)
+          outcomes.push(Summary.outcomeOf(run, finished.trace))
+          if (finished.storeProblem !== undefined) {
+            yield* summarise
+            return yield* new UsageError({ description: finished.storeProblem })
+          }
+          if (cancelled !== undefined) break
+        }
+        yield* summarise
+        const failed = outcomes.find((outcome) => outcome.status !== "succeeded")
+        if (failed !== undefined) return yield* new WorkflowFailed({ status: failed.status })
+      })
+    ))
   }).pipe(
     Effect.provide(
       // Plugins from victor.config.json are loaded only for a run that exports.

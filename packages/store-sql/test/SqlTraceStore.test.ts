@@ -3,6 +3,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
 import { sampleTrace } from "@victor/core/testing/TraceStoreContract"
+import * as NodeFacts from "@victor/core/NodeFacts"
+import * as StoreServices from "@victor/core/StoreServices"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as SqlTraceStore from "@victor/store-sql/SqlTraceStore"
 import * as PgCluster from "@victor/store-sql/testing/pgCluster"
@@ -26,7 +28,7 @@ const packageDir = join(import.meta.dirname, "..")
 /** A store on a fresh database, and a client on that database to look into its tables. */
 const withStore = <A, E>(
   test: (
-    store: TraceStore.TraceStore["Type"],
+    store: StoreServices.CompleteStore,
     url: string
   ) => Effect.Effect<A, E, SqlClient.SqlClient | Scope.Scope>
 ) =>
@@ -35,14 +37,14 @@ const withStore = <A, E>(
     const context = yield* Layer.build(
       Layer.merge(SqlTraceStore.layer({ url }), PgCluster.clientLayer(url))
     )
-    const store = yield* Effect.provide(TraceStore.TraceStore, context)
+    const store = yield* Effect.provide(StoreServices.complete, context)
     return yield* Effect.provide(test(store, url), context)
   }).pipe(Effect.scoped)
 
 /** Another store on the same database, as another process would have (its own pool and connections). */
 const otherStore = (url: string) => Effect.flatMap(
   Layer.build(SqlTraceStore.layer({ url })),
-  (context) => Effect.provide(TraceStore.TraceStore, context)
+  (context) => Effect.provide(StoreServices.complete, context)
 )
 
 const count = (table: string) =>
@@ -167,7 +169,7 @@ describe("SqlTraceStore", () => {
         expect(yield* count("victor_journals")).toBe(0)
         expect(yield* count("victor_journal_entries")).toBe(0)
         const [facts] = yield* store.listNodeFacts()
-        expect(facts).toEqual(TraceStore.factsOf(trace))
+        expect(facts).toEqual(NodeFacts.factsOf(trace))
       })
     ), 60_000)
 
@@ -310,7 +312,7 @@ describe("SqlTraceStore", () => {
         yield* journal.finish(final)
         expect(yield* count("victor_journals")).toBe(0)
         expect(yield* count("victor_node_facts")).toBe(2)
-        expect(yield* store.listNodeFacts()).toEqual([TraceStore.factsOf(final)])
+        expect(yield* store.listNodeFacts()).toEqual([NodeFacts.factsOf(final)])
         // A finished journal's abandon is harmless, and its trace is not recovered.
         yield* journal.abandon
         expect(yield* store.recover).toEqual([])
@@ -326,11 +328,14 @@ describe("SqlTraceStore", () => {
       })
     ))
 
-  it.live("8 processes × 50 runs each write the same database at once", () =>
+  // The issue's 8 processes × 50 runs are real `victor` processes in the CLI's ConcurrentPostgresRuns test; this one
+  // checks what only the tables show, with runs five at a time in each process (`--repeat` runs one after another):
+  // the blob every run writes at once is one row, and no journal or journal entry is left behind.
+  it.live("4 processes × 15 runs, 5 at a time in each, write the same database at once", () =>
     withStore((store, url) =>
       Effect.gen(function*() {
-        const processes = 8
-        const runs = 50
+        const processes = 4
+        const runs = 15
         yield* Effect.forEach(Array.from({ length: processes }, (_, i) => i), (i) =>
           Effect.async<void, Error>((resume) => {
             const child = spawnFixture("manyRuns.ts", [url, String(i), String(runs)])
@@ -347,10 +352,10 @@ describe("SqlTraceStore", () => {
         expect(yield* count("victor_journal_entries")).toBe(0)
         expect(yield* count("victor_blobs")).toBe(1)
         expect(yield* count("victor_node_facts")).toBe(processes * runs * 3)
-        expect((yield* store.list({ workflowName: "wf_0" })).length).toBe(processes * 17)
+        expect((yield* store.list({ workflowName: "wf_0" })).length).toBe(processes * Math.ceil(runs / 3))
         const one = yield* store.get("p3-r7")
         expect(one.outputs).toEqual({ result: 7 })
         expect(Payload.isBlobRef(one.nodes[1]!.outputs["big"])).toBe(true)
       })
-    ), 240_000)
+    ), 120_000)
 })

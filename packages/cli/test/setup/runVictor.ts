@@ -1,5 +1,5 @@
 // Runs the real `victor` binary in a subprocess with a private HOME and trace directory.
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -20,22 +20,47 @@ export const sandbox = () => {
   return { home, traceDir: join(home, ".victor", "workflow_traces") }
 }
 
-export const runVictor = (
-  args: ReadonlyArray<string>,
-  options: { readonly home: string; readonly cwd?: string; readonly env?: Record<string, string> }
-): VictorRun => {
+interface RunOptions {
+  readonly home: string
+  readonly cwd?: string
+  readonly env?: Record<string, string>
+}
+
+// The test's environment without VICTOR_* settings, with the sandbox's HOME and no colours.
+const environment = (options: RunOptions): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith("VICTOR_")) env[key] = value
   }
+  return { ...env, HOME: options.home, NO_COLOR: "1", ...options.env }
+}
+
+export const runVictor = (args: ReadonlyArray<string>, options: RunOptions): VictorRun => {
   const result = spawnSync(process.execPath, [victorBin, ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...env, HOME: options.home, NO_COLOR: "1", ...options.env },
+    env: environment(options),
     encoding: "utf8",
     timeout: 60_000
   })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
+
+/** `runVictor` without blocking the test, for several `victor` processes running at once. */
+export const runVictorAsync = (args: ReadonlyArray<string>, options: RunOptions): Promise<VictorRun> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [victorBin, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: environment(options),
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120_000
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
 
 /** Removes ANSI colour codes (help is plain when piped; a test on a pseudo-terminal may still get bold). */
 export const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
