@@ -42,7 +42,12 @@ export class AgentError extends Schema.TaggedError<AgentError>()("AgentError", {
 }
 
 /** A tool the model may call. */
-export const ToolSpec = Schema.Struct({ name: Schema.String, description: Schema.String })
+export const ToolSpec = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  /** The JSON schema of the tool's inputs (an MCP tool's `inputSchema`); absent: the built-in's, else an open object. */
+  inputSchema: Schema.optionalWith(JsonObject, { exact: true })
+})
 
 /** A tool the model may call. */
 export interface ToolSpec extends Schema.Schema.Type<typeof ToolSpec> {}

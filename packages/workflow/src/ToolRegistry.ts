@@ -68,6 +68,8 @@ export interface Tool {
    * rendered with it instead of `Template.resolve`, so that a value from state is data, never code.
    */
   readonly codeInputs?: Readonly<Record<string, CodeTemplate>>
+  /** The JSON schema of its inputs, shown to models (an MCP tool's `inputSchema`); absent: an open object. */
+  readonly inputSchema?: JsonObject
 }
 
 /** The registry service. */

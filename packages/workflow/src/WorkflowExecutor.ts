@@ -405,7 +405,14 @@ const prepareAgent = (
     llm_config: node.llmConfig,
     provider: provider.name
   }
-  const tools = node.tools.map((name) => ({ name, description: registry.tools.get(name)?.description ?? "" }))
+  const tools = node.tools.map((name) => {
+    const tool = registry.tools.get(name)
+    return {
+      name,
+      description: tool?.description ?? "",
+      ...(tool?.inputSchema === undefined ? {} : { inputSchema: tool.inputSchema })
+    }
+  })
   return {
     inputs,
     body: Effect.gen(function*() {

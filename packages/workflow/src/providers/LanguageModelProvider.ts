@@ -27,7 +27,7 @@ const AnyObject = Schema.Struct({}, Schema.Record({ key: Schema.String, value: S
 /** An `@effect/ai` tool for a node's tool, shown to the model with its JSON-schema parameters. */
 export const toTool = (spec: AgentProvider.ToolSpec): Tool.Any =>
   Tool.make(spec.name, { description: spec.description }).setParameters(
-    AnyObject.annotations({ jsonSchema: ToolParameters.forTool(spec.name) })
+    AnyObject.annotations({ jsonSchema: spec.inputSchema ?? ToolParameters.forTool(spec.name) })
   ) as unknown as Tool.Any
 
 /** The conversation as an `@effect/ai` prompt. */
