@@ -1,18 +1,36 @@
 /**
- * The expression language of conditions and transforms: a small, safe evaluator over workflow state (plain data).
+ * The expression language of conditions and transforms: a small, safe evaluator over workflow state (plain data),
+ * covering the subset of Python expressions workflow files use.
  *
- * Grammar, loosest binding first: `or` / `||`, `and` / `&&`, `not` / `!`, comparisons (`== != < <= > >=`, `in`,
- * `not in`; chains like `0 < x <= 9` work as in Python), `+ -`, `* / %`, unary `-`, then names, dotted paths
- * (`a.b.0`, `$ctx.key`; `$ctx` alone is the whole state), indexing (`a["odd-key"]`), numbers, strings ('..' or ".."),
- * `true false null` (also `True False None`), list literals, the functions `len str int float bool lower upper
- * contains startswith endswith current_timestamp` and Python's `.get(key)` / `.get(key, default)` on objects (the
- * value of `key`, else `default` or `null`; `$ctx.get("key")` reads state without failing on a missing key).
+ * Grammar, loosest binding first: `a if cond else b` (Python's conditional: only the branch chosen is evaluated),
+ * `or` / `||`, `and` / `&&`, `not` / `!`, comparisons (`== != < <= > >=`, `in`, `not in`, `is`, `is not`; chains
+ * like `0 < x <= 9` work as in Python), `+ -`, `* / %`, unary `-`, then names, dotted paths (`a.b.0`, `$ctx.key`;
+ * `$ctx` alone is the whole state, and so is `ctx` unless state has a key `ctx`), indexing (`a["odd-key"]`),
+ * numbers, strings ('..' or ".."), `true false null` (also `True False None`), list literals `[1, x]`, dict literals
+ * `{"a": 1, key: x}` (keys are expressions that must evaluate to strings), calls and method calls. Lists, dicts and
+ * argument lists may end with a trailing comma; newlines (and a backslash ending a line) are whitespace, so a
+ * bracketed literal may span lines. Tuples, slices, comprehensions and `lambda` are not part of the language.
+ *
+ * Functions: `len str int float bool lower upper contains startswith endswith current_timestamp`, `merge(obj...)`
+ * (shallow merge left to right, `null` skipped), `concat(list...)` (lists, or strings, `null` skipped), `min max`
+ * (of a list or of the arguments), `sum(list[, start])`, `abs`, `round(x[, digits])` (halves to even), `sorted(list)`,
+ * `list(x)`, `dict(x)`, `any(list)`, `all(list)` and `range(stop)` / `range(start, stop[, step])` (at most 10,000
+ * items). Methods: `.get(key[, default])`, `.keys() .values() .items()` on objects; `.lower() .upper() .strip()
+ * .lstrip() .rstrip() .split([sep]) .startswith(s) .endswith(s) .join(list) .count(s) .replace(a, b)` on strings;
+ * `.count(x)` on lists. `.get(key)` is the value of `key`, else `default` or `null`, so `ctx.get("key", {})` reads
+ * state without failing on a missing key. Anything else fails, naming the known functions or methods.
+ *
+ * `is` is identity as far as plain data has one: `x is None` is true iff `x` is null, `True`/`False` are identical
+ * to themselves, a list or object only to itself (the same value, `x is x`), and numbers and strings are never
+ * identical: compare them with `==`.
  *
  * `current_timestamp()` is the evaluation's `now` as an ISO-8601 UTC string: evaluation stays pure, and the executor
  * passes the time it read from Effect's `Clock` (so `TestClock` drives it in tests).
  *
  * Safety: there is no `eval` or `Function`; names read only own keys of plain objects and indices of arrays, so
- * `__proto__`, `constructor` and the like are just missing keys, and nothing but the listed functions can be called.
+ * `__proto__`, `constructor` and the like are just missing keys, and nothing but the listed functions and methods
+ * can be called. An expression may nest at most 200 levels deep (deeper ones fail to parse), and an evaluation fails
+ * rather than build a string or list of more than 10,000,000 characters or items.
  * An unknown top-level name is an error (a typo never silently reads as null); a missing nested field is `null`.
  * `and` / `or` return the deciding operand as in Python, and truthiness is Python's.
  */
@@ -49,7 +67,7 @@ export interface Expression {
 /** The names of the functions expressions may call. */
 export const functionNames: ReadonlyArray<string> = Object.keys(internal.functionArity)
 
-/** The names of the methods values may call (`obj.get(key)`). */
+/** The names of the methods values may call (`obj.get(key)`, `text.split(",")`). */
 export const methodNames: ReadonlyArray<string> = Object.keys(internal.methodArity)
 
 const toError = (reason: "Syntax" | "Evaluation", expression: string, problem: internal.Problem) =>
@@ -94,7 +112,9 @@ export const evaluateString = (
 
 /** The bare name an expression consists of (`approved`), if that is all it is. */
 export const bareName = (expression: Expression): string | undefined =>
-  expression.ast._tag === "Name" && expression.ast.name !== "$ctx" ? expression.ast.name : undefined
+  expression.ast._tag === "Name" && expression.ast.name !== "$ctx" && expression.ast.name !== "ctx"
+    ? expression.ast.name
+    : undefined
 
 /** The text a value is matched by (condition branches): strings as they are, anything else as JSON (`true`, `3`). */
 export const toText: (value: unknown) => string = plainData.toText
