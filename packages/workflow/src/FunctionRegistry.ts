@@ -1,7 +1,7 @@
 /**
  * Named functions workflows refer to by name: conditions (a `condition:` that is a registered name, as in Victor's
  * `condition: "tests_passing"`) and compute handlers (`handler: code_validation`). Plugins supply them: a plugin is
- * a plain object with a stable `name` and any of `conditions` / `handlers`, and `layer([...plugins])` installs the
+ * a plain object with a stable `name` and any of `conditions` / `handlers` / `transforms` / `tools`, and `layer([...plugins])` installs the
  * built-in ones plus those. Validation looks every name up before anything runs; an unknown one is reported by name
  * with the names that are registered.
  *
@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { JsonObject } from "@victor/core/Json"
-import type { ToolError } from "./ToolRegistry.ts"
+import type { Tool, ToolError, ToolRegistryService } from "./ToolRegistry.ts"
 
 /** The tools a handler may call: those its compute node lists in `tools:`, each call traced under the node. */
 export interface HandlerTools {
@@ -39,15 +39,26 @@ export type ComputeHandler = (
 /** A named condition: gets the state, returns the value matched against the branches (a string, boolean, ...). */
 export type NamedCondition = (state: JsonObject) => unknown
 
-/** A plugin: a stable name and the functions it registers. */
+/**
+ * A named transform (`transform: extract_error_patterns`, a single bare name): gets the state, returns the state
+ * updates merged into it (directly or as an Effect).
+ */
+export type NamedTransform = (state: JsonObject) => JsonObject | Effect.Effect<JsonObject, ToolError>
+
+/**
+ * A plugin: a stable name and the functions it registers. Its `tools` are tools nodes may name: a tool name is
+ * looked up in the `ToolRegistry` first, then among the plugins' tools (the registry wins on a clash).
+ */
 export interface FunctionPlugin {
   readonly name: string
   readonly conditions?: Readonly<Record<string, NamedCondition>>
   readonly handlers?: Readonly<Record<string, ComputeHandler>>
+  readonly transforms?: Readonly<Record<string, NamedTransform>>
+  readonly tools?: ReadonlyArray<Tool>
 }
 
 /** What kind of function a name was looked up as. */
-export const FunctionKind = Schema.Literal("condition", "handler")
+export const FunctionKind = Schema.Literal("condition", "handler", "transform")
 
 /** No function of this kind has this name. */
 export class UnknownFunctionError extends Schema.TaggedError<UnknownFunctionError>()("UnknownFunctionError", {
@@ -66,10 +77,14 @@ export class UnknownFunctionError extends Schema.TaggedError<UnknownFunctionErro
 export interface FunctionRegistryService {
   readonly conditions: ReadonlyMap<string, NamedCondition>
   readonly handlers: ReadonlyMap<string, ComputeHandler>
+  readonly transforms: ReadonlyMap<string, NamedTransform>
+  /** The plugins' tools, by name (a later plugin's tool of the same name replaces an earlier one). */
+  readonly tools: ReadonlyMap<string, Tool>
   /** The installed plugins, in installation order (the built-in one first). */
   readonly plugins: ReadonlyArray<FunctionPlugin>
   readonly condition: (name: string) => Effect.Effect<NamedCondition, UnknownFunctionError>
   readonly handler: (name: string) => Effect.Effect<ComputeHandler, UnknownFunctionError>
+  readonly transform: (name: string) => Effect.Effect<NamedTransform, UnknownFunctionError>
 }
 
 /** The registry tag. */
@@ -94,11 +109,15 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
   const all = Array.from(plugins)
   const conditions = new Map<string, NamedCondition>()
   const handlers = new Map<string, ComputeHandler>()
+  const transforms = new Map<string, NamedTransform>()
+  const tools = new Map<string, Tool>()
   for (const p of all) {
     for (const [name, f] of Object.entries(p.conditions ?? {})) conditions.set(name, f)
     for (const [name, f] of Object.entries(p.handlers ?? {})) handlers.set(name, f)
+    for (const [name, f] of Object.entries(p.transforms ?? {})) transforms.set(name, f)
+    for (const tool of p.tools ?? []) tools.set(tool.name, tool)
   }
-  const lookup = <F>(kind: "condition" | "handler", map: ReadonlyMap<string, F>) => (name: string) => {
+  const lookup = <F>(kind: "condition" | "handler" | "transform", map: ReadonlyMap<string, F>) => (name: string) => {
     const found = map.get(name)
     return found === undefined
       ? Effect.fail(new UnknownFunctionError({ kind, name, known: sortedKeys(map) }))
@@ -107,9 +126,32 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
   return {
     conditions,
     handlers,
+    transforms,
+    tools,
     plugins: all,
     condition: lookup("condition", conditions),
-    handler: lookup("handler", handlers)
+    handler: lookup("handler", handlers),
+    transform: lookup("transform", transforms)
+  }
+}
+
+/**
+ * The tool registry a run uses: `registry`, then the plugins' tools for names it does not have. The same registry
+ * when no plugin has tools.
+ */
+export const withPluginTools = (
+  registry: ToolRegistryService,
+  functions: FunctionRegistryService
+): ToolRegistryService => {
+  if (functions.tools.size === 0) return registry
+  const tools = new Map(functions.tools)
+  for (const [name, tool] of registry.tools) tools.set(name, tool)
+  return {
+    tools,
+    get: (name) => {
+      const found = registry.tools.get(name) ?? functions.tools.get(name)
+      return found === undefined ? registry.get(name) : Effect.succeed(found)
+    }
   }
 }
 

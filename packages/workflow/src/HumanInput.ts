@@ -99,12 +99,20 @@ export const validateAnswer = (request: HitlRequest, raw: unknown): Either.Eithe
     case "approval":
     case "confirmation": {
       if (typeof raw === "boolean") return Either.right(raw)
+      // An approval with choices presents them: one of them is an answer too.
+      if (request.hitlType === "approval" && typeof raw === "string" && request.choices.includes(raw)) {
+        return Either.right(raw)
+      }
       if (typeof raw === "string") {
         const word = raw.trim().toLowerCase()
         if (yesWords.has(word)) return Either.right(true)
         if (noWords.has(word)) return Either.right(false)
       }
-      return invalid("true/false or yes/no")
+      return invalid(
+        request.hitlType === "approval" && request.choices.length > 0
+          ? `true/false, yes/no or one of ${request.choices.map((choice) => JSON.stringify(choice)).join(", ")}`
+          : "true/false or yes/no"
+      )
     }
     case "choice": {
       if (typeof raw === "string" && request.choices.includes(raw)) return Either.right(raw)

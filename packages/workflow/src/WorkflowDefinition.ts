@@ -3,9 +3,8 @@
  * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
  * through `make`, which applies the same defaults.
  *
- * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel`, `transform` and `workflow` (a
- * sub-workflow). The other kind Victor knows (`team`) and `$ref` includes are rejected by the loader by name, never
- * skipped; `stage:` / `overrides:` includes are resolved by the loader before decoding (see `StageTemplate`).
+ * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel`, `team`, `transform` and `workflow`
+ * (a sub-workflow). `$ref` includes are rejected by the loader by name, never skipped; `stage:` / `overrides:` includes are resolved by the loader before decoding (see `StageTemplate`).
  */
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -31,6 +30,7 @@ export const supportedNodeTypes = [
   "parallel",
   "transform",
   "hitl",
+  "team",
   "workflow"
 ] as const
 
@@ -103,6 +103,38 @@ const commonFields = {
   constraints: Schema.optionalWith(Constraints, { default: () => ({}) })
 }
 
+/**
+ * Fields Victor's files write that this package accepts besides the core ones. What each one does:
+ *
+ * | field                          | on        | meaning here                                                         |
+ * | ------------------------------ | --------- | -------------------------------------------------------------------- |
+ * | `allowed_tools`                | agent     | Victor's loader reads an agent's tool list from `tools:` (its        |
+ * |                                |           | `allowed_tools` attribute); a YAML `allowed_tools:` is the same list.|
+ * |                                |           | Alone, it is the agent's tools; with `tools:`, it restricts them     |
+ * |                                |           | (the agent may call the tools in both). Applied by `make`.           |
+ * | `instructions`                 | agent     | appended to the system prompt (after `You are <role>.`)              |
+ * | `profile`                      | agent     | provider profile name: the provider config has no profiles, so it is |
+ * |                                |           | recorded in the node's trace metadata (`profile`) only               |
+ * | `disable_embeddings`           | agent     | no embeddings here: carried in the node's trace metadata             |
+ * | `sandbox_dir`                  | agent     | carried in the node's trace metadata (`sandbox_dir`); the built-in   |
+ * |                                |           | tools do not confine writes to it                                    |
+ * | `services`                     | workflow  | carried in the workflow's trace metadata (`services`)                |
+ * | `batch_config`                 | workflow  | carried in the workflow's trace metadata (`batch_config`)            |
+ * | `error_handling`               | workflow  | carried in the workflow's trace metadata (`error_handling`)          |
+ * | `temporal_context`             | workflow  | carried in the workflow's trace metadata (`temporal_context`), as    |
+ * |                                |           | Victor stores it in the workflow's metadata                          |
+ * | `mcp_servers`                  | workflow  | kept raw as `WorkflowDefinition.mcpServers` (for MCP tool servers)   |
+ *
+ * Any other field is still an "unknown field ... is ignored" warning.
+ */
+const agentExtraFields = {
+  allowedTools: Schema.optional(StringList).pipe(Schema.fromKey("allowed_tools")),
+  instructions: Schema.optional(Schema.String),
+  profile: Schema.optional(Schema.String),
+  disableEmbeddings: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("disable_embeddings")),
+  sandboxDir: Schema.optional(Schema.String).pipe(Schema.fromKey("sandbox_dir"))
+}
+
 /** The default of an agent node's `tool_budget`. */
 export const defaultToolBudget = 15
 
@@ -122,7 +154,8 @@ export const AgentNode = Schema.Struct({
     Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a whole number of tool calls >= 0" })),
     { default: () => defaultToolBudget }
   ).pipe(Schema.fromKey("tool_budget")),
-  llmConfig: Schema.optionalWith(JsonObject, { default: () => ({}) }).pipe(Schema.fromKey("llm_config"))
+  llmConfig: Schema.optionalWith(JsonObject, { default: () => ({}) }).pipe(Schema.fromKey("llm_config")),
+  ...agentExtraFields
 }).annotations({ identifier: "AgentNode" })
 
 /** An `agent` node. */
@@ -245,6 +278,79 @@ export const WorkflowNode = Schema.Struct({
 /** A `workflow` node. */
 export interface WorkflowNode extends Schema.Schema.Type<typeof WorkflowNode> {}
 
+/**
+ * How a `team` node runs its members. Victor's formations, as read here: `sequential` and `pipeline` run the members
+ * in order, each one given the previous member's output (Victor: "context chaining" / "output of one member feeds
+ * into the next"); `parallel` runs them at once, each on the team's input state (Victor: "independent work");
+ * `hierarchical` (a supervisor delegating, then synthesizing) is run in order like `sequential`, the members as
+ * listed (write the manager last to have it synthesize); `consensus` (all must agree, in rounds) runs one round
+ * in parallel and records every member's answer without checking agreement.
+ */
+export const TeamFormation = Schema.Literal("sequential", "parallel", "hierarchical", "pipeline", "consensus")
+  .annotations({ identifier: "TeamFormation" })
+
+/** How a `team` node runs its members. */
+export type TeamFormation = typeof TeamFormation.Type
+
+/**
+ * One member of a `team` node: run as an agent node under the team node (its trace record is a child of the team's,
+ * with id `<team id>.<member id>`). `backstory`, `expertise` and `personality` join the member's system prompt.
+ * Victor's other member fields (`agent_category`, `can_delegate`, `delegation_targets`, `is_manager`) are accepted
+ * and not used.
+ */
+export const TeamMember = Schema.Struct({
+  id: NodeId,
+  name: Schema.optional(Schema.String),
+  role: Schema.optional(Schema.String),
+  goal: Schema.String,
+  tools: Schema.optionalWith(StringList, { default: () => [] }),
+  allowedTools: Schema.optional(StringList).pipe(Schema.fromKey("allowed_tools")),
+  toolBudget: Schema.optionalWith(
+    Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a whole number of tool calls >= 0" })),
+    { default: () => defaultToolBudget }
+  ).pipe(Schema.fromKey("tool_budget")),
+  llmConfig: Schema.optionalWith(JsonObject, { default: () => ({}) }).pipe(Schema.fromKey("llm_config")),
+  backstory: Schema.optional(Schema.String),
+  expertise: Schema.optional(StringList),
+  personality: Schema.optional(Schema.String),
+  profile: Schema.optional(Schema.String)
+}).annotations({ identifier: "TeamMember" })
+
+/** One member of a `team` node. */
+export interface TeamMember extends Schema.Schema.Type<typeof TeamMember> {}
+
+/**
+ * A `team` node (Victor's TeamStep): its `members` run as agent nodes under it, in the order or all at once as its
+ * `team_formation` says (see `TeamFormation`); each member's goal is followed by the team's `goal` and, in order
+ * formations, the previous member's answer. The team's output (`{formation, members: {id: answer}, response,
+ * success, errors?}`, `response` the last answer) is stored under `output` (Victor writes `output_key`).
+ * `timeout_seconds` is Victor's spelling of `timeout`. With `continue_on_error: true` a failed member is recorded
+ * and the others go on; else the first failure fails the team. `merge_strategy`, `merge_mode`, `max_iterations`,
+ * `total_tool_budget` and `shared_context` are carried into the node's trace metadata.
+ */
+export const TeamNode = Schema.Struct({
+  type: Schema.Literal("team"),
+  ...commonFields,
+  goal: Schema.optionalWith(Schema.String, { default: () => "" }),
+  teamFormation: Schema.optionalWith(TeamFormation, { default: () => "sequential" as const }).pipe(
+    Schema.fromKey("team_formation")
+  ),
+  members: Schema.Array(TeamMember).pipe(Schema.minItems(1, { message: () => "must list at least one member" })),
+  outputKey: Schema.optional(NodeId).pipe(Schema.fromKey("output_key")),
+  timeoutSeconds: Schema.optional(Seconds).pipe(Schema.fromKey("timeout_seconds")),
+  continueOnError: Schema.optionalWith(Schema.Boolean, { default: () => false }).pipe(
+    Schema.fromKey("continue_on_error")
+  ),
+  mergeStrategy: Schema.optional(Schema.String).pipe(Schema.fromKey("merge_strategy")),
+  mergeMode: Schema.optional(Schema.String).pipe(Schema.fromKey("merge_mode")),
+  maxIterations: Schema.optional(Schema.Int).pipe(Schema.fromKey("max_iterations")),
+  totalToolBudget: Schema.optional(Schema.Int).pipe(Schema.fromKey("total_tool_budget")),
+  sharedContext: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("shared_context"))
+}).annotations({ identifier: "TeamNode" })
+
+/** A `team` node. */
+export interface TeamNode extends Schema.Schema.Type<typeof TeamNode> {}
+
 /** Any executable node. */
 export const Node = Schema.Union(
   AgentNode,
@@ -253,11 +359,20 @@ export const Node = Schema.Union(
   ParallelNode,
   TransformNode,
   HitlNode,
+  TeamNode,
   WorkflowNode
 )
 
 /** Any executable node. */
-export type Node = AgentNode | ComputeNode | ConditionNode | ParallelNode | TransformNode | HitlNode | WorkflowNode
+export type Node =
+  | AgentNode
+  | ComputeNode
+  | ConditionNode
+  | ParallelNode
+  | TransformNode
+  | HitlNode
+  | TeamNode
+  | WorkflowNode
 
 const settingsFields = {
   timeout: Schema.optional(Seconds),
@@ -281,6 +396,11 @@ export const WorkflowSpec = Schema.Struct({
   startNode: Schema.optional(NodeId).pipe(Schema.fromKey("start_node")),
   ...settingsFields,
   execution: Schema.optional(ExecutionSpec),
+  services: Schema.optional(Schema.Unknown),
+  batchConfig: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("batch_config")),
+  errorHandling: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("error_handling")),
+  temporalContext: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("temporal_context")),
+  mcpServers: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("mcp_servers")),
   nodes: Schema.Array(Node).pipe(Schema.minItems(1, { message: () => "must be a non-empty list of nodes" }))
 }).annotations({ identifier: "WorkflowSpec" })
 
@@ -328,6 +448,8 @@ export interface WorkflowDefinition {
   readonly source?: Source
   /** The workflows its `workflow` nodes run, by node id (resolved by the loader). */
   readonly subWorkflows?: Readonly<Record<string, WorkflowDefinition>>
+  /** `mcp_servers:` as written (not interpreted here). */
+  readonly mcpServers?: unknown
 }
 
 /** The default of `max_iterations`. */
@@ -345,7 +467,7 @@ export const make = (
 ): WorkflowDefinition => ({
   name,
   description: spec.description,
-  metadata: spec.metadata,
+  metadata: carriedMetadata(spec),
   startNode: spec.startNode ?? firstRunnable(spec.nodes) ?? "",
   settings: {
     timeout: spec.execution?.timeout ?? spec.timeout,
@@ -353,11 +475,106 @@ export const make = (
     maxIterations: spec.execution?.maxIterations ?? spec.maxIterations ?? defaultMaxIterations,
     maxRetries: spec.execution?.maxRetries ?? spec.maxRetries ?? 0
   },
-  nodes: spec.nodes,
+  nodes: spec.nodes.some(needsNormalizing) ? spec.nodes.map(normalize) : spec.nodes,
   warnings: extra.warnings ?? [],
+  ...(spec.mcpServers === undefined ? {} : { mcpServers: spec.mcpServers }),
   ...(extra.source === undefined ? {} : { source: extra.source }),
   ...(extra.subWorkflows === undefined ? {} : { subWorkflows: extra.subWorkflows })
 })
+
+/** The workflow's `metadata`, plus the workflow fields that are only carried into the trace (see the table above). */
+const carriedMetadata = (spec: WorkflowSpec): JsonObject =>
+  spec.services === undefined && spec.batchConfig === undefined && spec.errorHandling === undefined &&
+    spec.temporalContext === undefined
+    ? spec.metadata
+    : {
+      ...spec.metadata,
+      ...(spec.services === undefined ? {} : { services: spec.services }),
+      ...(spec.batchConfig === undefined ? {} : { batch_config: spec.batchConfig }),
+      ...(spec.errorHandling === undefined ? {} : { error_handling: spec.errorHandling }),
+      ...(spec.temporalContext === undefined ? {} : { temporal_context: spec.temporalContext })
+    }
+
+/** Tools after `allowed_tools`: the list alone, or `tools` restricted to it. */
+export const allowedTools = (
+  tools: ReadonlyArray<string>,
+  allowed: ReadonlyArray<string> | undefined
+): ReadonlyArray<string> =>
+  allowed === undefined ? tools : tools.length === 0 ? allowed : tools.filter((tool) => allowed.includes(tool))
+
+const needsNormalizing = (node: Node): boolean =>
+  (node.type === "agent" && node.allowedTools !== undefined) ||
+  (node.type === "team" &&
+    ((node.outputKey !== undefined && node.output === undefined) ||
+      (node.timeoutSeconds !== undefined && node.timeout === undefined)))
+
+/** Victor's spellings resolved: an agent's `allowed_tools`, a team's `output_key` and `timeout_seconds`. */
+const normalize = (node: Node): Node => {
+  if (node.type === "agent" && node.allowedTools !== undefined) {
+    return { ...node, tools: allowedTools(node.tools, node.allowedTools) }
+  }
+  if (node.type === "team" && needsNormalizing(node)) {
+    const output = node.output ?? node.outputKey
+    const timeout = node.timeout ?? node.timeoutSeconds
+    return { ...node, ...(output === undefined ? {} : { output }), ...(timeout === undefined ? {} : { timeout }) }
+  }
+  return node
+}
+
+/**
+ * The agent nodes a team node's members run as (made once per team node): id `<team id>.<member id>`, the member's
+ * goal followed by the team's goal, and `{{team_previous}}` (the previous member's answer, which the executor puts
+ * in the member's state) in order formations.
+ */
+export const teamMembers = (node: TeamNode): ReadonlyArray<AgentNode> => {
+  let members = membersOf.get(node)
+  if (members === undefined) {
+    const chained = node.teamFormation !== "parallel" && node.teamFormation !== "consensus"
+    members = node.members.map((member, i): AgentNode => {
+      const persona = [
+        member.backstory?.trim(),
+        member.expertise === undefined || member.expertise.length === 0
+          ? undefined
+          : `Expertise: ${member.expertise.join(", ")}.`,
+        member.personality === undefined ? undefined : `Personality: ${member.personality.trim()}.`
+      ].filter((part): part is string => part !== undefined && part !== "")
+      const goal = [
+        member.goal.trim(),
+        ...(node.goal.trim() === "" ? [] : [`Team goal:\n${node.goal.trim()}`]),
+        ...(chained && i > 0 ? ["Previous team member's work:\n{{team_previous}}"] : [])
+      ].join("\n\n")
+      return {
+        type: "agent",
+        id: `${node.id}.${member.id}`,
+        name: member.name ?? member.id,
+        next: [],
+        inputMapping: {},
+        constraints: node.constraints,
+        ...(member.role === undefined ? {} : { role: member.role }),
+        goal,
+        tools: allowedTools(member.tools, member.allowedTools),
+        toolBudget: member.toolBudget,
+        llmConfig: member.llmConfig,
+        ...(persona.length === 0 ? {} : { instructions: persona.join("\n\n") }),
+        ...(member.profile === undefined ? {} : { profile: member.profile })
+      }
+    })
+    membersOf.set(node, members)
+  }
+  return members
+}
+
+const membersOf = new WeakMap<TeamNode, ReadonlyArray<AgentNode>>()
+
+/**
+ * The registered transform a transform node calls: its `transform:` is one bare name (`transform:
+ * extract_error_patterns`), not `key = expression` lines.
+ */
+export const namedTransform = (node: TransformNode): string | undefined => {
+  if (node.transform.length !== 1) return undefined
+  const line = node.transform[0]!.trim()
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(line) ? line : undefined
+}
 
 /** The ids of the nodes some `parallel` node lists: they run only as part of it, never on their own. */
 export const parallelChildren = (nodes: ReadonlyArray<Node>): ReadonlySet<string> =>

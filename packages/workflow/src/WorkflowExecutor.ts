@@ -321,6 +321,13 @@ const prepareCompute = (
     }
   }
 
+  // No handler and no tools: the node passes its resolved inputs through as its output (as Victor does).
+  if (node.tools.length === 0) {
+    const resolved = resolveInputs(node, node.inputs, state)
+    if (Either.isLeft(resolved)) return failed(node.inputs, resolved.left)
+    const outputs = resolved.right
+    return { inputs: outputs, body: Effect.succeed({ outputs, updates: { [key]: outputs }, next }) }
+  }
   // Keys named after a tool hold that tool's own inputs; the other keys are shared by every tool. Each tool's
   // inputs are resolved for that tool, so that its code inputs are rendered by its own template.
   const written = node.inputs
@@ -403,8 +410,22 @@ const prepareAgent = (
     tools: node.tools,
     tool_budget: node.toolBudget,
     llm_config: node.llmConfig,
-    provider: provider.name
+    provider: provider.name,
+    ...(node.instructions === undefined ? {} : { instructions: node.instructions })
   }
+  const system = node.role === undefined
+    ? node.instructions
+    : node.instructions === undefined
+    ? `You are ${node.role}.`
+    : `You are ${node.role}.\n\n${node.instructions}`
+  // Fields Victor's files carry that have no meaning here beyond the trace (see WorkflowDefinition).
+  const carried = node.profile === undefined && node.disableEmbeddings === undefined && node.sandboxDir === undefined
+    ? undefined
+    : {
+      ...(node.profile === undefined ? {} : { profile: node.profile }),
+      ...(node.disableEmbeddings === undefined ? {} : { disable_embeddings: node.disableEmbeddings }),
+      ...(node.sandboxDir === undefined ? {} : { sandbox_dir: node.sandboxDir })
+    }
   const tools = node.tools.map((name) => {
     const tool = registry.tools.get(name)
     return {
@@ -415,9 +436,10 @@ const prepareAgent = (
   })
   return {
     inputs,
+    ...(carried === undefined ? {} : { metadata: carried }),
     body: Effect.gen(function*() {
       const messages: Array<AgentProvider.Message> = [
-        ...(node.role === undefined ? [] : [{ role: "system" as const, content: `You are ${node.role}.` }]),
+        ...(system === undefined ? [] : [{ role: "system" as const, content: system }]),
         { role: "user" as const, content: goal }
       ]
       const modelCalls: Array<JsonObject> = []
@@ -642,7 +664,10 @@ const inputsOfTransform = new WeakMap<WorkflowDefinition.TransformNode, JsonObje
 const transformInputs = (node: WorkflowDefinition.TransformNode): JsonObject => {
   let inputs = inputsOfTransform.get(node)
   if (inputs === undefined) {
-    inputs = Object.freeze({ expressions: Object.freeze(Assignments.lines(node.transform).map((line) => line.text)) })
+    const name = WorkflowDefinition.namedTransform(node)
+    inputs = name === undefined
+      ? Object.freeze({ expressions: Object.freeze(Assignments.lines(node.transform).map((line) => line.text)) })
+      : Object.freeze({ transform: name })
     inputsOfTransform.set(node, inputs)
   }
   return inputs
@@ -655,9 +680,37 @@ const prepareTransform = (
   node: WorkflowDefinition.TransformNode,
   next: string | undefined,
   state: JsonObject,
-  now: number
+  now: number,
+  functions: FunctionRegistry.FunctionRegistryService
 ): Prepared => {
   const inputs = transformInputs(node)
+  // A named transform's inputs are `{ transform: name }` (made once per node, see `transformInputs`).
+  const name = inputs.transform as string | undefined
+  if (name !== undefined) {
+    const transform = functions.transforms.get(name)
+    if (transform === undefined) return failed(inputs, `transform '${name}' is not registered`)
+    return {
+      inputs,
+      body: Effect.suspend(() => {
+        const result = transform({ ...state })
+        return Effect.isEffect(result) ? result : Effect.succeed(result)
+      }).pipe(
+        Effect.mapError((error) => new NodeFailure({ message: `transform '${name}': ${error.message}` })),
+        Effect.catchAllDefect((defect) =>
+          Effect.fail(
+            new NodeFailure({
+              message: `transform '${name}' crashed: ${WorkflowTracer.describeCause(Cause.die(defect))}`
+            })
+          )
+        ),
+        Effect.map((assigned) => ({
+          outputs: assigned,
+          updates: node.output === undefined ? assigned : { ...assigned, [node.output]: assigned },
+          next
+        }))
+      )
+    }
+  }
   const parsed = Assignments.parse(node.transform)
   if (Either.isLeft(parsed)) return failed(inputs, parsed.left.description)
   const assignments = parsed.right
@@ -697,7 +750,7 @@ export const execute = (
     // `withNode`'s fast path, inlined into the node loop below when the tracer's `withNode` is Victor's own (see
     // `@victor/core/internal/nodeLoop`: internal to Victor, not a tracer API).
     const nodeLoop = NodeLoop.of(tracer)
-    const registry = yield* ToolRegistry.ToolRegistry
+    const toolRegistry = yield* ToolRegistry.ToolRegistry
     // Optional, so that programs without agent nodes need not provide one; an agent node without it fails clearly.
     const provider = Option.getOrElse(
       yield* Effect.serviceOption(AgentProvider.AgentProvider),
@@ -709,6 +762,8 @@ export const execute = (
     const services = yield* Effect.context<WorkflowTracer.WorkflowTracer | ToolRegistry.ToolRegistry>()
     // Optional: the built-in conditions and handlers without one.
     const functions = yield* FunctionRegistry.current
+    // Tool names resolve in the ToolRegistry first, then among the plugins' tools.
+    const registry = FunctionRegistry.withPluginTools(toolRegistry, functions)
     // The run's trace id is chosen here, so that its W3C ids are known before the first node.
     const traceId = options.traceId ?? (yield* TraceId.make)
     const inherited = options.traceParent === undefined ? undefined : TraceContext.parse(options.traceParent)
@@ -824,6 +879,79 @@ export const execute = (
       }
     }
 
+    // A team node: its members run as agent nodes under it (see `WorkflowDefinition.TeamNode`), in order (each given
+    // the previous answer as `team_previous`) or at once; its output is every member's answer.
+    const prepareTeam = (
+      node: WorkflowDefinition.TeamNode,
+      next: string | undefined,
+      view: JsonObject,
+      deadline: number | undefined
+    ): Prepared => {
+      const members = WorkflowDefinition.teamMembers(node)
+      const formation = node.teamFormation
+      const inParallel = formation === "parallel" || formation === "consensus"
+      const carried: Record<string, unknown> = {}
+      if (node.mergeStrategy !== undefined) carried.merge_strategy = node.mergeStrategy
+      if (node.mergeMode !== undefined) carried.merge_mode = node.mergeMode
+      if (node.maxIterations !== undefined) carried.max_iterations = node.maxIterations
+      if (node.totalToolBudget !== undefined) carried.total_tool_budget = node.totalToolBudget
+      if (node.sharedContext !== undefined) carried.shared_context = node.sharedContext
+      const key = WorkflowDefinition.outputKey(node)
+      return {
+        inputs: {
+          team_formation: formation,
+          members: node.members.map((member) => member.id),
+          continue_on_error: node.continueOnError
+        },
+        ...(Object.keys(carried).length === 0 ? {} : { metadata: carried }),
+        body: Effect.gen(function*() {
+          const answers: Record<string, unknown> = {}
+          const errors: Record<string, string> = {}
+          const runMember = (member: WorkflowDefinition.AgentNode, i: number, memberView: JsonObject) =>
+            Effect.either(attemptNode(member, memberView, undefined, visit(member.id), deadline)).pipe(
+              Effect.map((result) => {
+                const id = node.members[i]!.id
+                if (Either.isRight(result)) answers[id] = result.right.outputs
+                else errors[id] = result.left.message
+                return result
+              })
+            )
+          let last: unknown = undefined
+          if (inParallel) {
+            const results = yield* Effect.forEach(members, (member, i) => runMember(member, i, { ...view }), {
+              concurrency: limit
+            })
+            for (const result of results) if (Either.isRight(result)) last = result.right.outputs
+          } else {
+            for (const [i, member] of members.entries()) {
+              const memberView = last === undefined ? { ...view } : { ...view, team_previous: last }
+              const result = yield* runMember(member, i, memberView)
+              if (Either.isRight(result)) last = result.right.outputs
+              else if (!node.continueOnError) break
+            }
+          }
+          const failures = Object.entries(errors)
+          if (failures.length > 0 && (!node.continueOnError || failures.length === members.length)) {
+            return yield* new NodeFailure({
+              message: `${failures.length} of ${members.length} team members failed: ${
+                failures.map(([id, error]) => `'${id}': ${error}`).join("; ")
+              }`,
+              final: true
+            })
+          }
+          const response = isPlainObject(last) && typeof last.response === "string" ? last.response : null
+          const outputs: JsonObject = {
+            formation,
+            members: answers,
+            response,
+            success: failures.length === 0,
+            ...(failures.length === 0 ? {} : { errors })
+          }
+          return { outputs, updates: { [key]: outputs }, next }
+        })
+      }
+    }
+
     // A sub-workflow: the child runs in a fiber of its own (so that its trace never becomes this fiber's current
     // one), with its own trace whose parents are this run and this node's span.
     const prepareWorkflow = (
@@ -919,7 +1047,7 @@ export const execute = (
         // `timeout` is how long it waits for its answer, with its own fallback: only the workflow's limit bounds it.
         const nodeTimeout = node.type === "hitl"
           ? undefined
-          : node.timeout ?? (node.type === "parallel" ? undefined : defaultNodeTimeout)
+          : node.timeout ?? (node.type === "parallel" || node.type === "team" ? undefined : defaultNodeTimeout)
         const bound = remaining !== undefined && (nodeTimeout === undefined || remaining < nodeTimeout)
           ? { seconds: remaining, failure: new NodeFailure({ message: workflowTimeout, final: true }) }
           : nodeTimeout === undefined
@@ -940,7 +1068,9 @@ export const execute = (
           ? prepareHitl(node, next, view, tracer, human)
           : node.type === "workflow"
           ? prepareWorkflow(node, next, view, iteration, attempt)
-          : prepareTransform(node, next, view, now)
+          : node.type === "team"
+          ? prepareTeam(node, next, view, deadline)
+          : prepareTransform(node, next, view, now, functions)
         // Processes started for a node that calls tools get its trace context, so a `victor` inside links up.
         const traced = node.type === "compute" || node.type === "agent"
           ? Effect.locally(

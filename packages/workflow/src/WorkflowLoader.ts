@@ -181,6 +181,7 @@ const nodeKeys: Record<string, ReadonlySet<string>> = {
   parallel: encodedKeys(WorkflowDefinition.ParallelNode),
   transform: encodedKeys(WorkflowDefinition.TransformNode),
   hitl: encodedKeys(WorkflowDefinition.HitlNode),
+  team: encodedKeys(WorkflowDefinition.TeamNode),
   workflow: encodedKeys(WorkflowDefinition.WorkflowNode)
 }
 // Victor's spelling of a hitl node's choices, turned into `choices` before decoding.

@@ -201,6 +201,36 @@ const checkOne = (
         }
         break
       }
+      case "team": {
+        for (const [i, member] of WorkflowDefinition.teamMembers(node).entries()) {
+          for (const tool of member.tools) {
+            if (tools.tools.has(tool)) continue
+            findings.push(finding(
+              "error",
+              workflow,
+              node.id,
+              null,
+              `node '${node.id}': member '${node.members[i]!.id}' uses unknown tool '${tool}'`,
+              knownTools()
+            ))
+          }
+        }
+        break
+      }
+      case "transform": {
+        const name = WorkflowDefinition.namedTransform(node)
+        if (name !== undefined && !functions.transforms.has(name)) {
+          findings.push(finding(
+            "error",
+            workflow,
+            node.id,
+            "transform",
+            `node '${node.id}' uses transform '${name}', which is not registered`,
+            `registered transforms: ${ToolRegistry.listNames(functions.transforms.keys())} (plugins add more)`
+          ))
+        }
+        break
+      }
       case "condition": {
         const name = namedCondition(node, setKeys)
         if (name !== undefined && !functions.conditions.has(name)) {
@@ -233,8 +263,9 @@ export const check = (
   workflow: WorkflowDefinition.WorkflowDefinition
 ): Effect.Effect<ReadonlyArray<Finding>, never, ToolRegistry.ToolRegistry> =>
   Effect.gen(function*() {
-    const tools = yield* ToolRegistry.ToolRegistry
     const functions = yield* FunctionRegistry.current
+    // Tool names resolve in the ToolRegistry first, then among the plugins' tools (as the executor does).
+    const tools = FunctionRegistry.withPluginTools(yield* ToolRegistry.ToolRegistry, functions)
     const findings: Array<Finding> = []
     const seen = new Set<WorkflowDefinition.WorkflowDefinition>()
     const visit = (definition: WorkflowDefinition.WorkflowDefinition) => {

@@ -73,16 +73,14 @@ layer(CodingTools)("Victor's coding workflows, full format", (it) => {
         expect(WorkflowValidation.errors(findings).map((f) => f.message), `${file} ${workflow}`).toEqual([])
       }
       // The warnings left are about what the files say that no runner uses: the agent nodes' `inputs`, a compute
-      // stage given agent fields, `options` on an approval, and the workflow's `services`.
+      // stage given agent fields. (`options` on an approval are presented; `services` is carried into the trace.)
       const messages = yield* Effect.forEach(
         [["code_review_full.yaml", "code_review"], ["code_review_full.yaml", "pr_review"]] as const,
         ([file, workflow]) => check(file, workflow).pipe(Effect.provide(FunctionRegistry.layer([codingPlugin])))
       )
       const path = fixture("code_review_full.yaml")
       expect(messages.flat().filter((f) => !f.description.includes("shell command:")).map((f) => f.message)).toEqual([
-        `${path}:16:7: workflow 'code_review': unknown field 'services' is ignored`,
         `${path}:37:11: node 'gather_changes': unknown field 'inputs' is ignored`,
-        `${path}:477:13: hitl node 'pr_approved' has 'choices', which are ignored: its hitl_type is approval`,
         `${path}:385:11: node 'fetch_pr': unknown field 'inputs' is ignored`,
         `${path}:420:17: node 'check_tests': unknown field 'role' is ignored`,
         `${path}:421:17: node 'check_tests': unknown field 'goal' is ignored`,

@@ -103,21 +103,17 @@ describe("WorkflowLoader", () => {
       expect(error).toMatchObject({ reason: "Invalid", nodeId: "fetch", line: 6, column: 11 })
       expect(error.message).toBe(
         "flow.yaml:6:11: node 'fetch' has unknown type 'http'; known types: agent, compute, condition, parallel, " +
-          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform, hitl, workflow)"
+          "transform, hitl, team, workflow (supported node types: agent, compute, condition, parallel, transform, hitl, team, " +
+          "workflow)"
       )
     }))
 
   it.effect("rejects node kinds that are not executed yet, by node id and line, never skipping them", () =>
     Effect.gen(function*() {
-      const implicit = yield* parseError(lines("nodes:", "  - id: helper", "    type: team", "    goal: Do it"))
-      expect(implicit).toMatchObject({ reason: "Unsupported", nodeId: "helper", line: 3 })
-      expect(implicit.message).toBe(
-        "flow.yaml:3:11: node 'helper': node type 'team' is not supported yet; " +
-          "supported node types: agent, compute, condition, parallel, transform, hitl, workflow"
-      )
+      // Team nodes run now (see UpstreamShapes.test.ts); one without members is invalid, never skipped.
       const team = yield* parseError(lines("nodes:", "  - id: n", "    type: team"))
-      expect(team.reason).toBe("Unsupported")
-      expect(team.message).toContain("node type 'team' is not supported yet")
+      expect(team.reason).toBe("Invalid")
+      expect(team.message).toContain("node 'n', field 'members'")
       const ref = yield* parseError(lines("nodes:", "  - $ref: ./common.yaml#lint"))
       expect(ref.reason).toBe("Unsupported")
       expect(ref.message).toBe(
@@ -210,12 +206,18 @@ describe("WorkflowLoader", () => {
       ))
       expect(badDefault.message).toContain("hitl node 'pick' has default_value \"c\", which is not one of its choices")
 
-      const ignored = yield* parse(lines(
+      // An approval presents its choices; a confirmation ignores them.
+      const presented = yield* parse(lines(
         "nodes:",
         "  - { id: gate, type: hitl, hitl_type: approval, prompt: Go?, choices: [a] }"
       ))
+      expect(presented.warnings).toEqual([])
+      const ignored = yield* parse(lines(
+        "nodes:",
+        "  - { id: gate, type: hitl, hitl_type: confirmation, prompt: Go?, choices: [a] }"
+      ))
       expect(ignored.warnings).toEqual([
-        "flow.yaml:2:72: hitl node 'gate' has 'choices', which are ignored: its hitl_type is approval"
+        "flow.yaml:2:76: hitl node 'gate' has 'choices', which are ignored: its hitl_type is confirmation"
       ])
     }))
 

@@ -9,7 +9,7 @@
  */
 import * as Either from "effect/Either"
 import * as Expression from "../Expression.ts"
-import { type Node, parallelChildren, type WorkflowSpec } from "../WorkflowDefinition.ts"
+import { namedTransform, type Node, parallelChildren, type WorkflowSpec } from "../WorkflowDefinition.ts"
 import * as Assignments from "./assignments.ts"
 
 /** A problem found in a workflow. */
@@ -169,14 +169,7 @@ export const validate = (spec: WorkflowSpec): Findings => {
     }
     switch (node.type) {
       case "compute": {
-        if (node.handler === undefined && node.tools.length === 0) {
-          errors.push({
-            nodeId: node.id,
-            path: at,
-            description: `compute node '${node.id}' has neither 'tools' nor a 'handler'`,
-            hint: "add 'tools: [shell]' with 'inputs', or 'handler: <registered handler>'"
-          })
-        }
+        // Neither tools nor a handler: the node passes its resolved inputs through (Victor's semantics).
         const seen = new Set<string>()
         node.tools.forEach((tool, j) => {
           if (seen.has(tool)) {
@@ -242,7 +235,24 @@ export const validate = (spec: WorkflowSpec): Findings => {
         })
         break
       }
+      case "team": {
+        const memberIds = new Set<string>()
+        node.members.forEach((member, j) => {
+          if (memberIds.has(member.id)) {
+            errors.push({
+              nodeId: node.id,
+              path: [...at, "members", j, "id"],
+              description: `team node '${node.id}' has two members with id '${member.id}'`,
+              hint: "give each member its own id"
+            })
+          }
+          memberIds.add(member.id)
+        })
+        break
+      }
       case "transform": {
+        // One bare name calls a registered transform (checked by WorkflowValidation against the registry).
+        if (namedTransform(node) !== undefined) break
         const parsed = Assignments.parse(node.transform)
         if (Either.isLeft(parsed)) {
           errors.push({
@@ -275,8 +285,8 @@ export const validate = (spec: WorkflowSpec): Findings => {
               hint: `choices: ${node.choices.join(", ")}`
             })
           }
-        } else if (node.choices.length > 0 && (node.hitlType === "approval" || node.hitlType === "confirmation")) {
-          // A yes/no question ignores choices; `input` and `review` show them as suggestions (as Victor's files do).
+        } else if (node.choices.length > 0 && node.hitlType === "confirmation") {
+          // A confirmation ignores choices; an approval presents them (its answer is yes/no or one of them); `input` and `review` show them as suggestions (as Victor's files do).
           warnings.push({
             nodeId: node.id,
             path: [...at, "choices"],
