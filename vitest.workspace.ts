@@ -4,6 +4,7 @@ export default [
   "packages/workflow",
   "packages/store-fs",
   "packages/store-sql",
+  "packages/mcp",
   "packages/cli",
   "plugins/exporter-json",
   "plugins/exporter-csv",

@@ -245,18 +245,26 @@ const validateCommand = Command.make(
         "Check only this workflow of a file that defines several (under `workflows:`); without it every one is " +
           "checked and each finding names its workflow. Example: --workflow review"
       )
+    ),
+    strict: Options.boolean("strict").pipe(
+      Options.withDescription(
+        "Fail on warnings too: exit code 2 when there is any error or warning (without it, warnings are printed and " +
+          "only errors fail). Example: victor workflow validate --strict nightly.yaml"
+      )
     )
   },
   (options) =>
     Effect.flatMap(Effect.promise(() => import("./WorkflowValidateCommand.ts")), (command) =>
-      command.run({ file: options.file, workflow: Option.getOrUndefined(options.workflow) }))
+      command.run({ file: options.file, workflow: Option.getOrUndefined(options.workflow), strict: options.strict }))
 ).pipe(
   Command.withDescription(
     "Check a workflow file without running it: YAML syntax, node kinds, references between nodes, tools and " +
       "handlers, expressions, sub-workflows; warnings for unreachable nodes, loops without an exit, conditions that " +
       "name no registered condition, and unknown fields. Every problem names the file and " +
       "line. A file that defines several workflows has each of them checked. " +
-      "Exit code 0 when there is none, 2 when there is any error or warning (for CI). " +
+      "MCP servers configured for it (mcp_servers in victor.config.json or the file) are started to learn their " +
+      "tools. Exit code 0 when there is no error (warnings are printed), 2 when there is any error, or any warning " +
+      "with --strict (for CI). " +
       "Example: victor workflow validate examples/workflows/code_review.yaml"
   )
 )

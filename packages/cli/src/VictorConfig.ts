@@ -3,12 +3,14 @@
  * Every section is optional; a missing file means the defaults. A malformed file is a usage error naming the file
  * and the field. Sections are owned by the features that read them: `plugins` (exporter and analysis plugins to load),
  * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work),
- * `otlp` (the collector runs push their traces to), `store` (where traces are stored).
+ * `otlp` (the collector runs push their traces to), `store` (where traces are stored), `mcp_servers` (MCP servers
+ * whose tools workflows may use).
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as McpConfig from "@victor/mcp/McpConfig"
 import * as nodePath from "node:path"
 import { UsageError } from "./CliError.ts"
 
@@ -82,7 +84,13 @@ export const VictorConfig = Schema.Struct({
   /** What the built-in tools may do (see `ToolSettings`). */
   tools: Schema.optional(ToolSettings),
   /** Where runs push their traces (see `OtlpSettings`). */
-  otlp: Schema.optional(OtlpSettings)
+  otlp: Schema.optional(OtlpSettings),
+  /**
+   * MCP servers whose tools workflows may use, by name: `{ "fs": { "command": "npx", "args": [...] } }` (stdio; a
+   * relative `cwd` is relative to the config file) or `{ "docs": { "url": "https://...", "headers": {...} } }`
+   * (streamable HTTP). A workflow's own top-level `mcp_servers` adds to them (and wins for a name both give).
+   */
+  mcp_servers: Schema.optional(McpConfig.ServerConfigs)
 })
 
 /** The decoded config, plus where it came from (`undefined` when there is no file). */

@@ -75,10 +75,15 @@ export const workflowNames = (
 
 /** Checks that every tool and handler the workflow names is registered. */
 export const checkTools = (
-  workflow: WorkflowDefinition.WorkflowDefinition
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  tools: Layer.Layer<
+    ToolRegistry.ToolRegistry,
+    never,
+    FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
+  > = ToolRegistry.layerBuiltin
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   WorkflowExecutor.validate(workflow).pipe(
-    Effect.provide(ToolRegistry.layerBuiltin),
+    Effect.provide(tools),
     Effect.mapError((error) => new UsageError({ description: error.message }))
   )
 

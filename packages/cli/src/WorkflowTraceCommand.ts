@@ -23,6 +23,7 @@ import * as nodePath from "node:path"
 import * as CancelledRun from "./CancelledRun.ts"
 import { UsageError, WorkflowFailed } from "./CliError.ts"
 import * as ExportWriter from "./ExportWriter.ts"
+import * as McpTools from "./McpTools.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
 import type * as OtlpOptions from "./OtlpOptions.ts"
 import * as PluginLoader from "./PluginLoader.ts"
@@ -122,7 +123,11 @@ export const run = (
     // A run started by another (a `victor` in a shell node, or any W3C-traced caller) continues its trace context.
     const inherited = TraceContext.fromEnvironment(process.env)
     if (inherited.warning !== undefined) yield* Console.error(`warning: ${inherited.warning}`)
-    yield* WorkflowInput.checkTools(workflow)
+    // Without MCP servers the tools are checked now, as before; with them, once the servers have said what they have.
+    const early = yield* Effect.either(VictorConfig.load())
+    const maybeMcp = workflow.mcpServers != null ||
+      (early._tag === "Right" && Object.keys(early.right.config.mcp_servers ?? {}).length > 0)
+    if (!maybeMcp) yield* WorkflowInput.checkTools(workflow)
     const provider = yield* WorkflowInput.agentProvider(workflow, {
       script: options.script,
       provider: options.provider,
@@ -133,7 +138,8 @@ export const run = (
     const storeLocation = yield* StoreLocation.resolve(options.traceDir)
     const storeName = StoreLocation.describe(storeLocation)
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
-    const { config, directory: configDirectory, file: configFile } = yield* VictorConfig.load()
+    const loaded = yield* VictorConfig.load()
+    const { config, directory: configDirectory, file: configFile } = loaded
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
     const captureOptions = RunPersistence.captureOptions(options.capture, config)
     // A push (--otlp, or otlp.endpoint in the config) is checked now, before anything runs; its code is loaded only
@@ -153,13 +159,20 @@ export const run = (
     const say = (text: string) => options.events === "ndjson" || exportToStdout ? Console.error(text) : Console.log(text)
     // One writer for every run of a --repeat: it watches stdout for the reader going away once, not once a run.
     const ndjson = options.events === "ndjson" ? NdjsonEvents.make(NdjsonEvents.stdoutWriter()) : undefined
-    const tools = ToolRegistry.layerBuiltinWith({
+    const toolOptions: ToolRegistry.RegistryOptions = {
       allowedPaths: [
         ".",
         ...(config.tools?.allowed_paths ?? []).map((dir) => nodePath.resolve(configDirectory, dir)),
         ...(options.allowPaths ?? [])
       ]
-    })
+    }
+    // MCP servers (victor.config.json's and the workflow's mcp_servers) start once for all runs of the command and
+    // stop when it ends; without any, the registry is the built-in tools' and no MCP code is loaded.
+    const mcpServers = yield* McpTools.servers(loaded, workflow)
+    const tools = Object.keys(mcpServers).length === 0
+      ? ToolRegistry.layerBuiltinWith(toolOptions)
+      : Layer.succeedContext(yield* Layer.build(McpTools.layer(mcpServers, toolOptions, McpTools.namedTools(workflow))))
+    if (maybeMcp) yield* WorkflowInput.checkTools(workflow, tools)
 
     /**
      * One run over the store: its exit, and the trace it ended with when a signal cancelled it. The tracer is the
@@ -310,6 +323,8 @@ export const run = (
       })
     ))
   }).pipe(
+    // The scope of the MCP servers: closed when the command ends, a signal's interruption included.
+    Effect.scoped,
     Effect.provide(
       // Plugins from victor.config.json are loaded only for a run that exports.
       options.output === undefined && options.format === undefined && options.csvRows === undefined

@@ -3,7 +3,10 @@
  * anything. Errors (a broken reference, an unknown tool or compute handler, a node kind that is not supported, a cycle
  * of sub-workflows) and warnings (an unreachable node, a loop without an exit, a condition that names no registered
  * condition, an unknown field, `next` with several targets) are all reported with file, line, column and node; any of
- * them makes the exit code 2, so the command can gate CI. `trace` and `run` print the loader's warnings but go on.
+ * errors make the exit code 2, so the command can gate CI; warnings are printed and make it 2 only with `--strict`.
+ * `trace` and `run` print the loader's warnings but go on. MCP servers configured for the workflow (`mcp_servers` in
+ * `victor.config.json` and in the file) are started to learn their tools, so a tool no built-in, plugin or server
+ * provides is an error; a server that cannot start is a warning.
  * Messages name nodes and workflows from the file, so they are escaped for the terminal (`TerminalText`).
  *
  * A file that defines several workflows (under `workflows:`) has each of them checked, unless `--workflow` names one:
@@ -13,19 +16,23 @@
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import * as ToolRegistry from "@victor/workflow/ToolRegistry"
 import type * as WorkflowDefinition from "@victor/workflow/WorkflowDefinition"
 import * as WorkflowValidation from "@victor/workflow/WorkflowValidation"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { UsageError } from "./CliError.ts"
+import * as McpTools from "./McpTools.ts"
 import * as TerminalText from "./TerminalText.ts"
+import * as VictorConfig from "./VictorConfig.ts"
 import * as WorkflowInput from "./WorkflowInput.ts"
 
 /** The option values of `workflow validate`. */
 export interface ValidateCommandOptions {
   readonly file: string
   readonly workflow: string | undefined
+  /** `--strict`: warnings fail the validation too (exit code 2). */
+  readonly strict?: boolean | undefined
 }
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`
@@ -41,14 +48,30 @@ export const run = (
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
     const names = options.workflow === undefined ? yield* WorkflowInput.workflowNames(options.file) : undefined
+    const config = yield* VictorConfig.load()
+    const strict = options.strict === true
     return yield* names !== undefined && names.length > 1
-      ? validateEach(options.file, names)
-      : validateOne(options.file, options.workflow)
+      ? validateEach(options.file, names, config, strict)
+      : validateOne(options.file, options.workflow, config, strict)
   })
 
-// The conditions and handlers of the FunctionRegistry in context (the built-in ones unless a plugin adds more).
-const check = (workflow: WorkflowDefinition.WorkflowDefinition) =>
-  WorkflowValidation.check(workflow).pipe(Effect.provide(ToolRegistry.layerBuiltin))
+// The conditions and handlers of the FunctionRegistry in context (the built-in ones unless a plugin adds more), and
+// the tools of the built-in registry plus the MCP servers configured for the workflow, started for the check and
+// stopped after it. A server that cannot start is a warning.
+const check = (workflow: WorkflowDefinition.WorkflowDefinition, config: VictorConfig.LoadedConfig) =>
+  Effect.scoped(Effect.gen(function*() {
+    const servers = yield* McpTools.servers(config, workflow)
+    const serverWarnings: Array<WorkflowValidation.Finding> = []
+    const context = yield* Layer.build(
+      McpTools.layer(servers, {}, [], (message) =>
+        Effect.sync(() => {
+          const path = workflow.source?.path ?? workflow.name
+          serverWarnings.push({ severity: "warning", path, description: message, message: `${path}: ${message}` })
+        }))
+    )
+    const findings = yield* WorkflowValidation.check(workflow).pipe(Effect.provide(context))
+    return [...serverWarnings, ...findings]
+  }))
 
 const validLine = (file: string, workflow: WorkflowDefinition.WorkflowDefinition): string => {
   const subs = Object.keys(workflow.subWorkflows ?? {}).length
@@ -62,7 +85,9 @@ const validLine = (file: string, workflow: WorkflowDefinition.WorkflowDefinition
 /** Checks every workflow of a file that defines several, reporting each one's findings under its name. */
 const validateEach = (
   file: string,
-  names: ReadonlyArray<string>
+  names: ReadonlyArray<string>,
+  config: VictorConfig.LoadedConfig,
+  strict: boolean
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
     const printed = new Set<string>()
@@ -83,9 +108,10 @@ const validateEach = (
         yield* report("error", loaded.left.message)
         continue
       }
-      const findings = yield* check(loaded.right)
+      const findings = yield* check(loaded.right, config)
       for (const finding of findings) yield* report(finding.severity, finding.message)
-      if (findings.length === 0) yield* Console.log(validLine(file, loaded.right))
+      const failing = strict ? findings : WorkflowValidation.errors(findings)
+      if (failing.length === 0) yield* Console.log(validLine(file, loaded.right))
       else withProblems.push(name)
     }
     if (withProblems.length > 0) {
@@ -100,11 +126,13 @@ const validateEach = (
 /** Checks one workflow: the file's only one, or the one `--workflow` names. */
 const validateOne = (
   file: string,
-  name: string | undefined
+  name: string | undefined,
+  config: VictorConfig.LoadedConfig,
+  strict: boolean
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
     const workflow = yield* WorkflowInput.load(file, name)
-    const findings = yield* check(workflow)
+    const findings = yield* check(workflow, config)
     const errors = WorkflowValidation.errors(findings)
     const warnings = findings.filter((f) => f.severity === "warning")
     for (const warning of warnings) yield* Console.error(`warning: ${TerminalText.escape(warning.message)}`)
@@ -117,9 +145,9 @@ const validateOne = (
         : ""
       return yield* new UsageError({ description: `${first.message}${more}` })
     }
-    if (warnings.length > 0) {
+    if (warnings.length > 0 && strict) {
       return yield* new UsageError({
-        description: `${file}: workflow '${workflow.name}' has ${plural(warnings.length, "warning")}`
+        description: `${file}: workflow '${workflow.name}' has ${plural(warnings.length, "warning")} (--strict)`
       })
     }
     yield* Console.log(validLine(file, workflow))

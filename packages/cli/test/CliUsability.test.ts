@@ -151,7 +151,7 @@ describe("workflow validate", () => {
       "    nodes:",
       "      - { id: c, type: transform, transform: y = 2, colour: blue }"
     ].join("\n"))
-    const run = runVictor(["workflow", "validate", file], { home })
+    const run = runVictor(["workflow", "validate", file, "--strict"], { home })
     expect(run.code).toBe(2)
     expect(run.stdout).toContain(`${file}: workflow 'tidy' is valid (1 nodes)`)
     expect(run.stderr).toMatch(new RegExp(`^error: workflow 'broken': .*no_such_tool`, "m"))

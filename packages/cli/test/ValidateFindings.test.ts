@@ -36,7 +36,7 @@ describe("victor workflow validate: findings", () => {
       "  - { id: spin, type: transform, transform: n = n + 1, next: [check] }",
       "  - { id: check, type: condition, condition: n > 3, branches: { \"true\": spin, default: spin } }"
     ].join("\n"))
-    const looped = runVictor(["workflow", "validate", loop], { home })
+    const looped = runVictor(["workflow", "validate", loop, "--strict"], { home })
     expect(looped.code).toBe(2)
     expect(looped.stderr).toContain(
       `warning: ${loop}:4:5: loop 'spin' -> 'check' -> 'spin' has no exit: no node in it reaches the end`

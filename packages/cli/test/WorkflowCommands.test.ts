@@ -39,15 +39,18 @@ describe("victor workflow validate", () => {
     expect(listFiles(traceDir)).toEqual([])
   })
 
-  it("fails on a warning alone, for CI", () => {
+  it("fails on a warning alone with --strict, for CI, and passes without it", () => {
     const { home } = sandbox()
     const file = join(home, "warn.yaml")
     writeFileSync(file, "workflows:\n  w:\n    nodes:\n      - id: a\n        type: transform\n        transform: x = 1\n" +
       "        colour: blue\n")
-    const run = runVictor(["workflow", "validate", file], { home })
+    const run = runVictor(["workflow", "validate", file, "--strict"], { home })
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/warning: .*colour/)
     expect(run.stderr).toContain("has 1 warning")
+    const lenient = runVictor(["workflow", "validate", file], { home })
+    expect(lenient.code).toBe(0)
+    expect(lenient.stderr).toMatch(/warning: .*colour/)
   })
 })
 
