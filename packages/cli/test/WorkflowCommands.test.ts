@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { example, listFiles, plain, runVictor, sandbox } from "./setup/runVictor.ts"
+import { example, listFiles, storedTraces, plain, runVictor, sandbox } from "./setup/runVictor.ts"
 
 describe("victor workflow validate", () => {
   it("accepts a valid workflow without running it", () => {
@@ -64,7 +64,7 @@ describe("victor workflow run", () => {
     const failed = runVictor(["workflow", "run", example("failing_build.yaml")], { home })
     expect(failed.code).toBe(1)
     expect(plain(failed.stdout)).toContain("Failed nodes:")
-    expect(listFiles(traceDir)).toHaveLength(2)
+    expect(storedTraces(traceDir)).toHaveLength(2)
   })
 
   it("has no --output option", () => {
@@ -144,6 +144,6 @@ describe("--max-iterations", () => {
     const bad = runVictor(["workflow", "trace", file, "--max-iterations", "0"], { home })
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("--max-iterations must be at least 1")
-    expect(listFiles(traceDir)).toHaveLength(1)
+    expect(storedTraces(traceDir)).toHaveLength(1)
   })
 })

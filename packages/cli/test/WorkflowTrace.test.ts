@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { expectGuideTraceStructure } from "@victor/core/testing/GuideTraceStructure"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { example, listFiles, modeOf, plain, runVictor, sandbox } from "./setup/runVictor.ts"
+import { example, listFiles, storedTraces, modeOf, plain, runVictor, sandbox } from "./setup/runVictor.ts"
 
 
 interface ToolJson {
@@ -59,7 +59,7 @@ describe("victor workflow trace", () => {
     expect(trace.events.filter((e) => e.event_type === "tool_call_completed")).toHaveLength(toolCalls)
     expect(trace.nodes.some((n) => n.tool_calls.some((c) => c.tool_name === "shell"))).toBe(true)
     // The same trace is stored, private to the user.
-    const stored = listFiles(traceDir)
+    const stored = storedTraces(traceDir)
     expect(stored).toEqual([`${trace.workflow_name}_${trace.trace_id}.json`])
     expect(modeOf(join(traceDir, stored[0]!))).toBe(0o600)
     expect(modeOf(traceDir)).toBe(0o700)
@@ -84,13 +84,13 @@ describe("victor workflow trace", () => {
     const flagged = join(home, "flag-dir")
     const fromEnv = join(home, "env-dir")
     expect(runVictor(["workflow", "trace", example("code_review.yaml"), "--trace-dir", flagged], { home }).code).toBe(0)
-    expect(listFiles(flagged)).toHaveLength(1)
+    expect(storedTraces(flagged)).toHaveLength(1)
     const envRun = runVictor(["workflow", "trace", example("code_review.yaml")], {
       home,
       env: { VICTOR_TRACE_DIR: fromEnv }
     })
     expect(envRun.code).toBe(0)
-    expect(listFiles(fromEnv)).toHaveLength(1)
+    expect(storedTraces(fromEnv)).toHaveLength(1)
     expect(listFiles(traceDir)).toEqual([])
   })
 
@@ -105,7 +105,7 @@ describe("victor workflow trace", () => {
     expect(failed).toHaveLength(1)
     expect(failed[0]!.error).toMatch(/exited with code/)
     expect(failed[0]!.tool_calls.at(-1)?.success).toBe(false)
-    expect(listFiles(traceDir)).toHaveLength(1)
+    expect(storedTraces(traceDir)).toHaveLength(1)
     expect(plain(run.stdout)).toContain("Failed nodes:")
     expect(plain(run.stdout)).toContain(failed[0]!.node_id)
   })

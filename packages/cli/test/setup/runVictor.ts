@@ -74,6 +74,9 @@ export const listFiles = (dir: string): Array<string> => {
   }
 }
 
+/** The trace files a filesystem store holds: its `blobs/` directory and hidden indexes are not traces. */
+export const storedTraces = (dir: string): Array<string> => listFiles(dir).filter((name) => name.endsWith(".json") && !name.startsWith("."))
+
 export const modeOf = (path: string) => statSync(path).mode & 0o777
 
 /**
