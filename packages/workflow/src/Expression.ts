@@ -5,17 +5,33 @@
  * Grammar, loosest binding first: `a if cond else b` (Python's conditional: only the branch chosen is evaluated),
  * `or` / `||`, `and` / `&&`, `not` / `!`, comparisons (`== != < <= > >=`, `in`, `not in`, `is`, `is not`; chains
  * like `0 < x <= 9` work as in Python), `+ -`, `* / %`, unary `-`, then names, dotted paths (`a.b.0`, `$ctx.key`;
- * `$ctx` alone is the whole state, and so is `ctx` unless state has a key `ctx`), indexing (`a["odd-key"]`),
- * numbers, strings ('..' or ".."), `true false null` (also `True False None`), list literals `[1, x]`, dict literals
- * `{"a": 1, key: x}` (keys are expressions that must evaluate to strings), calls and method calls. Lists, dicts and
- * argument lists may end with a trailing comma; newlines (and a backslash ending a line) are whitespace, so a
- * bracketed literal may span lines. Tuples, slices, comprehensions and `lambda` are not part of the language.
+ * `$ctx` alone is the whole state, and so is `ctx` unless state has a key `ctx`), indexing (`a["odd-key"]`), slices
+ * (`xs[:10]`, `xs[1:]`, `text[a:b]`, `xs[::-1]`: Python's, on lists and strings), numbers, strings ('..' or ".."),
+ * `true false null` (also `True False None`), list literals `[1, x]`, dict literals `{"a": 1, key: x}` (keys are
+ * expressions that must evaluate to strings), calls and method calls. Lists, dicts and argument lists may end with a
+ * trailing comma; newlines (and a backslash ending a line) are whitespace, so a bracketed literal may span lines.
+ * Tuples, set literals and `lambda` are not part of the language.
+ *
+ * Comprehensions, as in Python: `[e for x in xs if c]` (any number of `for` and `if` clauses, `for` targets may
+ * unpack lists: `for i, item in enumerate(xs)`), `{k: v for ...}` (a dict), `{e for ...}` (a set, which is the list
+ * of its distinct items in the order first seen; items must be strings, numbers, booleans or None), and a generator
+ * expression as a call's only argument or in parentheses (`sum(len(d) for d in docs)`), which is a list. A `for`
+ * goes over a list's items, a string's characters or an object's keys. The names a comprehension binds are its own:
+ * they shadow state inside it and never reach the state.
+ *
+ * Calls take keyword arguments (`sorted(xs, reverse=True)`, `round(x, ndigits=2)`) where the function names them.
  *
  * Functions: `len str int float bool lower upper contains startswith endswith current_timestamp`, `merge(obj...)`
  * (shallow merge left to right, `null` skipped), `concat(list...)` (lists, or strings, `null` skipped), `min max`
- * (of a list or of the arguments), `sum(list[, start])`, `abs`, `round(x[, digits])` (halves to even), `sorted(list)`,
- * `list(x)`, `dict(x)`, `any(list)`, `all(list)` and `range(stop)` / `range(start, stop[, step])` (at most 10,000
- * items). Methods: `.get(key[, default])`, `.keys() .values() .items()` on objects; `.lower() .upper() .strip()
+ * (of a list or of the arguments), `sum(list[, start])`, `abs`, `round(x[, ndigits])` (halves to even),
+ * `sorted(list, reverse=False)`, `list(x)`, `dict(x)`, `any(list)`, `all(list)`, `range(stop)` /
+ * `range(start, stop[, step])` (at most 10,000 items), `enumerate(xs, start=0)` (`[index, item]` pairs),
+ * `isinstance(x, T)` with `T` one of `dict list str int float bool` or a tuple of them (a bool is an int, as in
+ * Python; JSON does not keep `1.0` apart from `1`, so every number is a float), `locals()` (the state, as upstream
+ * files ask `'name' in locals()`), `filter(list, field=value, ...)` (upstream's helper: the objects in the list whose
+ * fields are all present and equal to the values; other items are dropped) and `deduplicate(list, by=field)` (the
+ * first object for each value of the field, objects without it all kept; without `by`, the distinct items).
+ * Methods: `.get(key[, default])`, `.keys() .values() .items()` on objects; `.lower() .upper() .strip()
  * .lstrip() .rstrip() .split([sep]) .startswith(s) .endswith(s) .join(list) .count(s) .replace(a, b)` on strings;
  * `.count(x)` on lists. `.get(key)` is the value of `key`, else `default` or `null`, so `ctx.get("key", {})` reads
  * state without failing on a missing key. Anything else fails, naming the known functions or methods.
@@ -29,8 +45,10 @@
  *
  * Safety: there is no `eval` or `Function`; names read only own keys of plain objects and indices of arrays, so
  * `__proto__`, `constructor` and the like are just missing keys, and nothing but the listed functions and methods
- * can be called. An expression may nest at most 200 levels deep (deeper ones fail to parse), and an evaluation fails
- * rather than build a string or list of more than 10,000,000 characters or items.
+ * can be called. An expression may nest at most 200 levels deep (deeper ones fail to parse; each clause of a
+ * comprehension counts as a level), an evaluation fails rather than build a string or list of more than 10,000,000
+ * characters or items, and the comprehensions of one evaluation may do at most `maxSteps` steps of work in all:
+ * every item visited, plus, inside them, the size of every value built or scanned, so nested loops stay bounded.
  * An unknown top-level name is an error (a typo never silently reads as null); a missing nested field is `null`.
  * `and` / `or` return the deciding operand as in Python, and truthiness is Python's.
  */
@@ -69,6 +87,9 @@ export const functionNames: ReadonlyArray<string> = Object.keys(internal.functio
 
 /** The names of the methods values may call (`obj.get(key)`, `text.split(",")`). */
 export const methodNames: ReadonlyArray<string> = Object.keys(internal.methodArity)
+
+/** The most steps of work the comprehensions of one evaluation may do (items visited, values built or scanned). */
+export const maxSteps: number = internal.maxSteps
 
 const toError = (reason: "Syntax" | "Evaluation", expression: string, problem: internal.Problem) =>
   new ExpressionError({

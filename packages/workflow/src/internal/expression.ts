@@ -8,9 +8,13 @@
  * the allow-listed functions and methods) that never leaves these modules: `parse` and `evaluate` catch it and return
  * an `Either`, which keeps the descent readable without threading results by hand.
  *
- * Bounds: parsing fails past `maxDepth` levels of nesting (so evaluation's recursion is bounded too), and building a
- * string or list longer than `maxLength` fails, so neither a hostile expression nor a hostile state can make an
- * evaluation explode.
+ * Bounds: parsing fails past `maxDepth` levels of nesting (so evaluation's recursion is bounded too), building a
+ * string or list longer than `maxLength` fails, and the comprehensions of one evaluation share a budget of `maxSteps`
+ * (each item visited, and inside them the size of each value built or scanned), so neither a hostile expression nor
+ * a hostile state can make an evaluation explode. Outside a comprehension every node runs at most once.
+ *
+ * Comprehension names live in a `Scope` chain of maps, looked up before the state and dropped when the comprehension
+ * ends: they never touch the state object.
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -19,20 +23,34 @@ import {
   call,
   checkLength,
   contains,
+  distinct,
   fail,
   Failure,
+  iterate,
+  maxSteps,
   method,
   newObject,
+  noKeywords,
   ordered,
   setOwn,
   show,
-  typeName
+  typeName,
+  typeNames
 } from "./expression/builtins.ts"
-import type { Ast, CompareOp } from "./expression/parser.ts"
-import { equals, isTruthy, member } from "./plainData.ts"
+import type { Ast, CompareOp, Target } from "./expression/parser.ts"
+import { equals, isPlainObject, isTruthy, member } from "./plainData.ts"
 
 export type { Environment, Problem } from "./expression/builtins.ts"
-export { functionArity, maxLength, maxRange, methodArity } from "./expression/builtins.ts"
+export {
+  functionArity,
+  functionKeywords,
+  maxLength,
+  maxRange,
+  maxSteps,
+  methodArity,
+  methodKeywords,
+  typeNames
+} from "./expression/builtins.ts"
 export type { Ast } from "./expression/parser.ts"
 export { maxDepth, parse } from "./expression/parser.ts"
 
@@ -113,12 +131,142 @@ const arithmetic = (op: "+" | "-" | "*" | "/" | "%", left: unknown, right: unkno
   }
 }
 
-const evaluateAst = (ast: Ast, state: Record<string, unknown>, env: Environment): unknown => {
-  const sub = (inner: Ast) => evaluateAst(inner, state, env)
+/** The names a comprehension has bound, innermost first; a comprehension's names never reach the state. */
+interface Scope {
+  readonly names: Map<string, unknown>
+  readonly parent: Scope | undefined
+}
+
+/** One evaluation: the state it reads, what else it may read, and the work its comprehensions have done. */
+interface Run {
+  readonly state: Record<string, unknown>
+  readonly env: Environment
+  steps: number
+}
+
+/** The size a value counts for in the work budget: its characters, items or keys (a number or a boolean, none). */
+const sizeOf = (value: unknown): number =>
+  typeof value === "string" || Array.isArray(value)
+    ? value.length
+    : typeof value === "object" && value !== null
+    ? Object.keys(value).length
+    : 0
+
+/** Counts work done inside a comprehension (outside one, every node runs at most once, so nothing is counted). */
+const charge = (run: Run, scope: Scope | undefined, steps: number, position: number): void => {
+  if (scope === undefined) return
+  run.steps += steps
+  if (run.steps > maxSteps) {
+    fail(
+      `the comprehensions of this expression would do more than ${maxSteps} steps of work ` +
+        "(items visited, and the sizes of the values built or scanned for each)",
+      position
+    )
+  }
+}
+
+const lookupName = (scope: Scope | undefined, name: string): Option.Option<unknown> => {
+  for (let at = scope; at !== undefined; at = at.parent) {
+    if (at.names.has(name)) return Option.some(at.names.get(name))
+  }
+  return Option.none()
+}
+
+const bind = (target: Target, value: unknown, names: Map<string, unknown>): void => {
+  if (target._tag === "Name") {
+    names.set(target.name, value)
+    return
+  }
+  if (!Array.isArray(value) || value.length !== target.items.length) {
+    return fail(
+      `cannot unpack ${show(value)} into ${target.items.length} names` +
+        (Array.isArray(value) ? ` (it has ${value.length} items)` : ""),
+      target.position
+    )
+  }
+  target.items.forEach((item, i) => bind(item, value[i], names))
+}
+
+/** Python's slice indices for a sequence of `length` items: negative ones count from the end, and all are clamped. */
+const slice = (
+  value: unknown,
+  start: unknown,
+  stop: unknown,
+  step: unknown,
+  position: number
+): string | ReadonlyArray<unknown> => {
+  if (typeof value !== "string" && !Array.isArray(value)) {
+    return fail(`cannot slice ${show(value)}; only a string or a list`, position)
+  }
+  const index = (part: unknown): number | undefined =>
+    part === null || part === undefined
+      ? undefined
+      : typeof part === "number" && Number.isInteger(part)
+      ? part
+      : fail(`slice indices must be integers or None, got ${show(part)}`, position)
+  const by = index(step) ?? 1
+  if (by === 0) return fail("slice step cannot be zero", position)
+  const length = value.length
+  const adjust = (at: number | undefined, fallback: number): number => {
+    if (at === undefined) return fallback
+    const from = at < 0 ? at + length : at
+    return by > 0 ? Math.min(Math.max(from, 0), length) : Math.min(Math.max(from, -1), length - 1)
+  }
+  const from = adjust(index(start), by > 0 ? 0 : length - 1)
+  const to = adjust(index(stop), by > 0 ? length : -1)
+  if (by === 1) return value.slice(from, Math.max(from, to))
+  const picked: Array<unknown> = []
+  for (let i = from; by > 0 ? i < to : i > to; i += by) picked.push(value[i])
+  return typeof value === "string" ? picked.join("") : picked
+}
+
+const comprehend = (
+  ast: Extract<Ast, { _tag: "Comprehension" }>,
+  run: Run,
+  outer: Scope | undefined
+): unknown => {
+  const scope: Scope = { names: new Map(), parent: outer }
+  const items: Array<unknown> = []
+  const dict = ast.kind === "dict" ? newObject() : undefined
+  const produce = () => {
+    const element = evaluateAst(ast.element, run, scope)
+    if (dict === undefined) {
+      items.push(element)
+      return
+    }
+    if (typeof element !== "string") fail(`a dict key must be a string, got ${show(element)}`, ast.position)
+    setOwn(dict, element as string, evaluateAst(ast.value!, run, scope))
+  }
+  const loop = (i: number): void => {
+    const clause = ast.clauses[i]
+    if (clause === undefined) return produce()
+    if (clause._tag === "If") {
+      if (isTruthy(evaluateAst(clause.test, run, scope))) loop(i + 1)
+      return
+    }
+    // The first iterable is read in the enclosing scope, as in Python; later ones may use the names bound before.
+    const iterable = evaluateAst(clause.iterable, run, i === 0 ? outer : scope)
+    for (const item of iterate(iterable, clause.position)) {
+      charge(run, scope, 1, clause.position)
+      bind(clause.target, item, scope.names)
+      loop(i + 1)
+    }
+  }
+  loop(0)
+  if (dict !== undefined) return dict
+  return ast.kind === "set" ? distinct(items, "set items", ast.position) : items
+}
+
+const evaluateAst = (ast: Ast, run: Run, scope: Scope | undefined): unknown => {
   switch (ast._tag) {
     case "Literal":
       return ast.value
     case "Name": {
+      if (scope !== undefined) {
+        const bound = lookupName(scope, ast.name)
+        if (Option.isSome(bound)) return bound.value
+      }
+      const state = run.state
       if (ast.name === "$ctx") return state
       const value = member(state, ast.name)
       if (Option.isSome(value)) return value.value
@@ -127,55 +275,115 @@ const evaluateAst = (ast: Ast, state: Record<string, unknown>, env: Environment)
       return fail(`unknown name '${ast.name}' (${listNames(state)})`, ast.position)
     }
     case "Member":
-      return Option.getOrNull(member(sub(ast.object), ast.key))
+      return Option.getOrNull(member(evaluateAst(ast.object, run, scope), ast.key))
     case "Index": {
-      const index = sub(ast.index)
+      const index = evaluateAst(ast.index, run, scope)
       if (typeof index !== "string" && typeof index !== "number") {
         return fail(`an index must be a string or a number, got ${typeName(index)}`, ast.position)
       }
-      return Option.getOrNull(member(sub(ast.object), index))
+      return Option.getOrNull(member(evaluateAst(ast.object, run, scope), index))
     }
-    case "List":
-      return ast.items.map(sub)
+    case "Slice": {
+      const part = (inner: Ast | undefined) => inner === undefined ? undefined : evaluateAst(inner, run, scope)
+      const result = slice(
+        evaluateAst(ast.object, run, scope),
+        part(ast.start),
+        part(ast.stop),
+        part(ast.step),
+        ast.position
+      )
+      charge(run, scope, result.length, ast.position)
+      return result
+    }
+    case "List": {
+      const items = ast.items.map((item) => evaluateAst(item, run, scope))
+      charge(run, scope, items.length, ast.position)
+      return items
+    }
     case "Dict": {
       const result = newObject()
       for (const entry of ast.entries) {
-        const key = sub(entry.key)
+        const key = evaluateAst(entry.key, run, scope)
         if (typeof key !== "string") return fail(`a dict key must be a string, got ${show(key)}`, entry.position)
-        setOwn(result, key, sub(entry.value))
+        setOwn(result, key, evaluateAst(entry.value, run, scope))
+        charge(run, scope, 1, entry.position)
       }
       return result
     }
+    case "Comprehension": {
+      const result = comprehend(ast, run, scope)
+      if (scope !== undefined) charge(run, scope, sizeOf(result), ast.position)
+      return result
+    }
+    case "IsInstance": {
+      const value = evaluateAst(ast.value, run, scope)
+      return ast.types.some((type) => typeNames[type]!(value))
+    }
     case "Not":
-      return !isTruthy(sub(ast.operand))
+      return !isTruthy(evaluateAst(ast.operand, run, scope))
     case "Negate": {
-      const value = sub(ast.operand)
+      const value = evaluateAst(ast.operand, run, scope)
       return typeof value === "number" ? -value : fail(`cannot negate ${typeName(value)}`, ast.position)
     }
     case "Logical": {
       // Python semantics: the deciding operand is the result, so `name or "anonymous"` gives a value.
-      const left = sub(ast.left)
-      if (ast.op === "and") return isTruthy(left) ? sub(ast.right) : left
-      return isTruthy(left) ? left : sub(ast.right)
+      const left = evaluateAst(ast.left, run, scope)
+      if (ast.op === "and") return isTruthy(left) ? evaluateAst(ast.right, run, scope) : left
+      return isTruthy(left) ? left : evaluateAst(ast.right, run, scope)
     }
     case "Conditional":
-      return isTruthy(sub(ast.test)) ? sub(ast.then) : sub(ast.otherwise)
-    case "Arithmetic":
-      return arithmetic(ast.op, sub(ast.left), sub(ast.right), ast.position)
+      return isTruthy(evaluateAst(ast.test, run, scope))
+        ? evaluateAst(ast.then, run, scope)
+        : evaluateAst(ast.otherwise, run, scope)
+    case "Arithmetic": {
+      const result = arithmetic(
+        ast.op,
+        evaluateAst(ast.left, run, scope),
+        evaluateAst(ast.right, run, scope),
+        ast.position
+      )
+      if (scope !== undefined) charge(run, scope, sizeOf(result), ast.position)
+      return result
+    }
     case "Compare": {
       // Chains like `0 < x <= 10` mean `0 < x and x <= 10`, as in Python.
-      let left = sub(ast.first)
+      let left = evaluateAst(ast.first, run, scope)
       for (const { op, operand, position } of ast.rest) {
-        const right = sub(operand)
+        const right = evaluateAst(operand, run, scope)
+        if (scope !== undefined) {
+          // `key in object` is a lookup; every other comparison may go over both operands.
+          const scanned = (op === "in" || op === "not in") && isPlainObject(right) ? 0 : sizeOf(right)
+          charge(run, scope, sizeOf(left) + scanned, position)
+        }
         if (!compare(op, left, right, position)) return false
         left = right
       }
       return true
     }
-    case "Method":
-      return method(ast.name, sub(ast.object), ast.args.map(sub), ast.position)
-    case "Call":
-      return call(ast.name, ast.args.map(sub), ast.position, env)
+    case "Method": {
+      const object = evaluateAst(ast.object, run, scope)
+      const args = ast.args.map((arg) => evaluateAst(arg, run, scope))
+      const result = method(ast.name, object, args, ast.position)
+      if (scope !== undefined) {
+        // `.get(key)` is a lookup; the other methods may go over the value they are called on.
+        const scanned = args.reduce((n: number, arg) => n + sizeOf(arg), ast.name === "get" ? 0 : sizeOf(object))
+        charge(run, scope, scanned + sizeOf(result), ast.position)
+      }
+      return result
+    }
+    case "Call": {
+      // `locals()` is the state, as `ctx` is: upstream files ask `'name' in locals()`.
+      if (ast.name === "locals") return run.state
+      const args = ast.args.map((arg) => evaluateAst(arg, run, scope))
+      const keywords = ast.keywords.length === 0
+        ? noKeywords
+        : new Map(ast.keywords.map(({ name, value }) => [name, evaluateAst(value, run, scope)]))
+      const result = call(ast.name, args, keywords, ast.position, run.env)
+      if (scope !== undefined) {
+        charge(run, scope, args.reduce((n: number, arg) => n + sizeOf(arg), sizeOf(result)), ast.position)
+      }
+      return result
+    }
   }
 }
 
@@ -186,7 +394,7 @@ export const evaluate = (
   env: Environment = {}
 ): Either.Either<unknown, Problem> => {
   try {
-    return Either.right(evaluateAst(ast, state, env))
+    return Either.right(evaluateAst(ast, { state, env, steps: 0 }, undefined))
   } catch (error) {
     if (error instanceof Failure) return Either.left(error.problem)
     return Either.left({ description: String(error) })

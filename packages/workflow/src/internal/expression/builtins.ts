@@ -27,6 +27,12 @@ export const maxLength = 10_000_000
 /** The longest list `range()` may build. */
 export const maxRange = 10_000
 
+/**
+ * The most work the comprehensions of one evaluation may do: every item they visit is a step, and inside them so is
+ * every item or character of a value built or scanned, so that nested loops cannot multiply into unbounded work.
+ */
+export const maxSteps = 10_000_000
+
 /** Fails when a string or list about to be built would be longer than `maxLength`. */
 export const checkLength = (length: number, kind: "string" | "list", what: string, position: number): void => {
   if (length > maxLength) {
@@ -87,7 +93,81 @@ export const functionArity: Readonly<Record<string, readonly [number, number]>> 
   dict: [0, 1],
   any: [1, 1],
   all: [1, 1],
-  range: [1, 3]
+  range: [1, 3],
+  enumerate: [1, 2],
+  isinstance: [2, 2],
+  locals: [0, 0],
+  filter: [1, 1],
+  deduplicate: [1, 1]
+}
+
+/**
+ * The keyword arguments a function or method takes: the position of a parameter that may be passed either way
+ * (`round(x, ndigits=2)`), `"keyword"` for one that is keyword-only (`sorted(xs, reverse=True)`), or `"any"` for
+ * free-form criteria (`filter(items, status="done")`).
+ */
+export type Keywords = Readonly<Record<string, number | "keyword">> | "any"
+
+/** The keyword arguments of each function that takes any. */
+export const functionKeywords: Readonly<Record<string, Keywords>> = {
+  sum: { start: 1 },
+  round: { ndigits: 1 },
+  enumerate: { start: 1 },
+  sorted: { reverse: "keyword" },
+  filter: "any",
+  deduplicate: { by: "keyword" }
+}
+
+/** The keyword arguments of each method that takes any: each in place of a positional one. */
+export const methodKeywords: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  split: { sep: 0 }
+}
+
+/** The type names `isinstance(x, T)` knows, each the test of a plain-data value. */
+export const typeNames: Readonly<Record<string, (value: unknown) => boolean>> = {
+  dict: (value) => isPlainObject(value),
+  list: (value) => Array.isArray(value),
+  str: (value) => typeof value === "string",
+  // Python's `bool` is a subclass of `int`. JSON does not keep `1.0` apart from `1`, so every number is a `float`.
+  int: (value) => typeof value === "boolean" || Number.isInteger(value),
+  float: (value) => typeof value === "number",
+  bool: (value) => typeof value === "boolean"
+}
+
+/** What `for x in value` goes over, as in Python: a list's items, a string's characters, an object's keys. */
+export const iterate = (value: unknown, position: number): ReadonlyArray<unknown> => {
+  if (Array.isArray(value)) return value
+  if (typeof value === "string") return [...value]
+  if (isPlainObject(value)) return Object.keys(value)
+  return fail(`cannot iterate over ${show(value)}; only over a list, a string or an object`, position)
+}
+
+/**
+ * A value's identity as a set item or a key to deduplicate by; `undefined` for lists and objects, which Python's sets
+ * refuse too (they are not hashable).
+ */
+const hashKey = (value: unknown): string | undefined =>
+  value === null || value === undefined
+    ? "null"
+    : typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? `${typeof value}:${String(value)}`
+    : undefined
+
+/** The distinct items of a list, first occurrence first; the items must be strings, numbers, booleans or null. */
+export const distinct = (items: ReadonlyArray<unknown>, what: string, position: number): Array<unknown> => {
+  const seen = new Set<string>()
+  const result: Array<unknown> = []
+  for (const item of items) {
+    const key = hashKey(item)
+    if (key === undefined) {
+      return fail(`${what} must be strings, numbers, booleans or None, got ${show(item)}`, position)
+    }
+    if (!seen.has(key)) {
+      seen.add(key)
+      result.push(item)
+    }
+  }
+  return result
 }
 
 /** The methods values may call and how many arguments each takes (least, most). */
@@ -175,7 +255,16 @@ export interface Environment {
   readonly now?: number | undefined
 }
 
-export const call = (name: string, args: ReadonlyArray<unknown>, position: number, env: Environment): unknown => {
+/** No keyword arguments. */
+export const noKeywords: ReadonlyMap<string, unknown> = new Map()
+
+export const call = (
+  name: string,
+  args: ReadonlyArray<unknown>,
+  keywords: ReadonlyMap<string, unknown>,
+  position: number,
+  env: Environment
+): unknown => {
   const a = args[0]
   const b = args[1]
   const label = `${name}()`
@@ -257,7 +346,45 @@ export const call = (name: string, args: ReadonlyArray<unknown>, position: numbe
     case "sorted": {
       const items = [...needList(label, a, position)]
       sortable(label, items, position)
-      return items.sort((x, y) => ((x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0))
+      const sign = isTruthy(keywords.get("reverse") ?? false) ? -1 : 1
+      // Stable, as Python's: a reversed sort keeps equal items in their order.
+      return items.sort((x, y) =>
+        (x as number) < (y as number) ? -sign : (x as number) > (y as number) ? sign : 0
+      )
+    }
+    case "enumerate": {
+      const from = b === undefined ? 0 : needInteger(label, b, position)
+      return iterate(a, position).map((item, i) => [from + i, item])
+    }
+    case "filter": {
+      // Upstream's `filter(items, field=value, ...)`: the objects in the list whose fields all equal the values.
+      const criteria = [...keywords]
+      return needList(label, a, position).filter((item) =>
+        isPlainObject(item) &&
+        criteria.every(([field, expected]) => Object.hasOwn(item, field) && equals(item[field], expected))
+      )
+    }
+    case "deduplicate": {
+      const items = needList(label, a, position)
+      const by = keywords.get("by")
+      if (by === undefined || by === null) return distinct(items, "the items of deduplicate() without by=", position)
+      const field = needString(`${label} by=`, by, position)
+      // The first object for each value of the field; items without it have nothing to compare and are all kept.
+      const seen = new Set<string>()
+      return items.filter((item) => {
+        if (!isPlainObject(item) || !Object.hasOwn(item, field)) return true
+        const key = hashKey(item[field])
+        if (key === undefined) {
+          return fail(
+            `deduplicate() by=${JSON.stringify(field)} needs strings, numbers, booleans or None, ` +
+              `got ${show(item[field])}`,
+            position
+          )
+        }
+        if (seen.has(key)) return false
+        seen.add(key)
+        return true
+      })
     }
     case "list":
       if (args.length === 0) return []

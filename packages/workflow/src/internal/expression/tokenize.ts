@@ -35,7 +35,9 @@ const operators = [
   "!",
   "{",
   "}",
-  ":"
+  ":",
+  // Keyword arguments (`f(x, key=value)`); after the two-character operators, so `==` stays one token.
+  "="
 ]
 
 export const tokenize = (source: string): ReadonlyArray<Token> => {
