@@ -9,9 +9,11 @@
  * timing runs back to back; see measure.ts).
  * With --check, exits with 1 when a target fails (for CI).
  */
+import { build } from "esbuild"
 import { spawn } from "node:child_process"
-import { availableParallelism, cpus } from "node:os"
-import { fileURLToPath } from "node:url"
+import { mkdtempSync, rmSync } from "node:fs"
+import { availableParallelism, cpus, tmpdir } from "node:os"
+import { join } from "node:path"
 import { type Measurement, table, type TargetResult, targets } from "./report.ts"
 import * as Scenarios from "./scenarios.ts"
 
@@ -47,8 +49,22 @@ const repetitionsOf = (scenario: Scenarios.Scenario): number =>
   scenario.slow === true && option("reps", "BENCH_REPS") === undefined ? Math.min(repetitions, 3) : repetitions
 const heapRunsOf = (scenario: Scenarios.Scenario): number => (scenario.slow === true ? 1 : 2)
 
-const measureScript = fileURLToPath(new URL("./measure.ts", import.meta.url))
-const tsx = import.meta.resolve("tsx")
+// measure.ts runs bundled by esbuild, as `victor` ships, not through tsx: tsx's transform wraps every function
+// expression in a `__name(...)` call, which costs a property definition each time a closure is made and inflated the
+// recorder's figures several times over.
+const bundleDir = mkdtempSync(join(tmpdir(), "victor-bench-"))
+process.on("exit", () => rmSync(bundleDir, { recursive: true, force: true }))
+const measureScript = join(bundleDir, "measure.mjs")
+await build({
+  entryPoints: [join(process.cwd(), "bench", "measure.ts")],
+  outfile: measureScript,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  logLevel: "warning",
+  banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" }
+})
 
 // One fresh process per scenario: no scenario inherits another's heap, JIT state or garbage.
 const measure = (scenario: Scenarios.Scenario): Promise<Measurement> =>
@@ -57,8 +73,6 @@ const measure = (scenario: Scenarios.Scenario): Promise<Measurement> =>
       process.execPath,
       [
         "--expose-gc",
-        "--import",
-        tsx,
         measureScript,
         scenario.name,
         `${nodes}`,
