@@ -15,7 +15,7 @@ import { traceGroup } from "./TraceGroup.ts"
 import * as StoreOption from "./StoreOption.ts"
 
 /** The version printed by `victor --version`. */
-export const VERSION = "0.1.0"
+export { VERSION } from "./Version.ts"
 
 const file = Args.text({ name: "workflow.yaml" }).pipe(
   Args.withDescription("The workflow file (YAML) to run, e.g. examples/workflows/code_review.yaml")

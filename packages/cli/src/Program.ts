@@ -1,5 +1,5 @@
 /**
- * The `victor` executable: runs the command tree with Node's platform layers (`CommandLine`), prints any error as
+ * The `victor` command line (see `main.ts`): runs the command tree with Node's platform layers (`CommandLine`), prints any error as
  * one line on stderr (no stack traces), and exits with the code that says what happened (see `CliError.ExitCode`;
  * after SIGINT, SIGTERM or SIGHUP, 128 + the signal's number, see `Signals`). Command handlers run with a Console
  * that escapes control and bidi characters (`TerminalText`), behind the escaping each command does itself.

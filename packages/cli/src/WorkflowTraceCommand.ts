@@ -26,8 +26,6 @@ import * as ExportWriter from "./ExportWriter.ts"
 import * as McpTools from "./McpTools.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
 import type * as OtlpOptions from "./OtlpOptions.ts"
-import * as PluginLoader from "./PluginLoader.ts"
-import * as BundledExporters from "./BundledExporters.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as RunPersistence from "./store/RunPersistence.ts"
 import * as StderrWarnings from "./store/StderrWarnings.ts"
@@ -79,6 +77,11 @@ type Interruptible = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<
 const formatBytes = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`
 
+/** Whether the run writes an export (`-o`, `--format` or `--csv-rows` given). */
+const exports = (
+  options: Pick<TraceCommandOptions, "output" | "format" | "csvRows">
+): boolean => options.output !== undefined || options.format !== undefined || options.csvRows !== undefined
+
 /** Runs the command; fails with `UsageError` for bad input and `WorkflowFailed` when the run did not succeed. */
 export const run = (
   options: TraceCommandOptions
@@ -107,8 +110,10 @@ export const run = (
       })
     }
     const registry = yield* ExporterRegistry.ExporterRegistry
-    const exporter = yield* TraceOptions.resolveExporter(registry, options.format, options.output)
-    yield* TraceOptions.checkCsvRows(exporter, options.csvRows)
+    const exporter = exports(options)
+      ? yield* TraceOptions.resolveExporter(registry, options.format, options.output)
+      : undefined
+    if (exporter !== undefined) yield* TraceOptions.checkCsvRows(exporter, options.csvRows)
     // `-o -`: the export owns stdout, and the summary goes to stderr.
     const exportToStdout = options.output !== undefined && ExportWriter.isStdout(options.output)
     if (exportToStdout && options.events === "ndjson") {
@@ -233,7 +238,7 @@ export const run = (
         const extra: Array<readonly [string, string]> = []
         extra.push(["Stored in", result.saveError === null ? storeName : "not stored (see the error below)"])
         let exportError: UsageError | undefined
-        if (options.output !== undefined) {
+        if (options.output !== undefined && exporter !== undefined) {
           // Captured as the store keeps it: --capture applies to every sink.
           const exported = yield* RunPersistence.captured(trace, captureOptions)
           const written = yield* Effect.either(ExportWriter.write(options.output, exporter.export(exported)))
@@ -326,10 +331,15 @@ export const run = (
     // The scope of the MCP servers: closed when the command ends, a signal's interruption included.
     Effect.scoped,
     Effect.provide(
-      // Plugins from victor.config.json are loaded only for a run that exports.
-      options.output === undefined && options.format === undefined && options.csvRows === undefined
-        ? BundledExporters.layer
-        : PluginLoader.layer({ csvRows: options.csvRows })
+      // The exporters (handlebars, OpenTelemetry's encoders) and the plugins of victor.config.json are loaded only
+      // for a run that exports.
+      exports(options)
+        ? Layer.unwrapEffect(
+          Effect.promise(() => import("./PluginLoader.ts")).pipe(
+            Effect.map((module) => module.layer({ csvRows: options.csvRows }))
+          )
+        )
+        : ExporterRegistry.layer([])
     ),
     // Warnings (a trace handler that failed, a store problem) on stderr: stdout may carry the events or the export.
     Effect.provide(StderrWarnings.layer)

@@ -7,15 +7,18 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as AgentProvider from "../AgentProvider.ts"
-import * as AnthropicProvider from "./AnthropicProvider.ts"
-import * as OpenAiProvider from "./OpenAiProvider.ts"
 import type { Endpoint } from "./ProviderConfig.ts"
 
-/** The provider for one endpoint. */
+/**
+ * The provider for one endpoint. Its module is imported only now: the model clients (`@effect/ai`, and the
+ * Anthropic client's hundreds of schemas, built when the module loads) cost a run without agent nodes nothing.
+ */
 export const make = (
   endpoint: Endpoint
 ): Effect.Effect<AgentProvider.AgentProviderService, never, HttpClient.HttpClient | Scope.Scope> =>
-  endpoint.provider === "anthropic" ? AnthropicProvider.make(endpoint) : OpenAiProvider.make(endpoint)
+  endpoint.provider === "anthropic"
+    ? Effect.flatMap(Effect.promise(() => import("./AnthropicProvider.ts")), (module) => module.make(endpoint))
+    : Effect.flatMap(Effect.promise(() => import("./OpenAiProvider.ts")), (module) => module.make(endpoint))
 
 /** What makes two endpoints the same (the key is the same for all of a run, so it is left out). */
 const identity = (endpoint: Endpoint): string =>
