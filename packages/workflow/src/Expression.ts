@@ -5,8 +5,9 @@
  * Grammar, loosest binding first: `a if cond else b` (Python's conditional: only the branch chosen is evaluated),
  * `or` / `||`, `and` / `&&`, `not` / `!`, comparisons (`== != < <= > >=`, `in`, `not in`, `is`, `is not`; chains
  * like `0 < x <= 9` work as in Python), `+ -`, `* / %`, unary `-`, then names, dotted paths (`a.b.0`, `$ctx.key`;
- * `$ctx` alone is the whole state, and so is `ctx` unless state has a key `ctx`), indexing (`a["odd-key"]`), slices
- * (`xs[:10]`, `xs[1:]`, `text[a:b]`, `xs[::-1]`: Python's, on lists and strings), numbers, strings ('..' or ".."),
+ * `$ctx` alone is the whole state, and so is `ctx` unless state has a key `ctx`), indexing (`a["odd-key"]`, `xs[-1]`,
+ * `text[0]`: an index out of range is `null`), slices (`xs[:10]`, `xs[1:]`, `text[a:b]`, `xs[::-1]`: Python's, on
+ * lists and strings), numbers, strings ('..' or ".."),
  * `true false null` (also `True False None`), list literals `[1, x]`, dict literals `{"a": 1, key: x}` (keys are
  * expressions that must evaluate to strings), calls and method calls. Lists, dicts and argument lists may end with a
  * trailing comma; newlines (and a backslash ending a line) are whitespace, so a bracketed literal may span lines.
@@ -21,8 +22,9 @@
  *
  * Calls take keyword arguments (`sorted(xs, reverse=True)`, `round(x, ndigits=2)`) where the function names them.
  *
- * Functions: `len str int float bool lower upper contains startswith endswith current_timestamp`, `merge(obj...)`
- * (shallow merge left to right, `null` skipped), `concat(list...)` (lists, or strings, `null` skipped), `min max`
+ * Functions: `len str int float bool lower upper contains startswith endswith current_timestamp`, `merge(x...)`
+ * (objects merged shallowly left to right, or lists concatenated in order; `null` skipped, objects and lists never
+ * mixed), `concat(list...)` (lists, or strings, `null` skipped), `min max`
  * (of a list or of the arguments), `sum(list[, start])`, `abs`, `round(x[, ndigits])` (halves to even),
  * `sorted(list, reverse=False)`, `list(x)`, `dict(x)`, `any(list)`, `all(list)`, `range(stop)` /
  * `range(start, stop[, step])` (at most 10,000 items), `enumerate(xs, start=0)` (`[index, item]` pairs),

@@ -99,12 +99,80 @@ describe("Expression: the Python subset of upstream workflow files", () => {
     })
     expect(value("merge()")).toEqual({})
     expect(value("merge(None, {'a': 1},)")).toEqual({ a: 1 })
-    expect(failure("merge(a, b)").message).toContain("merge() needs objects, got list [1,2] at position 1")
+    expect(value("merge(a, b)")).toEqual([1, 2, 3])
     expect(value("concat(a, b)")).toEqual([1, 2, 3])
     expect(value("concat(a, None, b, [])")).toEqual([1, 2, 3])
     expect(value("concat('ab', 'c')")).toBe("abc")
     expect(value("concat()")).toEqual([])
     expect(failure("concat(a, 'x')").message).toContain("concat() needs lists only or strings only, got list, string")
+  })
+
+  it("merge() of lists concatenates them in order, skipping None; objects and lists never mix", () => {
+    const evidence = {
+      primary_evidence: [{ source: "a", claim: 1 }, { source: "b", claim: 2 }],
+      fact_check_results: [{ source: "fc", verdict: "true" }],
+      news_evidence: [{ source: "n1" }, { source: "n2" }],
+      no_news: null,
+      meta: { run: 1 },
+      nums: [1, 2]
+    }
+    expect(value("merge(primary_evidence, fact_check_results, news_evidence)", evidence)).toEqual([
+      { source: "a", claim: 1 },
+      { source: "b", claim: 2 },
+      { source: "fc", verdict: "true" },
+      { source: "n1" },
+      { source: "n2" }
+    ])
+    expect(value("merge(None, news_evidence, no_news, primary_evidence, [],)", evidence)).toEqual([
+      { source: "n1" },
+      { source: "n2" },
+      { source: "a", claim: 1 },
+      { source: "b", claim: 2 }
+    ])
+    expect(value("[e['source'] for e in merge(news_evidence, primary_evidence) if 'claim' not in e]", evidence))
+      .toEqual(["n1", "n2"])
+    expect(value("len(merge(primary_evidence, fact_check_results, news_evidence))", evidence)).toBe(5)
+    // A new list: the arguments are never changed, and the result is not one of them.
+    expect(value("[merge(nums) == nums, merge(nums) is nums, merge(nums, [3]), nums]", evidence)).toEqual([
+      true,
+      false,
+      [1, 2, 3],
+      [1, 2]
+    ])
+    expect(value("merge([[1]], [[2]])")).toEqual([[1], [2]])
+    // With nothing but None there is nothing to tell lists from objects: the result is the empty object, as before.
+    expect(value("[merge(), merge(None), merge(None, None)]")).toEqual([{}, {}, {}])
+    expect(failure("merge(meta, primary_evidence)", evidence).message).toContain(
+      "merge() cannot mix objects and lists: argument 1 is an object, argument 2 is a list at position 1"
+    )
+    expect(failure("merge(None, nums, no_news, meta)", evidence).message).toContain(
+      "merge() cannot mix objects and lists: argument 2 is a list, argument 4 is an object"
+    )
+    expect(failure("merge(nums, 'x')", evidence).message).toContain(
+      "merge() needs objects or lists, got string \"x\" as argument 2"
+    )
+    expect(failure("merge(3)").message).toContain("merge() needs objects or lists, got number 3 as argument 1")
+  })
+
+  it("integer subscripts on strings give a character, as on lists an item; out of range is null for both", () => {
+    const on = { text: "hello", empty: "", xs: ["h", "e", "l", "l", "o"], words: ["bb", "a"] }
+    expect(value("[text[0], text[1], text[4], text[-1], text[-5]]", on)).toEqual(["h", "e", "o", "o", "h"])
+    expect(value("[xs[0], xs[1], xs[4], xs[-1], xs[-5]]", on)).toEqual(["h", "e", "o", "o", "h"])
+    // Out of range, or not a whole number: null, on strings as on lists.
+    expect(value("[text[5], text[-6], text[100], empty[0], empty[-1], text[1.5]]", on)).toEqual(
+      [null, null, null, null, null, null]
+    )
+    expect(value("[xs[5], xs[-6], xs[100], [][0], [][-1], xs[1.5]]", on)).toEqual([null, null, null, null, null, null])
+    // `text[i]` is `text[i:i + 1]` wherever that is one character.
+    expect(value("all(text[i] == text[i:i + 1] and text[-i - 1] == text[::-1][i] for i in range(len(text)))", on))
+      .toBe(true)
+    expect(value("[text[i] for i in range(len(text))] == list(text)", on)).toBe(true)
+    expect(value("[words[0][0], words[-1][-1], text[len(text) - 1], 'abc'[1], title[2]]", { ...on, title: "  Fix" }))
+      .toEqual(["b", "a", "o", "b", "F"])
+    expect(value("text[0] if text else ''", { text: "" })).toBe("")
+    expect(value("text[0].upper() + text[1:]", on)).toBe("Hello")
+    expect(failure("text[True]", on).message).toContain("an index must be a string or a number, got boolean")
+    expect(failure("xs[None]", on).message).toContain("an index must be a string or a number, got null")
   })
 
   it("numeric and list built-ins", () => {
@@ -204,6 +272,7 @@ describe("Expression: the Python subset of upstream workflow files", () => {
     expect(failure("l + l", big).message).toContain("'+' would build a list of 12000000 items")
     expect(failure("concat(s, s)", big).message).toContain("concat() would build a string")
     expect(failure("concat(l, l)", big).message).toContain("concat() would build a list")
+    expect(failure("merge(l, l)", big).message).toContain("merge() would build a list of 12000000 items")
     expect(failure("s.replace('x', 'xx')", big).message).toContain(".replace() would build a string")
     expect(failure("'ab'.join([s, s])", big).message).toContain(".join() would build a string")
     expect(value("len(s + 'y')", big)).toBe(6_000_001)

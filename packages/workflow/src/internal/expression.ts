@@ -1,58 +1,42 @@
 /**
- * The expression language: its evaluator, and the tokenizer (`./expression/tokenize.ts`) and parser
- * (`./expression/parser.ts`) it re-exports. Nothing here calls `eval`, builds a
- * function or touches a JavaScript object other than plain state data: names read state through `lookup` (own keys
- * of plain objects and array indices only), and only the allow-listed functions and methods can be called.
+ * The expression language: its evaluator, and the parser (`./expression/parser.ts`) it re-exports. Nothing here
+ * calls `eval`, builds a function or touches a JavaScript object other than plain state data: names read state
+ * through `member` (own keys of plain objects and array indices only), and only the allow-listed functions
+ * (`./expression/functions.ts`) and methods (`./expression/methods.ts`) can be called.
  *
- * Parsing and evaluation signal errors by throwing a private `Failure` (from `./expression/builtins.ts`, which holds
- * the allow-listed functions and methods) that never leaves these modules: `parse` and `evaluate` catch it and return
- * an `Either`, which keeps the descent readable without threading results by hand.
+ * Parsing and evaluation signal errors by throwing a private `Failure` (`./expression/failure.ts`) that never leaves
+ * these modules: `parse` and `evaluate` catch it and return an `Either`, which keeps the descent readable without
+ * threading results by hand.
  *
- * Bounds: parsing fails past `maxDepth` levels of nesting (so evaluation's recursion is bounded too), building a
- * string or list longer than `maxLength` fails, and the comprehensions of one evaluation share a budget of `maxSteps`
- * (each item visited, and inside them the size of each value built or scanned), so neither a hostile expression nor
- * a hostile state can make an evaluation explode. Outside a comprehension every node runs at most once.
+ * Bounds (`./expression/limits.ts`): parsing fails past `maxDepth` levels of nesting (so evaluation's recursion is
+ * bounded too), building a string or list longer than `maxLength` fails, and the comprehensions of one evaluation
+ * share a budget of `maxSteps` (each item visited, and inside them the size of each value built or scanned), so
+ * neither a hostile expression nor a hostile state can make an evaluation explode. Outside a comprehension every node
+ * runs at most once.
  *
  * Comprehension names live in a `Scope` chain of maps, looked up before the state and dropped when the comprehension
  * ends: they never touch the state object.
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { Environment, Problem } from "./expression/builtins.ts"
-import {
-  call,
-  checkLength,
-  contains,
-  distinct,
-  fail,
-  Failure,
-  iterate,
-  maxSteps,
-  method,
-  newObject,
-  noKeywords,
-  ordered,
-  setOwn,
-  show,
-  typeName,
-  typeNames
-} from "./expression/builtins.ts"
-import type { Ast, CompareOp, Target } from "./expression/parser.ts"
+import type { Ast, CompareOp, Target } from "./expression/ast.ts"
+import type { Problem } from "./expression/failure.ts"
+import { fail, Failure } from "./expression/failure.ts"
+import { call, noKeywords } from "./expression/functions.ts"
+import { index, indexKey, slice } from "./expression/indexing.ts"
+import { checkLength, maxSteps } from "./expression/limits.ts"
+import { method } from "./expression/methods.ts"
+import type { Environment } from "./expression/signatures.ts"
+import { typeNames } from "./expression/signatures.ts"
+import { contains, distinct, iterate, newObject, ordered, setOwn, show, typeName } from "./expression/values.ts"
 import { equals, isPlainObject, isTruthy, member } from "./plainData.ts"
 
-export type { Environment, Problem } from "./expression/builtins.ts"
-export {
-  functionArity,
-  functionKeywords,
-  maxLength,
-  maxRange,
-  maxSteps,
-  methodArity,
-  methodKeywords,
-  typeNames
-} from "./expression/builtins.ts"
-export type { Ast } from "./expression/parser.ts"
-export { maxDepth, parse } from "./expression/parser.ts"
+export type { Ast } from "./expression/ast.ts"
+export type { Problem } from "./expression/failure.ts"
+export { maxDepth, maxLength, maxRange, maxSteps } from "./expression/limits.ts"
+export { parse } from "./expression/parser.ts"
+export type { Environment } from "./expression/signatures.ts"
+export { functionArity, functionKeywords, methodArity, methodKeywords, typeNames } from "./expression/signatures.ts"
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Evaluation
@@ -187,39 +171,6 @@ const bind = (target: Target, value: unknown, names: Map<string, unknown>): void
   target.items.forEach((item, i) => bind(item, value[i], names))
 }
 
-/** Python's slice indices for a sequence of `length` items: negative ones count from the end, and all are clamped. */
-const slice = (
-  value: unknown,
-  start: unknown,
-  stop: unknown,
-  step: unknown,
-  position: number
-): string | ReadonlyArray<unknown> => {
-  if (typeof value !== "string" && !Array.isArray(value)) {
-    return fail(`cannot slice ${show(value)}; only a string or a list`, position)
-  }
-  const index = (part: unknown): number | undefined =>
-    part === null || part === undefined
-      ? undefined
-      : typeof part === "number" && Number.isInteger(part)
-      ? part
-      : fail(`slice indices must be integers or None, got ${show(part)}`, position)
-  const by = index(step) ?? 1
-  if (by === 0) return fail("slice step cannot be zero", position)
-  const length = value.length
-  const adjust = (at: number | undefined, fallback: number): number => {
-    if (at === undefined) return fallback
-    const from = at < 0 ? at + length : at
-    return by > 0 ? Math.min(Math.max(from, 0), length) : Math.min(Math.max(from, -1), length - 1)
-  }
-  const from = adjust(index(start), by > 0 ? 0 : length - 1)
-  const to = adjust(index(stop), by > 0 ? length : -1)
-  if (by === 1) return value.slice(from, Math.max(from, to))
-  const picked: Array<unknown> = []
-  for (let i = from; by > 0 ? i < to : i > to; i += by) picked.push(value[i])
-  return typeof value === "string" ? picked.join("") : picked
-}
-
 const comprehend = (
   ast: Extract<Ast, { _tag: "Comprehension" }>,
   run: Run,
@@ -277,11 +228,8 @@ const evaluateAst = (ast: Ast, run: Run, scope: Scope | undefined): unknown => {
     case "Member":
       return Option.getOrNull(member(evaluateAst(ast.object, run, scope), ast.key))
     case "Index": {
-      const index = evaluateAst(ast.index, run, scope)
-      if (typeof index !== "string" && typeof index !== "number") {
-        return fail(`an index must be a string or a number, got ${typeName(index)}`, ast.position)
-      }
-      return Option.getOrNull(member(evaluateAst(ast.object, run, scope), index))
+      const key = indexKey(evaluateAst(ast.index, run, scope), ast.position)
+      return index(evaluateAst(ast.object, run, scope), key)
     }
     case "Slice": {
       const part = (inner: Ast | undefined) => inner === undefined ? undefined : evaluateAst(inner, run, scope)

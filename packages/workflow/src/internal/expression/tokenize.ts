@@ -1,9 +1,10 @@
 /** The expression language's tokenizer: numbers, strings, names and operators, with 1-based positions. */
-import { fail } from "./builtins.ts"
+import { fail } from "./failure.ts"
 
-
+/** What a token is: the end of the source is a token too, so the parser never reads past it. */
 export type TokenKind = "number" | "string" | "name" | "op" | "end"
 
+/** One token of the source. */
 export interface Token {
   readonly kind: TokenKind
   readonly text: string
@@ -40,6 +41,7 @@ const operators = [
   "="
 ]
 
+/** Splits an expression into tokens, ending with an `end` token. */
 export const tokenize = (source: string): ReadonlyArray<Token> => {
   const tokens: Array<Token> = []
   let i = 0
