@@ -1,7 +1,9 @@
 /**
  * Tools from real MCP servers (the reference filesystem and everything servers, started over stdio from
- * node_modules with this Node): calls traced with inputs, outputs and the MCP span; a server killed mid-run and a
- * server that cannot start fail only the nodes that call their tools.
+ * node_modules with this Node, and the everything server over streamable HTTP behind a recording proxy): calls traced
+ * with inputs, outputs and the MCP span and its OpenTelemetry attributes; a server killed mid-run and a server that
+ * cannot start fail only the nodes that call their tools; headers reach an HTTP server, whose session ends with the
+ * scope.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
@@ -17,16 +19,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import { afterAll } from "vitest"
-
-const require = createRequire(import.meta.url)
-/** A package's bin script, run with this Node: no npx, no network. */
-const bin = (name: string) => join(dirname(require.resolve(`${name}/package.json`)), "dist/index.js")
-const fsServer = bin("@modelcontextprotocol/server-filesystem")
-const everythingServer = bin("@modelcontextprotocol/server-everything")
+import {
+  everythingServer,
+  filesystemServer as fsServer,
+  freePort,
+  startEverythingHttp
+} from "./setup/everythingHttp.ts"
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "victor-mcp-")))
 writeFileSync(join(dir, "a.txt"), "hello from a\n")
@@ -95,8 +96,20 @@ describe("MCP servers as tools", () => {
       expect(read.spans?.[0]).toMatchObject({
         name: "tools/call read_file",
         kind: "client",
-        attributes: { "mcp.method.name": "tools/call", "gen_ai.tool.name": "read_file", "victor.mcp.server": "fs" }
+        attributes: {
+          "mcp.method.name": "tools/call",
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": "read_file",
+          "victor.mcp.server": "fs",
+          "network.transport": "pipe"
+        }
       })
+      // The session's protocol version, the request's JSON-RPC id (after initialize and tools/list), the process.
+      const attributes = read.spans![0]!.attributes
+      expect(attributes["mcp.protocol.version"]).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+      expect(Number(attributes["jsonrpc.request.id"])).toBeGreaterThanOrEqual(2)
+      expect(attributes["process.pid"]).toBeTypeOf("number")
+      expect(attributes).not.toHaveProperty("mcp.session.id")
       const list = nodeOf(result.trace, "list").toolCalls[0]!
       expect(list.toolName).toBe("fs.list_directory")
       expect(list.outputs["text"]).toContain("[FILE] a.txt")
@@ -111,6 +124,28 @@ describe("MCP servers as tools", () => {
       expect(calls[1]!.spans?.[0]).toMatchObject({
         name: "tools/call echo",
         attributes: { "victor.mcp.server": "everything" }
+      })
+      // Each request of a session has its own id (0 and 1 were initialize and tools/list).
+      expect(calls.map((call) => call.spans![0]!.attributes["jsonrpc.request.id"])).toEqual(["2", "3"])
+    }).pipe(Effect.provide(platform)))
+
+  it.scoped("a result with isError fails the call, naming the server, with error.type tool_error on its span", () =>
+    Effect.gen(function*() {
+      const registry = McpServers.layer({ fs: servers.fs! }).pipe(Layer.provide(platform))
+      const tools = Layer.succeedContext(yield* Layer.build(registry))
+      const result = yield* run(
+        lines(
+          "name: missing",
+          "nodes:",
+          "  - { id: read, type: compute, tools: [read_text_file], inputs: { path: '{dir}/nope.txt' } }"
+        ),
+        tools
+      )
+      const node = nodeOf(result.trace, "read")
+      expect(node.error).toMatch(/^read_text_file: MCP server 'fs': tool 'read_text_file' failed: .*ENOENT/)
+      expect(node.toolCalls[0]!.spans?.[0]).toMatchObject({
+        success: false,
+        attributes: { "error.type": "tool_error", "victor.mcp.server": "fs" }
       })
     }).pipe(Effect.provide(platform)))
 
@@ -195,7 +230,79 @@ describe("MCP servers as tools", () => {
         expect(node.success).toBe(false)
         expect(node.error).toMatch(/MCP server 'ghost' failed to start: .*ENOENT/)
         expect(String(node.error)).not.toContain("\n")
+        // The call's record names the server it was meant for.
+        expect(node.toolCalls[0]!.spans?.[0]).toMatchObject({
+          kind: "client",
+          success: false,
+          attributes: { "victor.mcp.server": "ghost", "error.type": "server_unavailable", "network.transport": "pipe" }
+        })
       }
+      expect(nodeOf(result.trace, "boo").toolCalls[0]!.spans?.[0]?.name).toBe("tools/call boo")
       expect(nodeOf(result.trace, "reader").success).toBe(true)
     }).pipe(Effect.provide(platform)))
+})
+
+describe("MCP servers over streamable HTTP", () => {
+  it.scoped("tools of a server at a URL: headers on every request, HTTP attributes on the span, session ended after", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.acquireRelease(Effect.promise(startEverythingHttp), (s) => Effect.promise(s.stop))
+      const result = yield* Effect.scoped(Effect.gen(function*() {
+        const registry = McpServers.layer(
+          { remote: { url: server.url, headers: { authorization: "Bearer t0k3n", "x-team": "victor" } } },
+          { withoutBuiltin: true }
+        ).pipe(Layer.provide(platform))
+        const tools = Layer.succeedContext(yield* Layer.build(registry))
+        return yield* run(
+          lines(
+            "name: remote",
+            "nodes:",
+            "  - { id: echo, type: compute, tools: [remote.echo], inputs: { message: over http } }",
+            "  - { id: sum, type: compute, tools: [get-sum], inputs: { a: 20, b: 22 } }"
+          ),
+          tools
+        )
+      }))
+      expect(result.status).toBe("succeeded")
+      const echo = nodeOf(result.trace, "echo").toolCalls[0]!
+      expect(echo.outputs["text"]).toBe("Echo: over http")
+      expect(nodeOf(result.trace, "sum").toolCalls[0]!.outputs["text"]).toContain("42")
+      const port = Number(new URL(server.url).port)
+      expect(echo.spans?.[0]?.attributes).toMatchObject({
+        "victor.mcp.server": "remote",
+        "gen_ai.tool.name": "echo",
+        "network.transport": "tcp",
+        "network.protocol.name": "http",
+        "server.address": "127.0.0.1",
+        "server.port": port
+      })
+      const session = echo.spans![0]!.attributes["mcp.session.id"]
+      expect(session).toMatch(/^[0-9a-f-]{36}$/)
+      // Headers are sent, never recorded.
+      expect(JSON.stringify(result.trace)).not.toContain("t0k3n")
+      expect(server.requests.length).toBeGreaterThanOrEqual(4)
+      for (const request of server.requests) {
+        expect(request.headers).toMatchObject({ authorization: "Bearer t0k3n", "x-team": "victor" })
+      }
+      // The session ended with the scope: a DELETE for it.
+      expect(server.requests.filter((r) => r.method === "DELETE").map((r) => r.headers["mcp-session-id"])).toEqual([
+        session
+      ])
+    }).pipe(Effect.provide(platform)))
+
+  it.scoped("a URL nothing answers at, or that is not a URL, is a start error naming the server", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const started = yield* McpServers.startAll({
+        gone: { url: `http://127.0.0.1:${port}/mcp` },
+        typo: { url: "htp//nowhere" }
+      })
+      expect(started.map((server) => [server.name, server.transport, server.tools.length])).toEqual([
+        ["gone", "http", 0],
+        ["typo", "http", 0]
+      ])
+      expect(started[0]!.startError).toBe(
+        `MCP server 'gone' failed to start: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`
+      )
+      expect(started[1]!.startError).toBe("MCP server 'typo' failed to start: not a URL: htp//nowhere")
+    }))
 })

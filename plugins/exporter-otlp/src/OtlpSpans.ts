@@ -10,7 +10,10 @@
  * - each node record: `invoke_agent {node id}` for agent nodes, `{node type} {node id}` for the others (`compute
  *   fetch`, `parallel fan_out`, `workflow fix`), under the run, or under the parallel node it ran in;
  * - each model call of an agent (`metadata.model_calls`, timed by its `model_call_completed` event): `chat {model}`;
- * - each tool call: `execute_tool {tool}`;
+ * - each tool call: `execute_tool {tool}`; a call to an MCP server's tool also carries the MCP attributes of its
+ *   `tools/call` span (`mcp.method.name`, `mcp.session.id`, `network.transport`, `victor.mcp.server`, ...: see
+ *   `@victor/mcp/McpServers`), which is not exported as a span of its own, as the MCP conventions ask when a GenAI
+ *   `execute_tool` span already describes the call;
  * - each Effect span (`spans` of a tool call, a node or the run, see `EffectSpans`): its own name, kind, attributes
  *   and events, under the Effect span that enclosed it, else under the tool call, node or run that holds it.
  *
@@ -176,6 +179,24 @@ const toolCallIdsOf = (calls: ReadonlyArray<unknown>): Array<string | undefined>
     for (const id of requested) ids.push(typeof id === "string" && id !== "" ? id : undefined)
   }
   return ids
+}
+
+// The attributes of an MCP client span that an `execute_tool` span takes over: the GenAI ones are the exporter's own,
+// `code.*` says where the Effect span was made, and `error.type` decides the failure's type instead.
+const foldsIntoToolCall = (key: string): boolean =>
+  !key.startsWith("gen_ai.") && !key.startsWith("code.") && key !== "error.type"
+
+/**
+ * The `tools/call` client span of an MCP tool call (`@victor/mcp/McpServers` makes it), when the call holds one at its
+ * top level: the MCP conventions put its attributes on the `execute_tool` span instead of a second span.
+ */
+const mcpSpanOf = (spans: ReadonlyArray<SpanRecord> | undefined): SpanRecord | undefined => {
+  if (spans === undefined) return undefined
+  for (const span of spans) {
+    if (span.attributes["mcp.method.name"] !== "tools/call") continue
+    if (span.parentSpanId === null || !spans.some((other) => other.spanId === span.parentSpanId)) return span
+  }
+  return undefined
 }
 
 const errorTypeOf = (error: string | null): string =>
@@ -397,9 +418,21 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
       // The conventions' result is a successful call's; a failed call's outputs (its evidence) are Victor's own.
       if (result !== undefined) attributes[call.success ? "gen_ai.tool.call.result" : "victor.tool.outputs"] = result
     }
+    const mcp = mcpSpanOf(call.spans)
+    let mcpErrorType: string | undefined
+    if (mcp !== undefined) {
+      for (const key in mcp.attributes) {
+        if (foldsIntoToolCall(key)) attributes[key] = attributeValue(mcp.attributes[key])
+      }
+      const errorType = mcp.attributes["error.type"]
+      if (typeof errorType === "string" && errorType !== "") mcpErrorType = text(errorType)
+    }
     const outcome = call.success
       ? { status: unset, events: noEvents }
-      : failure(attributes, call.error ?? "failed", errorTypeOf(call.error), end)
+      : failure(attributes, call.error ?? "failed", mcpErrorType ?? errorTypeOf(call.error), end)
+    const events = mcp?.events === undefined || mcp.events.length === 0
+      ? outcome.events
+      : [...eventsOf(mcp), ...outcome.events]
     const spanId = SpanIds.childSpanIdOf(words[2 * index]!, words[2 * index + 1]!, SpanIds.kind.tool, k)
     const context: SpanContext = { traceId, spanId, traceFlags }
     out.push(
@@ -412,12 +445,13 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
         end,
         outcome.status,
         attributes,
-        outcome.events,
+        events,
         resource,
         scope
       )
     )
-    if (call.spans !== undefined && call.spans.length > 0) addEffectSpans(call.spans, context, wordsOf(spanId), out)
+    const rest = mcp === undefined ? call.spans : call.spans!.filter((span) => span !== mcp)
+    if (rest !== undefined && rest.length > 0) addEffectSpans(rest, context, wordsOf(spanId), out)
   }
 
   const addNode = (index: number, out: Array<ReadableSpan>) => {
@@ -524,6 +558,12 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
     for (const key in values) attributes[key] = attributeValue(values[key])
     return attributes
   }
+  const eventsOf = (span: SpanRecord): Array<TimedEvent> =>
+    span.events === undefined ? [] : span.events.map((event) => ({
+      name: text(event.name),
+      time: hrTime(event.timestamp),
+      attributes: effectAttributes(event.attributes)
+    }))
 
   // The span ids Effect spans went out with, so that a file repeating one (or a node's) still gives unique ids.
   const effectIds = new Set<string>()
@@ -557,11 +597,7 @@ const makePlan = (trace: WorkflowTrace, options: Options): Plan => {
       enclosing.push(context)
       const end = hrTime(span.timestamp + Math.max(0, span.durationSeconds))
       const attributes = effectAttributes(span.attributes)
-      const events: Array<TimedEvent> = span.events === undefined ? [] : span.events.map((event) => ({
-        name: text(event.name),
-        time: hrTime(event.timestamp),
-        attributes: effectAttributes(event.attributes)
-      }))
+      const events = eventsOf(span)
       let status = unset
       if (!span.success) {
         const outcome = failure(attributes, span.error ?? "failed", errorTypeOf(span.error), end)
