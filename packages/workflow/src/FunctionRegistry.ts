@@ -1,9 +1,11 @@
 /**
  * Named functions workflows refer to by name: conditions (a `condition:` that is a registered name, as in Victor's
  * `condition: "tests_passing"`) and compute handlers (`handler: code_validation`). Plugins supply them: a plugin is
- * a plain object with a stable `name` and any of `conditions` / `handlers` / `transforms` / `tools`, and `layer([...plugins])` installs the
- * built-in ones plus those. Validation looks every name up before anything runs; an unknown one is reported by name
- * with the names that are registered.
+ * a plain object with a stable `name` and any of `conditions` / `handlers` / `transforms` / `tools` / `nodeKinds`,
+ * and `layer([...plugins])` installs the built-in ones plus those. Validation looks every name up before anything
+ * runs; an unknown one is reported by name with the names that are registered. A plugin's node kinds (see
+ * `NodeKind`) are node types its workflows may use: the loader, validation and the executor read them from the
+ * registry in context.
  *
  * ```ts
  * const myPlugin = FunctionRegistry.plugin("my-checks", {
@@ -18,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { JsonObject } from "@victor/core/Json"
+import type * as NodeKind from "./NodeKind.ts"
 import type { Tool, ToolError, ToolRegistryService } from "./ToolRegistry.ts"
 
 /** The tools a handler may call: those its compute node lists in `tools:`, each call traced under the node. */
@@ -47,7 +50,8 @@ export type NamedTransform = (state: JsonObject) => JsonObject | Effect.Effect<J
 
 /**
  * A plugin: a stable name and the functions it registers. Its `tools` are tools nodes may name: a tool name is
- * looked up in the `ToolRegistry` first, then among the plugins' tools (the registry wins on a clash).
+ * looked up in the `ToolRegistry` first, then among the plugins' tools (the registry wins on a clash). Its
+ * `nodeKinds` are node types workflows may use; one named like a built-in kind replaces it.
  */
 export interface FunctionPlugin {
   readonly name: string
@@ -55,6 +59,7 @@ export interface FunctionPlugin {
   readonly handlers?: Readonly<Record<string, ComputeHandler>>
   readonly transforms?: Readonly<Record<string, NamedTransform>>
   readonly tools?: ReadonlyArray<Tool>
+  readonly nodeKinds?: ReadonlyArray<NodeKind.Any>
 }
 
 /** What kind of function a name was looked up as. */
@@ -80,6 +85,8 @@ export interface FunctionRegistryService {
   readonly transforms: ReadonlyMap<string, NamedTransform>
   /** The plugins' tools, by name (a later plugin's tool of the same name replaces an earlier one). */
   readonly tools: ReadonlyMap<string, Tool>
+  /** The plugins' node kinds, by type (a later plugin's kind of the same type replaces an earlier one). */
+  readonly nodeKinds: ReadonlyMap<string, NodeKind.Any>
   /** The installed plugins, in installation order (the built-in one first). */
   readonly plugins: ReadonlyArray<FunctionPlugin>
   readonly condition: (name: string) => Effect.Effect<NamedCondition, UnknownFunctionError>
@@ -111,11 +118,13 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
   const handlers = new Map<string, ComputeHandler>()
   const transforms = new Map<string, NamedTransform>()
   const tools = new Map<string, Tool>()
+  const nodeKinds = new Map<string, NodeKind.Any>()
   for (const p of all) {
     for (const [name, f] of Object.entries(p.conditions ?? {})) conditions.set(name, f)
     for (const [name, f] of Object.entries(p.handlers ?? {})) handlers.set(name, f)
     for (const [name, f] of Object.entries(p.transforms ?? {})) transforms.set(name, f)
     for (const tool of p.tools ?? []) tools.set(tool.name, tool)
+    for (const kind of p.nodeKinds ?? []) nodeKinds.set(kind.type, kind)
   }
   const lookup = <F>(kind: "condition" | "handler" | "transform", map: ReadonlyMap<string, F>) => (name: string) => {
     const found = map.get(name)
@@ -128,6 +137,7 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
     handlers,
     transforms,
     tools,
+    nodeKinds,
     plugins: all,
     condition: lookup("condition", conditions),
     handler: lookup("handler", handlers),

@@ -3,14 +3,36 @@
  * `WorkflowDefinition` the executor runs. `WorkflowLoader` turns a file into one; building a definition in code goes
  * through `make`, which applies the same defaults.
  *
- * Node kinds executed today: `agent`, `compute`, `condition`, `hitl`, `parallel`, `team`, `transform` and `workflow`
- * (a sub-workflow). `$ref` includes are rejected by the loader by name, never skipped; `stage:` / `overrides:` includes are resolved by the loader before decoding (see `StageTemplate`).
+ * The built-in node kinds are `agent`, `compute`, `condition`, `hitl`, `parallel`, `team`, `transform` and `workflow`
+ * (a sub-workflow); how each is checked and run lives in its module under `nodes/` (see `NodeKind`), and plugins may
+ * add kinds of their own. `$ref` includes are rejected by the loader by name, never skipped; `stage:` / `overrides:`
+ * includes are resolved by the loader before decoding (see `StageTemplate`).
  */
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { JsonObject } from "@victor/core/Json"
+import * as NodeFields from "./NodeFields.ts"
+import { AgentNode, allowedTools } from "./nodes/Agent.ts"
+import { ComputeNode } from "./nodes/Compute.ts"
+import { ConditionNode } from "./nodes/Condition.ts"
+import { HitlNode } from "./nodes/Hitl.ts"
+import { ParallelNode } from "./nodes/Parallel.ts"
+import { TeamNode } from "./nodes/Team.ts"
+import { TransformNode } from "./nodes/Transform.ts"
+import { WorkflowNode } from "./nodes/Workflow.ts"
 
-/** Every node type Victor's YAML knows. */
+// Each built-in kind's node schema lives in its module under `nodes/`; they are all here too, as they always were.
+export { blockableResources, Constraints } from "./NodeFields.ts"
+export { type NodeBase, outputKey } from "./NodeKind.ts"
+export { AgentNode, allowedTools, defaultToolBudget } from "./nodes/Agent.ts"
+export { ComputeNode } from "./nodes/Compute.ts"
+export { ConditionNode } from "./nodes/Condition.ts"
+export { defaultHitlTimeout, HitlFallback, HitlNode, HitlType } from "./nodes/Hitl.ts"
+export { JoinStrategy, ParallelNode } from "./nodes/Parallel.ts"
+export { TeamFormation, TeamMember, TeamNode, teamMembers } from "./nodes/Team.ts"
+export { namedTransform, TransformNode } from "./nodes/Transform.ts"
+export { WorkflowNode } from "./nodes/Workflow.ts"
+
+/** Every node type Victor's YAML knows (plugins may add more: see `NodeKind`). */
 export const knownNodeTypes = [
   "agent",
   "compute",
@@ -22,7 +44,7 @@ export const knownNodeTypes = [
   "workflow"
 ] as const
 
-/** The node types this package executes. */
+/** The node types this package executes without plugins. */
 export const supportedNodeTypes = [
   "agent",
   "compute",
@@ -37,320 +59,6 @@ export const supportedNodeTypes = [
 /** The node type a node without `type:` has (Victor's default). */
 export const defaultNodeType = "agent"
 
-/** A list that may also be written as one string (`next: review`). */
-const StringList = Schema.transform(
-  Schema.Union(Schema.String, Schema.Array(Schema.String)),
-  Schema.Array(Schema.String),
-  { strict: true, decode: (value) => (typeof value === "string" ? [value] : value), encode: (value) => value }
-)
-
-/** A duration in seconds. */
-const Seconds = Schema.Number.pipe(
-  Schema.positive({ message: () => "must be a positive number of seconds" })
-).annotations({ identifier: "Seconds" })
-
-const NodeId = Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))
-
-/** What a list of `constraints` may block (Victor's `ConstraintType`); `filesystem` blocks both network and write. */
-export const blockableResources = ["llm", "network", "write", "filesystem"] as const
-
-/**
- * A node's `constraints`, as an object. Victor also accepts a list of what is blocked (`[llm, write]`) and `none`
- * (nothing blocked); both become its object form (`{llm_allowed, network_allowed, write_allowed}`), so that a trace
- * shows one shape.
- */
-export const Constraints = Schema.transformOrFail(
-  Schema.Union(Schema.String, Schema.Array(Schema.String), JsonObject),
-  JsonObject,
-  {
-    strict: true,
-    decode: (value, _, ast) => {
-      if (typeof value === "object" && !Array.isArray(value)) return ParseResult.succeed(value as JsonObject)
-      const items = (typeof value === "string" ? [value] : value as ReadonlyArray<string>).map((item) =>
-        item.toLowerCase()
-      )
-      const invalid = (message: string) => ParseResult.fail(new ParseResult.Type(ast, value, message))
-      if (items.includes("none")) {
-        return items.length === 1
-          ? ParseResult.succeed({ llm_allowed: true, network_allowed: true, write_allowed: true })
-          : invalid("'none' cannot be combined with other constraints")
-      }
-      const unknown = items.find((item) => !(blockableResources as ReadonlyArray<string>).includes(item))
-      if (unknown !== undefined) {
-        return invalid(`unknown constraint '${unknown}'; known: ${blockableResources.join(", ")}, none`)
-      }
-      const sandboxed = items.includes("filesystem")
-      return ParseResult.succeed({
-        llm_allowed: !items.includes("llm"),
-        network_allowed: !sandboxed && !items.includes("network"),
-        write_allowed: !sandboxed && !items.includes("write")
-      })
-    },
-    encode: (value) => ParseResult.succeed(value)
-  }
-).annotations({ identifier: "Constraints" })
-
-const commonFields = {
-  id: NodeId,
-  name: Schema.optional(Schema.String),
-  description: Schema.optional(Schema.String),
-  next: Schema.optionalWith(StringList, { default: () => [] }),
-  output: Schema.optional(NodeId),
-  inputMapping: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
-    default: () => ({})
-  }).pipe(Schema.fromKey("input_mapping")),
-  timeout: Schema.optional(Seconds),
-  constraints: Schema.optionalWith(Constraints, { default: () => ({}) })
-}
-
-/**
- * Fields Victor's files write that this package accepts besides the core ones. What each one does:
- *
- * | field                          | on        | meaning here                                                         |
- * | ------------------------------ | --------- | -------------------------------------------------------------------- |
- * | `allowed_tools`                | agent     | Victor's loader reads an agent's tool list from `tools:` (its        |
- * |                                |           | `allowed_tools` attribute); a YAML `allowed_tools:` is the same list.|
- * |                                |           | Alone, it is the agent's tools; with `tools:`, it restricts them     |
- * |                                |           | (the agent may call the tools in both). Applied by `make`.           |
- * | `instructions`                 | agent     | appended to the system prompt (after `You are <role>.`)              |
- * | `profile`                      | agent     | provider profile name: the provider config has no profiles, so it is |
- * |                                |           | recorded in the node's trace metadata (`profile`) only               |
- * | `disable_embeddings`           | agent     | no embeddings here: carried in the node's trace metadata             |
- * | `sandbox_dir`                  | agent     | carried in the node's trace metadata (`sandbox_dir`); the built-in   |
- * |                                |           | tools do not confine writes to it                                    |
- * | `services`                     | workflow  | carried in the workflow's trace metadata (`services`)                |
- * | `batch_config`                 | workflow  | carried in the workflow's trace metadata (`batch_config`)            |
- * | `error_handling`               | workflow  | carried in the workflow's trace metadata (`error_handling`)          |
- * | `temporal_context`             | workflow  | carried in the workflow's trace metadata (`temporal_context`), as    |
- * |                                |           | Victor stores it in the workflow's metadata                          |
- * | `mcp_servers`                  | workflow  | kept raw as `WorkflowDefinition.mcpServers` (for MCP tool servers)   |
- *
- * Any other field is still an "unknown field ... is ignored" warning.
- */
-const agentExtraFields = {
-  allowedTools: Schema.optional(StringList).pipe(Schema.fromKey("allowed_tools")),
-  instructions: Schema.optional(Schema.String),
-  profile: Schema.optional(Schema.String),
-  disableEmbeddings: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("disable_embeddings")),
-  sandboxDir: Schema.optional(Schema.String).pipe(Schema.fromKey("sandbox_dir"))
-}
-
-/** The default of an agent node's `tool_budget`. */
-export const defaultToolBudget = 15
-
-/**
- * An `agent` node: a model loop over a goal with the tools it may call, via `AgentProvider`. `type` is required
- * here so that the node union is discriminated by it; the loader fills in `type: agent` for nodes without one.
- */
-export const AgentNode = Schema.Struct({
-  type: Schema.Literal("agent"),
-  ...commonFields,
-  role: Schema.optional(Schema.String),
-  /** A template rendered against state. */
-  goal: Schema.String,
-  /** The tools the model may call. */
-  tools: Schema.optionalWith(StringList, { default: () => [] }),
-  toolBudget: Schema.optionalWith(
-    Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a whole number of tool calls >= 0" })),
-    { default: () => defaultToolBudget }
-  ).pipe(Schema.fromKey("tool_budget")),
-  llmConfig: Schema.optionalWith(JsonObject, { default: () => ({}) }).pipe(Schema.fromKey("llm_config")),
-  ...agentExtraFields
-}).annotations({ identifier: "AgentNode" })
-
-/** An `agent` node. */
-export interface AgentNode extends Schema.Schema.Type<typeof AgentNode> {}
-
-/**
- * A `compute` node: runs a registered handler (which may call the node's `tools`), or the tools in order, without a
- * model.
- */
-export const ComputeNode = Schema.Struct({
-  type: Schema.Literal("compute"),
-  ...commonFields,
-  handler: Schema.optional(Schema.String),
-  tools: Schema.optionalWith(StringList, { default: () => [] }),
-  inputs: Schema.optionalWith(JsonObject, { default: () => ({}) }),
-  failFast: Schema.optionalWith(Schema.Boolean, { default: () => true }).pipe(Schema.fromKey("fail_fast"))
-}).annotations({ identifier: "ComputeNode" })
-
-/** A `compute` node. */
-export interface ComputeNode extends Schema.Schema.Type<typeof ComputeNode> {}
-
-/** A `condition` node: evaluates an expression (or a registered condition) and follows the matching branch. */
-export const ConditionNode = Schema.Struct({
-  type: Schema.Literal("condition"),
-  ...commonFields,
-  condition: Schema.String,
-  branches: Schema.optionalWith(Schema.Record({ key: Schema.String, value: NodeId }), { default: () => ({}) })
-}).annotations({ identifier: "ConditionNode" })
-
-/** A `condition` node. */
-export interface ConditionNode extends Schema.Schema.Type<typeof ConditionNode> {}
-
-/** A `transform` node: `key = expression` lines evaluated against state and merged into it. */
-export const TransformNode = Schema.Struct({
-  type: Schema.Literal("transform"),
-  ...commonFields,
-  transform: StringList
-}).annotations({ identifier: "TransformNode" })
-
-/** A `transform` node. */
-export interface TransformNode extends Schema.Schema.Type<typeof TransformNode> {}
-
-/** How a `parallel` node joins its children: all must succeed, any may, or the first to succeed wins. */
-export const JoinStrategy = Schema.Literal("all", "any", "first").annotations({ identifier: "JoinStrategy" })
-
-/** How a `parallel` node joins its children. */
-export type JoinStrategy = typeof JoinStrategy.Type
-
-/** A `parallel` node: runs the nodes it lists concurrently on copies of state, then merges their updates. */
-export const ParallelNode = Schema.Struct({
-  type: Schema.Literal("parallel"),
-  ...commonFields,
-  parallelNodes: Schema.propertySignature(
-    StringList.pipe(Schema.minItems(1, { message: () => "must list at least one node id" }))
-  ).pipe(Schema.fromKey("parallel_nodes")),
-  joinStrategy: Schema.optionalWith(JoinStrategy, { default: () => "all" as const }).pipe(
-    Schema.fromKey("join_strategy")
-  )
-}).annotations({ identifier: "ParallelNode" })
-
-/** A `parallel` node. */
-export interface ParallelNode extends Schema.Schema.Type<typeof ParallelNode> {}
-
-/** What a `hitl` node asks a human for. */
-export const HitlType = Schema.Literal("approval", "review", "choice", "input", "confirmation").annotations({
-  identifier: "HitlType"
-})
-
-/** What a `hitl` node does when no one answers in time: fail the run, go on with `default_value`, or skip it. */
-export const HitlFallback = Schema.Literal("abort", "continue", "skip").annotations({ identifier: "HitlFallback" })
-
-/** What a `hitl` node does when no one answers in time. */
-export type HitlFallback = typeof HitlFallback.Type
-
-/** The default of a `hitl` node's `timeout`, in seconds. */
-export const defaultHitlTimeout = 300
-
-/**
- * A `hitl` node: asks a human (through `HumanInput`) for an approval, a review, a choice, some input or a
- * confirmation. Its `timeout` is how long to wait for the answer (default 300 s), after which `fallback` applies.
- * Victor's files also write the choices as `options: [{label, description}]`: the loader turns those into
- * `choices` (the labels) when the node has no `choices` of its own.
- */
-export const HitlNode = Schema.Struct({
-  type: Schema.Literal("hitl"),
-  ...commonFields,
-  hitlType: Schema.propertySignature(HitlType).pipe(Schema.fromKey("hitl_type")),
-  /** A template rendered against state. */
-  prompt: Schema.String,
-  /** State keys shown to the human with the prompt. */
-  contextKeys: Schema.optionalWith(StringList, { default: () => [] }).pipe(Schema.fromKey("context_keys")),
-  choices: Schema.optionalWith(StringList, { default: () => [] }),
-  defaultValue: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("default_value")),
-  timeout: Schema.optionalWith(Seconds, { default: () => defaultHitlTimeout }),
-  fallback: Schema.optionalWith(HitlFallback, { default: () => "abort" as const })
-}).annotations({ identifier: "HitlNode" })
-
-/** A `hitl` node. */
-export interface HitlNode extends Schema.Schema.Type<typeof HitlNode> {}
-
-/**
- * A `workflow` node: runs another workflow as a sub-workflow, with its own trace. `workflow` names it (a workflow of
- * the same file, or of the file at `path`, relative to this file); `input_mapping` builds the child's context from
- * this state (`$ctx.key` or a bare state key reads a value, a `{key}` template renders text); `output_mapping`
- * (`parent_key: child_key`) copies keys of the child's final state back. The child's final state is also stored
- * under `output` (default: the node id), unless there is an `output_mapping` and no explicit `output`.
- */
-export const WorkflowNode = Schema.Struct({
-  type: Schema.Literal("workflow"),
-  ...commonFields,
-  /** The workflow's name; optional with a `path` whose file holds one workflow. */
-  workflow: Schema.optional(Schema.String),
-  /** A workflow file, relative to the file of this workflow. */
-  path: Schema.optional(Schema.String),
-  outputMapping: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
-    default: () => ({})
-  }).pipe(Schema.fromKey("output_mapping"))
-}).annotations({ identifier: "WorkflowNode" })
-
-/** A `workflow` node. */
-export interface WorkflowNode extends Schema.Schema.Type<typeof WorkflowNode> {}
-
-/**
- * How a `team` node runs its members. Victor's formations, as read here: `sequential` and `pipeline` run the members
- * in order, each one given the previous member's output (Victor: "context chaining" / "output of one member feeds
- * into the next"); `parallel` runs them at once, each on the team's input state (Victor: "independent work");
- * `hierarchical` (a supervisor delegating, then synthesizing) is run in order like `sequential`, the members as
- * listed (write the manager last to have it synthesize); `consensus` (all must agree, in rounds) runs one round
- * in parallel and records every member's answer without checking agreement.
- */
-export const TeamFormation = Schema.Literal("sequential", "parallel", "hierarchical", "pipeline", "consensus")
-  .annotations({ identifier: "TeamFormation" })
-
-/** How a `team` node runs its members. */
-export type TeamFormation = typeof TeamFormation.Type
-
-/**
- * One member of a `team` node: run as an agent node under the team node (its trace record is a child of the team's,
- * with id `<team id>.<member id>`). `backstory`, `expertise` and `personality` join the member's system prompt.
- * Victor's other member fields (`agent_category`, `can_delegate`, `delegation_targets`, `is_manager`) are accepted
- * and not used.
- */
-export const TeamMember = Schema.Struct({
-  id: NodeId,
-  name: Schema.optional(Schema.String),
-  role: Schema.optional(Schema.String),
-  goal: Schema.String,
-  tools: Schema.optionalWith(StringList, { default: () => [] }),
-  allowedTools: Schema.optional(StringList).pipe(Schema.fromKey("allowed_tools")),
-  toolBudget: Schema.optionalWith(
-    Schema.Int.pipe(Schema.nonNegative({ message: () => "must be a whole number of tool calls >= 0" })),
-    { default: () => defaultToolBudget }
-  ).pipe(Schema.fromKey("tool_budget")),
-  llmConfig: Schema.optionalWith(JsonObject, { default: () => ({}) }).pipe(Schema.fromKey("llm_config")),
-  backstory: Schema.optional(Schema.String),
-  expertise: Schema.optional(StringList),
-  personality: Schema.optional(Schema.String),
-  profile: Schema.optional(Schema.String)
-}).annotations({ identifier: "TeamMember" })
-
-/** One member of a `team` node. */
-export interface TeamMember extends Schema.Schema.Type<typeof TeamMember> {}
-
-/**
- * A `team` node (Victor's TeamStep): its `members` run as agent nodes under it, in the order or all at once as its
- * `team_formation` says (see `TeamFormation`); each member's goal is followed by the team's `goal` and, in order
- * formations, the previous member's answer. The team's output (`{formation, members: {id: answer}, response,
- * success, errors?}`, `response` the last answer) is stored under `output` (Victor writes `output_key`).
- * `timeout_seconds` is Victor's spelling of `timeout`. With `continue_on_error: true` a failed member is recorded
- * and the others go on; else the first failure fails the team. `merge_strategy`, `merge_mode`, `max_iterations`,
- * `total_tool_budget` and `shared_context` are carried into the node's trace metadata.
- */
-export const TeamNode = Schema.Struct({
-  type: Schema.Literal("team"),
-  ...commonFields,
-  goal: Schema.optionalWith(Schema.String, { default: () => "" }),
-  teamFormation: Schema.optionalWith(TeamFormation, { default: () => "sequential" as const }).pipe(
-    Schema.fromKey("team_formation")
-  ),
-  members: Schema.Array(TeamMember).pipe(Schema.minItems(1, { message: () => "must list at least one member" })),
-  outputKey: Schema.optional(NodeId).pipe(Schema.fromKey("output_key")),
-  timeoutSeconds: Schema.optional(Seconds).pipe(Schema.fromKey("timeout_seconds")),
-  continueOnError: Schema.optionalWith(Schema.Boolean, { default: () => false }).pipe(
-    Schema.fromKey("continue_on_error")
-  ),
-  mergeStrategy: Schema.optional(Schema.String).pipe(Schema.fromKey("merge_strategy")),
-  mergeMode: Schema.optional(Schema.String).pipe(Schema.fromKey("merge_mode")),
-  maxIterations: Schema.optional(Schema.Int).pipe(Schema.fromKey("max_iterations")),
-  totalToolBudget: Schema.optional(Schema.Int).pipe(Schema.fromKey("total_tool_budget")),
-  sharedContext: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("shared_context"))
-}).annotations({ identifier: "TeamNode" })
-
-/** A `team` node. */
-export interface TeamNode extends Schema.Schema.Type<typeof TeamNode> {}
-
 /** Any executable node. */
 export const Node = Schema.Union(
   AgentNode,
@@ -363,20 +71,43 @@ export const Node = Schema.Union(
   WorkflowNode
 )
 
-/** Any executable node. */
-export type Node =
-  | AgentNode
-  | ComputeNode
-  | ConditionNode
-  | ParallelNode
-  | TransformNode
-  | HitlNode
-  | TeamNode
-  | WorkflowNode
+/**
+ * The nodes a definition may hold, by type. A plugin that adds a node kind may declare its node here (TypeScript's
+ * declaration merging), so that `Node` includes it and `node.type === "delay"` narrows to it:
+ * `declare module "@victor/workflow/WorkflowDefinition" { interface NodeTypes { delay: DelayNode } }`.
+ */
+export interface NodeTypes {
+  readonly agent: AgentNode
+  readonly compute: ComputeNode
+  readonly condition: ConditionNode
+  readonly parallel: ParallelNode
+  readonly transform: TransformNode
+  readonly hitl: HitlNode
+  readonly team: TeamNode
+  readonly workflow: WorkflowNode
+}
 
+/** Any node of a definition: a built-in one, or one of the kinds declared in `NodeTypes`. */
+export type Node = NodeTypes[keyof NodeTypes]
+
+/**
+ * Fields Victor's files write on a workflow that this package accepts besides the core ones (an agent node's are in
+ * `nodes/Agent`):
+ *
+ * | field                          | meaning here                                                         |
+ * | ------------------------------ | -------------------------------------------------------------------- |
+ * | `services`                     | carried in the workflow's trace metadata (`services`)                |
+ * | `batch_config`                 | carried in the workflow's trace metadata (`batch_config`)            |
+ * | `error_handling`               | carried in the workflow's trace metadata (`error_handling`)          |
+ * | `temporal_context`             | carried in the workflow's trace metadata (`temporal_context`), as    |
+ * |                                | Victor stores it in the workflow's metadata                          |
+ * | `mcp_servers`                  | kept raw as `WorkflowDefinition.mcpServers` (for MCP tool servers)   |
+ *
+ * Any other field is still an "unknown field ... is ignored" warning.
+ */
 const settingsFields = {
-  timeout: Schema.optional(Seconds),
-  defaultNodeTimeout: Schema.optional(Seconds).pipe(Schema.fromKey("default_node_timeout")),
+  timeout: Schema.optional(NodeFields.Seconds),
+  defaultNodeTimeout: Schema.optional(NodeFields.Seconds).pipe(Schema.fromKey("default_node_timeout")),
   maxIterations: Schema.optional(
     Schema.Int.pipe(Schema.positive({ message: () => "must be a positive whole number" }))
   ).pipe(Schema.fromKey("max_iterations")),
@@ -388,24 +119,30 @@ const settingsFields = {
 /** Workflow settings as written, at the top of a workflow or under `execution:`. */
 export const ExecutionSpec = Schema.Struct(settingsFields).annotations({ identifier: "ExecutionSpec" })
 
-/** One workflow as written in YAML. */
-export const WorkflowSpec = Schema.Struct({
-  name: Schema.optional(Schema.String),
-  description: Schema.optionalWith(Schema.String, { default: () => "" }),
-  metadata: Schema.optionalWith(JsonObject, { default: () => ({}) }),
-  startNode: Schema.optional(NodeId).pipe(Schema.fromKey("start_node")),
-  ...settingsFields,
-  execution: Schema.optional(ExecutionSpec),
-  services: Schema.optional(Schema.Unknown),
-  batchConfig: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("batch_config")),
-  errorHandling: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("error_handling")),
-  temporalContext: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("temporal_context")),
-  mcpServers: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("mcp_servers")),
-  nodes: Schema.Array(Node).pipe(Schema.minItems(1, { message: () => "must be a non-empty list of nodes" }))
-}).annotations({ identifier: "WorkflowSpec" })
+/** The schema of one workflow as written, whose nodes are decoded by `node` (the built-in kinds and a plugin's). */
+export const makeWorkflowSpec = <A, I>(node: Schema.Schema<A, I>) =>
+  Schema.Struct({
+    name: Schema.optional(Schema.String),
+    description: Schema.optionalWith(Schema.String, { default: () => "" }),
+    metadata: Schema.optionalWith(JsonObject, { default: () => ({}) }),
+    startNode: Schema.optional(NodeFields.NodeId).pipe(Schema.fromKey("start_node")),
+    ...settingsFields,
+    execution: Schema.optional(ExecutionSpec),
+    services: Schema.optional(Schema.Unknown),
+    batchConfig: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("batch_config")),
+    errorHandling: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("error_handling")),
+    temporalContext: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("temporal_context")),
+    mcpServers: Schema.optional(Schema.Unknown).pipe(Schema.fromKey("mcp_servers")),
+    nodes: Schema.Array(node).pipe(Schema.minItems(1, { message: () => "must be a non-empty list of nodes" }))
+  }).annotations({ identifier: "WorkflowSpec" })
+
+/** One workflow as written in YAML, with nodes of the built-in kinds. */
+export const WorkflowSpec = makeWorkflowSpec(Node)
 
 /** One workflow as written in YAML (decoded). */
-export interface WorkflowSpec extends Schema.Schema.Type<typeof WorkflowSpec> {}
+export interface WorkflowSpec extends Omit<Schema.Schema.Type<typeof WorkflowSpec>, "nodes"> {
+  readonly nodes: ReadonlyArray<Node>
+}
 
 /** The resolved settings of a run. */
 export interface Settings {
@@ -463,12 +200,14 @@ export const make = (
     readonly warnings?: ReadonlyArray<string>
     readonly source?: Source
     readonly subWorkflows?: Readonly<Record<string, WorkflowDefinition>>
+    /** The nodes that run only as part of another (default: `parallelChildren`), which the default start skips. */
+    readonly children?: ReadonlySet<string>
   } = {}
 ): WorkflowDefinition => ({
   name,
   description: spec.description,
   metadata: carriedMetadata(spec),
-  startNode: spec.startNode ?? firstRunnable(spec.nodes) ?? "",
+  startNode: spec.startNode ?? firstRunnable(spec.nodes, extra.children) ?? "",
   settings: {
     timeout: spec.execution?.timeout ?? spec.timeout,
     defaultNodeTimeout: spec.execution?.defaultNodeTimeout ?? spec.defaultNodeTimeout,
@@ -495,13 +234,6 @@ const carriedMetadata = (spec: WorkflowSpec): JsonObject =>
       ...(spec.temporalContext === undefined ? {} : { temporal_context: spec.temporalContext })
     }
 
-/** Tools after `allowed_tools`: the list alone, or `tools` restricted to it. */
-export const allowedTools = (
-  tools: ReadonlyArray<string>,
-  allowed: ReadonlyArray<string> | undefined
-): ReadonlyArray<string> =>
-  allowed === undefined ? tools : tools.length === 0 ? allowed : tools.filter((tool) => allowed.includes(tool))
-
 const needsNormalizing = (node: Node): boolean =>
   (node.type === "agent" && node.allowedTools !== undefined) ||
   (node.type === "team" &&
@@ -522,72 +254,17 @@ const normalize = (node: Node): Node => {
 }
 
 /**
- * The agent nodes a team node's members run as (made once per team node): id `<team id>.<member id>`, the member's
- * goal followed by the team's goal, and `{{team_previous}}` (the previous member's answer, which the executor puts
- * in the member's state) in order formations.
+ * The ids of the nodes some `parallel` node lists: they run only as part of it, never on their own. (A plugin's
+ * kind may contain nodes too: the loader and the executor ask every kind, see `NodeKind.children`.)
  */
-export const teamMembers = (node: TeamNode): ReadonlyArray<AgentNode> => {
-  let members = membersOf.get(node)
-  if (members === undefined) {
-    const chained = node.teamFormation !== "parallel" && node.teamFormation !== "consensus"
-    members = node.members.map((member, i): AgentNode => {
-      const persona = [
-        member.backstory?.trim(),
-        member.expertise === undefined || member.expertise.length === 0
-          ? undefined
-          : `Expertise: ${member.expertise.join(", ")}.`,
-        member.personality === undefined ? undefined : `Personality: ${member.personality.trim()}.`
-      ].filter((part): part is string => part !== undefined && part !== "")
-      const goal = [
-        member.goal.trim(),
-        ...(node.goal.trim() === "" ? [] : [`Team goal:\n${node.goal.trim()}`]),
-        ...(chained && i > 0 ? ["Previous team member's work:\n{{team_previous}}"] : [])
-      ].join("\n\n")
-      return {
-        type: "agent",
-        id: `${node.id}.${member.id}`,
-        name: member.name ?? member.id,
-        next: [],
-        inputMapping: {},
-        constraints: node.constraints,
-        ...(member.role === undefined ? {} : { role: member.role }),
-        goal,
-        tools: allowedTools(member.tools, member.allowedTools),
-        toolBudget: member.toolBudget,
-        llmConfig: member.llmConfig,
-        ...(persona.length === 0 ? {} : { instructions: persona.join("\n\n") }),
-        ...(member.profile === undefined ? {} : { profile: member.profile })
-      }
-    })
-    membersOf.set(node, members)
-  }
-  return members
-}
-
-const membersOf = new WeakMap<TeamNode, ReadonlyArray<AgentNode>>()
-
-/**
- * The registered transform a transform node calls: its `transform:` is one bare name (`transform:
- * extract_error_patterns`), not `key = expression` lines.
- */
-export const namedTransform = (node: TransformNode): string | undefined => {
-  if (node.transform.length !== 1) return undefined
-  const line = node.transform[0]!.trim()
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(line) ? line : undefined
-}
-
-/** The ids of the nodes some `parallel` node lists: they run only as part of it, never on their own. */
 export const parallelChildren = (nodes: ReadonlyArray<Node>): ReadonlySet<string> =>
   new Set(nodes.flatMap((node) => (node.type === "parallel" ? node.parallelNodes : [])))
 
-/** The default start: the first node of the list that is not a parallel node's child. */
-const firstRunnable = (nodes: ReadonlyArray<Node>): string | undefined => {
-  const children = parallelChildren(nodes)
-  return (nodes.find((node) => !children.has(node.id)) ?? nodes[0])?.id
-}
-
-/** The state key a node's output is stored under: `output`, or the node id. */
-export const outputKey = (node: Node): string => node.output ?? node.id
+/** The default start: the first node of the list that is not another node's child. */
+const firstRunnable = (
+  nodes: ReadonlyArray<Node>,
+  children: ReadonlySet<string> = parallelChildren(nodes)
+): string | undefined => (nodes.find((node) => !children.has(node.id)) ?? nodes[0])?.id
 
 /** A node's display name: `name`, or the node id. */
 export const nodeName = (node: Node): string => node.name ?? node.id

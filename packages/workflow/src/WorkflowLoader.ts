@@ -14,6 +14,10 @@
  * Victor does (see `StageTemplate`); an unknown stage or an override that may not be made is an error at its line,
  * and messages about a resolved node's fields point at the override, or at `stage:` for what the template gave.
  * A `hitl` node's `options: [{label, ...}]` (Victor's way of writing choices) become its `choices`.
+ *
+ * What a node may hold is its kind's to say (`NodeKind`): the built-in kinds, and those of the plugins in the
+ * `FunctionRegistry` in context, whose node types load like any other; a type no kind knows is an error that lists
+ * the known ones.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -22,44 +26,23 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as YAML from "yaml"
+import * as FunctionRegistry from "./FunctionRegistry.ts"
 import * as graph from "./internal/graph.ts"
+import * as Kinds from "./internal/kinds.ts"
+import * as nodeRecords from "./internal/nodeRecords.ts"
 import { isPlainObject } from "./internal/plainData.ts"
 import * as stages from "./internal/stages.ts"
 import * as yamlDocument from "./internal/yamlDocument.ts"
 import * as StageTemplate from "./StageTemplate.ts"
 import * as WorkflowDefinition from "./WorkflowDefinition.ts"
+import { location, WorkflowLoadError } from "./WorkflowLoadError.ts"
 
-/** Why a workflow could not be loaded. */
-export const WorkflowLoadErrorReason = Schema.Literal(
-  "NotFound",
-  "Unreadable",
-  "Syntax",
-  "Invalid",
-  "Unsupported",
-  "UnknownWorkflow"
-)
-
-/** A workflow file could not be loaded; the message is `path:line:column: description; hint`. */
-export class WorkflowLoadError extends Schema.TaggedError<WorkflowLoadError>()("WorkflowLoadError", {
-  reason: WorkflowLoadErrorReason,
-  path: Schema.String,
-  line: Schema.optional(Schema.Number),
-  column: Schema.optional(Schema.Number),
-  nodeId: Schema.optional(Schema.String),
-  description: Schema.String,
-  /** How to fix it, when there is an obvious way. */
-  hint: Schema.optional(Schema.String)
-}) {
-  override get message(): string {
-    return `${location(this.path, this.line, this.column)}: ${this.description}${
-      this.hint === undefined ? "" : `; ${this.hint}`
-    }`
-  }
-}
-
-/** `path:line:column`, leaving out what is unknown. */
-const location = (path: string, line: number | undefined, column: number | undefined): string =>
-  line === undefined ? path : column === undefined ? `${path}:${line}` : `${path}:${line}:${column}`
+export {
+  /** A workflow file could not be loaded; the message is `path:line:column: description; hint`. */
+  WorkflowLoadError,
+  /** Why a workflow could not be loaded. */
+  WorkflowLoadErrorReason
+} from "./WorkflowLoadError.ts"
 
 /** Options of `parse` and `loadFile`. */
 export interface LoadOptions {
@@ -110,101 +93,10 @@ const baseName = (path: string): string => {
 
 type Segment = string | number
 
-const unsupportedHint = `supported node types: ${WorkflowDefinition.supportedNodeTypes.join(", ")}`
-
-/** Rejects node kinds and includes that are not executed yet, by name, before decoding. */
-const checkNodeKinds = (
-  raw: unknown,
-  fail: (
-    reason: "Invalid" | "Unsupported",
-    at: ReadonlyArray<Segment>,
-    description: string,
-    hint: string,
-    nodeId?: string
-  ) => WorkflowLoadError
-): Either.Either<void, WorkflowLoadError> => {
-  if (typeof raw !== "object" || raw === null) return Either.void
-  if (Object.hasOwn(raw, "$ref")) {
-    return Either.left(
-      fail("Unsupported", ["$ref"], "'$ref' workflow includes are not supported yet", "inline the workflow")
-    )
-  }
-  const nodes = (raw as { nodes?: unknown }).nodes
-  if (!Array.isArray(nodes)) return Either.void
-  for (const [index, node] of nodes.entries()) {
-    if (typeof node !== "object" || node === null || Array.isArray(node)) continue
-    const record = node as Record<string, unknown>
-    const id = typeof record.id === "string" ? record.id : undefined
-    const label = id === undefined ? `node #${index + 1}` : `node '${id}'`
-    if (Object.hasOwn(record, "$ref")) {
-      return Either.left(
-        fail(
-          "Unsupported",
-          ["nodes", index, "$ref"],
-          `${label}: '$ref' includes are not supported yet`,
-          "inline the included nodes",
-          id
-        )
-      )
-    }
-    const type = record.type ?? WorkflowDefinition.defaultNodeType
-    if (typeof type !== "string" || (WorkflowDefinition.supportedNodeTypes as ReadonlyArray<string>).includes(type)) {
-      continue
-    }
-    const at = ["nodes", index, record.type === undefined ? "id" : "type"]
-    if ((WorkflowDefinition.knownNodeTypes as ReadonlyArray<string>).includes(type)) {
-      const implicit = record.type === undefined ? " (a node without 'type:' is an agent node)" : ""
-      return Either.left(
-        fail("Unsupported", at, `${label}: node type '${type}' is not supported yet${implicit}`, unsupportedHint, id)
-      )
-    }
-    return Either.left(
-      fail(
-        "Invalid",
-        at,
-        `${label} has unknown type '${type}'`,
-        `known types: ${WorkflowDefinition.knownNodeTypes.join(", ")} (${unsupportedHint})`,
-        id
-      )
-    )
-  }
-  return Either.void
-}
-
 const encodedKeys = (schema: Schema.Schema.AnyNoContext): ReadonlySet<string> =>
   new Set(SchemaAST.getPropertySignatures(SchemaAST.encodedAST(schema.ast)).map((p) => String(p.name)))
 
-const nodeKeys: Record<string, ReadonlySet<string>> = {
-  agent: encodedKeys(WorkflowDefinition.AgentNode),
-  compute: encodedKeys(WorkflowDefinition.ComputeNode),
-  condition: encodedKeys(WorkflowDefinition.ConditionNode),
-  parallel: encodedKeys(WorkflowDefinition.ParallelNode),
-  transform: encodedKeys(WorkflowDefinition.TransformNode),
-  hitl: encodedKeys(WorkflowDefinition.HitlNode),
-  team: encodedKeys(WorkflowDefinition.TeamNode),
-  workflow: encodedKeys(WorkflowDefinition.WorkflowNode)
-}
-// Victor's spelling of a hitl node's choices, turned into `choices` before decoding.
-nodeKeys.hitl = new Set([...nodeKeys.hitl!, "options"])
 const workflowKeys = encodedKeys(WorkflowDefinition.WorkflowSpec)
-
-const decodeSpec = Schema.decodeUnknownEither(WorkflowDefinition.WorkflowSpec, { errors: "all" })
-
-const describePath = (
-  raw: unknown,
-  path: ReadonlyArray<PropertyKey>
-): { readonly text: string; readonly nodeId?: string } => {
-  if (path[0] === "nodes" && typeof path[1] === "number") {
-    const node = (raw as { nodes: ReadonlyArray<unknown> }).nodes[path[1]]
-    const id = typeof node === "object" && node !== null ? (node as { id?: unknown }).id : undefined
-    const label = typeof id === "string" ? `node '${id}'` : `node #${path[1] + 1}`
-    const rest = path.slice(2).map(String).join(".")
-    return typeof id === "string"
-      ? { text: rest === "" ? label : `${label}, field '${rest}'`, nodeId: id }
-      : { text: rest === "" ? label : `${label}, field '${rest}'` }
-  }
-  return { text: path.length === 0 ? "workflow" : `field '${path.map(String).join(".")}'` }
-}
 
 /** Parses workflow YAML; `path` names the source in messages and gives a top-level workflow its default name. */
 export const parse = (
@@ -221,6 +113,8 @@ const parseIn = (
   session: Session
 ): Effect.Effect<WorkflowDefinition.WorkflowDefinition, WorkflowLoadError> =>
   Effect.gen(function*() {
+    // The node kinds it may use: the built-in ones and the plugins' in the registry in context.
+    const kinds = Kinds.of(yield* FunctionRegistry.current)
     const result = yamlDocument.parse(source)
     if ("error" in result) {
       return yield* new WorkflowLoadError({
@@ -385,46 +279,20 @@ const parseIn = (
       origins = resolved.right.origins
     }
 
-    yield* checkNodeKinds(raw, (reason, at, description, hint, nodeId) =>
+    yield* nodeRecords.checkTypes(raw, kinds, (reason, at, description, hint, nodeId) =>
       error(reason, located(at), description, hint, nodeId))
 
-    // A node without `type:` is an agent node; saying so up front makes decoding errors about the agent fields.
-    const nodes = (raw as { nodes?: unknown }).nodes
-    if (Array.isArray(nodes)) {
-      nodes.forEach((node, index) => {
-        if (typeof node === "object" && node !== null && !Array.isArray(node) && !Object.hasOwn(node, "type")) {
-          nodes[index] = { type: WorkflowDefinition.defaultNodeType, ...node }
-        }
-      })
-      // Victor's `options: [{label, description}]` of a hitl node are its choices, by label.
-      for (const [index, node] of nodes.entries()) {
-        if (!isPlainObject(node) || node.type !== "hitl" || node.choices !== undefined) continue
-        if (!Array.isArray(node.options)) continue
-        const labels: Array<string> = []
-        for (const [j, option] of node.options.entries()) {
-          const text = typeof option === "string" ? option : isPlainObject(option) ? option.label : undefined
-          if (typeof text !== "string") {
-            return yield* error(
-              "Invalid",
-              located(["nodes", index, "options", j]),
-              `node '${String(node.id)}': option #${j + 1} has no 'label'`,
-              "write each option as a string or as '{label: ..., description: ...}'",
-              typeof node.id === "string" ? node.id : undefined
-            )
-          }
-          labels.push(text)
-        }
-        nodes[index] = { ...node, choices: labels }
-        const written = origins[index]?.get("options") ?? ["options"]
-        const origin = new Map(origins[index] ?? [])
-        origin.set("choices", written)
-        origins = Object.assign([...origins], { [index]: origin })
-      }
+    // Defaults and other spellings applied (a node without `type:` is an agent node), as each kind says.
+    const rewritten = nodeRecords.rewrite((raw as { nodes?: unknown }).nodes, kinds, origins)
+    if (Either.isLeft(rewritten)) {
+      const { index, issue, nodeId } = rewritten.left
+      return yield* error("Invalid", located(["nodes", index, ...(issue.at ?? [])]), issue.description, issue.hint, nodeId)
     }
-    const decoded = decodeSpec(raw)
+    origins = rewritten.right
+    const decoded = nodeRecords.decoderOf(kinds)(raw)
     if (Either.isLeft(decoded)) {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]!
-      const where = describePath(raw, issue.path)
+      const where = nodeRecords.describePath(raw, issue.path)
       return yield* error(
         "Invalid",
         located(issue.path.map((segment) => (typeof segment === "symbol" ? String(segment) : segment))),
@@ -435,7 +303,7 @@ const parseIn = (
     }
     const spec = decoded.right
 
-    const findings = graph.validate(spec)
+    const findings = graph.validate(spec, kinds)
     const first = findings.errors[0]
     if (first !== undefined) {
       return yield* error("Invalid", located(first.path), first.description, first.hint, first.nodeId)
@@ -465,7 +333,7 @@ const parseIn = (
       ...findings.warnings.map((issue) => warningAt(issue.path, issue.description)),
       ...unknownKeys(yamlDocument.keysOf(workflowNode), workflowKnown, [], `workflow '${workflowName}'`),
       ...spec.nodes.flatMap((node, index) =>
-        unknownKeys(writtenKeys(index), nodeKeys[node.type]!, ["nodes", index], `node '${node.id}'`)
+        unknownKeys(writtenKeys(index), kinds.get(node.type)!.keys, ["nodes", index], `node '${node.id}'`)
       )
     ]
     const nodeLines: Record<string, number> = {}
@@ -557,6 +425,7 @@ const parseIn = (
     }
     const definition = WorkflowDefinition.make(workflowName, spec, {
       warnings,
+      children: Kinds.childrenOf(spec.nodes, kinds),
       source: { path, nodeLines, nodePositions },
       ...(Object.keys(subWorkflows).length === 0 ? {} : { subWorkflows })
     })

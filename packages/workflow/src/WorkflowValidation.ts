@@ -1,20 +1,22 @@
 /**
  * Everything wrong with a loaded workflow that the loader alone cannot know, checked before anything runs: tools,
- * compute handlers and named conditions that are not registered, parallel nodes that name missing nodes or contain
- * each other (for definitions built in code), and the same for every sub-workflow it runs. Together with the
- * loader's warnings (unreachable nodes, loops without an exit, unknown fields, ...) this is what
- * `victor workflow validate` reports.
+ * compute handlers and named conditions that are not registered, node types no installed kind runs, children that
+ * are missing or contain each other (for definitions built in code), and the same for every sub-workflow it runs.
+ * What each node needs of the registries is its kind's to say (`NodeKind.validate`). Together with the loader's
+ * warnings (unreachable nodes, loops without an exit, unknown fields, ...) this is what `victor workflow validate`
+ * reports.
  *
  * Every finding names the file, line, column and node: `path:line:column: node 'id': what is wrong; how to fix it`.
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Expression from "./Expression.ts"
 import * as FunctionRegistry from "./FunctionRegistry.ts"
-import * as Assignments from "./internal/assignments.ts"
-import { parallelCycle } from "./internal/graph.ts"
+import { childCycle } from "./internal/graph.ts"
+import * as Kinds from "./internal/kinds.ts"
+import type * as NodeKind from "./NodeKind.ts"
+import * as Condition from "./nodes/Condition.ts"
 import * as ToolRegistry from "./ToolRegistry.ts"
 import * as WorkflowDefinition from "./WorkflowDefinition.ts"
+import { WorkflowLoadError } from "./WorkflowLoadError.ts"
 
 /** How bad a finding is: an error stops a run; a warning is printed and the run goes on. */
 export type Severity = "error" | "warning"
@@ -78,179 +80,98 @@ export const finding = (
   }
 }
 
-/** The state keys the workflow's own nodes set (outputs, transform assignments, output mappings). */
-export const keysSet = (workflow: WorkflowDefinition.WorkflowDefinition): ReadonlySet<string> => {
-  // A definition is immutable and every run checks it again: its keys are worked out once.
+/** The state keys the workflow's own nodes set (outputs, transform assignments, output mappings, ...). */
+export const keysSet = (
+  workflow: WorkflowDefinition.WorkflowDefinition,
+  kinds: ReadonlyMap<string, NodeKind.Any> = Kinds.builtin
+): ReadonlySet<string> => {
+  // A definition is immutable and every run checks it again: its keys are worked out once (per set of kinds).
   const cached = keysCache.get(workflow)
-  if (cached !== undefined) return cached
+  if (cached !== undefined && cached.kinds === kinds) return cached.keys
   const keys = new Set<string>()
   for (const node of workflow.nodes) {
     if (node.output !== undefined) keys.add(node.output)
-    switch (node.type) {
-      case "condition":
-        break
-      case "transform": {
-        const parsed = Assignments.parse(node.transform)
-        if (Either.isRight(parsed)) for (const { key } of parsed.right) keys.add(key)
-        break
-      }
-      case "workflow":
-        for (const key of Object.keys(node.outputMapping)) keys.add(key)
-        keys.add(WorkflowDefinition.outputKey(node))
-        break
-      default:
-        keys.add(WorkflowDefinition.outputKey(node))
-    }
+    const stateKeys = kinds.get(node.type)?.stateKeys
+    if (stateKeys === undefined) keys.add(WorkflowDefinition.outputKey(node))
+    else for (const key of stateKeys(node)) keys.add(key)
   }
-  keysCache.set(workflow, keys)
+  keysCache.set(workflow, { kinds, keys })
   return keys
 }
 
-const keysCache = new WeakMap<WorkflowDefinition.WorkflowDefinition, ReadonlySet<string>>()
+const keysCache = new WeakMap<
+  WorkflowDefinition.WorkflowDefinition,
+  { readonly kinds: ReadonlyMap<string, NodeKind.Any>; readonly keys: ReadonlySet<string> }
+>()
 
 /**
  * The bare name a condition consists of when it is meant as a registered condition: a single name (no operators,
  * no `$ctx.`), which is not a state key the workflow sets itself.
  */
-export const namedCondition = (
+export const namedCondition: (
   node: WorkflowDefinition.ConditionNode,
   setKeys: ReadonlySet<string>
-): string | undefined => {
-  const parsed = Expression.parse(node.condition)
-  if (Either.isLeft(parsed)) return undefined
-  const name = Expression.bareName(parsed.right)
-  return name === undefined || setKeys.has(name) ? undefined : name
-}
+) => string | undefined = Condition.namedCondition
 
-/** What the code inputs of a compute node's tools (the shell's `command`) say about their templates. */
-const codeFindings = (
+/** A kind's issue about a node, located in the workflow's file (at the field its path starts with). */
+const locatedIssue = (
   workflow: WorkflowDefinition.WorkflowDefinition,
-  node: WorkflowDefinition.ComputeNode,
-  tools: ToolRegistry.ToolRegistryService
-): ReadonlyArray<Finding> =>
-  node.tools.flatMap((name) => {
-    const code = tools.tools.get(name)?.codeInputs ?? {}
-    // A key named after the tool holds its own inputs (see the executor); the other keys are shared.
-    const own = node.inputs[name]
-    const inputs = own !== null && typeof own === "object" && !Array.isArray(own) ? { ...node.inputs, ...own } : node.inputs
-    return Object.entries(code).flatMap(([input, template]) => {
-      const written = inputs[input]
-      if (typeof written !== "string" || template.check === undefined) return []
-      return template.check(written).map(({ description, severity }) =>
-        finding(severity, workflow, node.id, "inputs", `node '${node.id}' ${description}`)
-      )
-    })
-  })
+  nodeId: string,
+  issue: NodeKind.Issue
+): Finding =>
+  finding(
+    issue.severity,
+    workflow,
+    nodeId,
+    issue.at === null ? null : issue.at[0] === undefined ? undefined : String(issue.at[0]),
+    issue.description,
+    issue.hint
+  )
 
 const checkOne = (
   workflow: WorkflowDefinition.WorkflowDefinition,
   tools: ToolRegistry.ToolRegistryService,
-  functions: FunctionRegistry.FunctionRegistryService
+  functions: FunctionRegistry.FunctionRegistryService,
+  kinds: Kinds.Kinds
 ): ReadonlyArray<Finding> => {
   const findings: Array<Finding> = []
   const ids = new Set(workflow.nodes.map((node) => node.id))
-  const cycle = parallelCycle(workflow.nodes)
-  const setKeys = keysSet(workflow)
-  const knownTools = () => `known tools: ${ToolRegistry.listNames(tools.tools.keys())}`
+  const cycle = childCycle(workflow.nodes, kinds)
+  const context: NodeKind.ValidationContext = { workflow, tools, functions, stateKeys: keysSet(workflow, kinds) }
   for (const node of workflow.nodes) {
-    switch (node.type) {
-      case "parallel": {
-        const missing = node.parallelNodes.find((id) => !ids.has(id))
-        if (missing !== undefined) {
-          findings.push(finding(
-            "error",
-            workflow,
-            node.id,
-            null,
-            `node '${node.id}' has parallel_nodes entry '${missing}', which is not a node in this workflow`
-          ))
-        } else if (cycle?.[0] === node.id) {
-          findings.push(finding(
-            "error",
-            workflow,
-            node.id,
-            null,
-            `parallel node '${node.id}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`
-          ))
-        }
-        break
-      }
-      case "compute":
-      case "agent": {
-        if (node.type === "compute" && node.handler !== undefined && !functions.handlers.has(node.handler)) {
-          findings.push(finding(
-            "error",
-            workflow,
-            node.id,
-            "handler",
-            `node '${node.id}' uses handler '${node.handler}', which is not registered`,
-            `registered handlers: ${ToolRegistry.listNames(functions.handlers.keys())} (plugins add more)`
-          ))
-        }
-        if (node.type === "compute" && node.handler === undefined) findings.push(...codeFindings(workflow, node, tools))
-        for (const tool of node.tools) {
-          if (tools.tools.has(tool)) continue
-          findings.push(finding(
-            "error",
-            workflow,
-            node.id,
-            null,
-            `node '${node.id}' uses unknown tool '${tool}'`,
-            knownTools()
-          ))
-        }
-        break
-      }
-      case "team": {
-        for (const [i, member] of WorkflowDefinition.teamMembers(node).entries()) {
-          for (const tool of member.tools) {
-            if (tools.tools.has(tool)) continue
-            findings.push(finding(
-              "error",
-              workflow,
-              node.id,
-              null,
-              `node '${node.id}': member '${node.members[i]!.id}' uses unknown tool '${tool}'`,
-              knownTools()
-            ))
-          }
-        }
-        break
-      }
-      case "transform": {
-        const name = WorkflowDefinition.namedTransform(node)
-        if (name !== undefined && !functions.transforms.has(name)) {
-          findings.push(finding(
-            "error",
-            workflow,
-            node.id,
-            "transform",
-            `node '${node.id}' uses transform '${name}', which is not registered`,
-            `registered transforms: ${ToolRegistry.listNames(functions.transforms.keys())} (plugins add more)`
-          ))
-        }
-        break
-      }
-      case "condition": {
-        const name = namedCondition(node, setKeys)
-        if (name !== undefined && !functions.conditions.has(name)) {
-          findings.push(finding(
-            "warning",
-            workflow,
-            node.id,
-            "condition",
-            `node '${node.id}': condition '${name}' is not a registered condition, and no node of the workflow ` +
-              "sets a state key of that name",
-            `registered conditions: ${
-              ToolRegistry.listNames(functions.conditions.keys())
-            }; register it with a plugin, or write '$ctx.${name}' when the run's context gives it`
-          ))
-        }
-        break
-      }
-      default:
-        break
+    const kind = kinds.get(node.type)
+    if (kind === undefined) {
+      findings.push(finding(
+        "error",
+        workflow,
+        node.id,
+        "type",
+        `node '${node.id}' has unknown type '${node.type}'`,
+        `known types: ${Array.from(kinds.keys()).join(", ")} (plugins add more)`
+      ))
+      continue
     }
+    if (kind.children !== undefined) {
+      const missing = kind.children.of(node).find((id) => !ids.has(id))
+      if (missing !== undefined) {
+        findings.push(finding(
+          "error",
+          workflow,
+          node.id,
+          null,
+          `node '${node.id}' has ${kind.children.key} entry '${missing}', which is not a node in this workflow`
+        ))
+      } else if (cycle?.[0] === node.id) {
+        findings.push(finding(
+          "error",
+          workflow,
+          node.id,
+          null,
+          `${node.type} node '${node.id}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`
+        ))
+      }
+    }
+    for (const issue of kind.validate?.(node, context) ?? []) findings.push(locatedIssue(workflow, node.id, issue))
   }
   return findings
 }
@@ -264,6 +185,7 @@ export const check = (
 ): Effect.Effect<ReadonlyArray<Finding>, never, ToolRegistry.ToolRegistry> =>
   Effect.gen(function*() {
     const functions = yield* FunctionRegistry.current
+    const kinds = Kinds.of(functions)
     // Tool names resolve in the ToolRegistry first, then among the plugins' tools (as the executor does).
     const tools = FunctionRegistry.withPluginTools(yield* ToolRegistry.ToolRegistry, functions)
     const findings: Array<Finding> = []
@@ -275,22 +197,11 @@ export const check = (
       for (const warning of definition.warnings) {
         findings.push({ severity: "warning", path, description: warning, message: warning })
       }
-      findings.push(...checkOne(definition, tools, functions))
+      findings.push(...checkOne(definition, tools, functions, kinds))
+      // The workflows its nodes run (a missing one is its node's finding).
       for (const node of definition.nodes) {
-        if (node.type !== "workflow") continue
         const child = definition.subWorkflows?.[node.id]
-        if (child === undefined) {
-          findings.push(finding(
-            "error",
-            definition,
-            node.id,
-            node.path === undefined ? "workflow" : "path",
-            `workflow node '${node.id}' has no loaded sub-workflow`,
-            "load the workflow with WorkflowLoader, which resolves sub-workflows"
-          ))
-        } else {
-          visit(child)
-        }
+        if (child !== undefined) visit(child)
       }
     }
     visit(workflow)
@@ -300,3 +211,25 @@ export const check = (
 /** Only the errors of `check`. */
 export const errors = (findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> =>
   findings.filter((f) => f.severity === "error")
+
+/**
+ * Fails with the first error `check` finds, as a `WorkflowLoadError` pointing at the node's line and column when the
+ * definition came from a file: what a run checks before it starts.
+ */
+export const validate = (
+  workflow: WorkflowDefinition.WorkflowDefinition
+): Effect.Effect<void, WorkflowLoadError, ToolRegistry.ToolRegistry> =>
+  Effect.flatMap(check(workflow), (findings) => {
+    const first = errors(findings)[0]
+    return first === undefined ? Effect.void : Effect.fail(
+      new WorkflowLoadError({
+        reason: "Invalid",
+        path: first.path,
+        ...(first.line === undefined ? {} : { line: first.line }),
+        ...(first.column === undefined ? {} : { column: first.column }),
+        ...(first.nodeId === undefined ? {} : { nodeId: first.nodeId }),
+        description: first.description,
+        ...(first.hint === undefined ? {} : { hint: first.hint })
+      })
+    )
+  })

@@ -1,16 +1,18 @@
 /**
- * Graph rules of a decoded workflow: ids are unique, every `next`, branch, parallel child and `start_node` names a
- * node, conditions have branches, parallel nodes do not contain themselves, expressions and transform lines parse,
- * compute nodes say what to run, loops have an exit. Problems carry the path of the offending YAML node (relative to the workflow) so
- * the loader can name its line; warnings are things that load but are probably not what the author meant.
+ * Graph rules of a decoded workflow: ids are unique, every `next`, branch, child and `start_node` names a node, nodes
+ * do not contain themselves, loops have an exit, every node is reached; and each node's kind checks its own fields
+ * (`NodeKind.check`: conditions have branches, expressions and transform lines parse, ...). Where the run may go
+ * after a node is its kind's `successors` (a condition's branches) or else its first `next` or the next node of the
+ * list. Problems carry the path of the offending YAML node (relative to the workflow) so the loader can name its
+ * line; warnings are things that load but are probably not what the author meant.
  *
- * A node listed in a parallel node's `parallel_nodes` is its child: it runs only as part of that parallel node, so
- * auto-chaining skips it, `next`, branches and `start_node` may not point at it, and its own `next` is ignored.
+ * A node listed in a parallel node's `parallel_nodes` (a kind's `children`) is its child: it runs only as part of
+ * that node, so auto-chaining skips it, `next`, branches and `start_node` may not point at it, and its own `next` is
+ * ignored.
  */
-import * as Either from "effect/Either"
-import * as Expression from "../Expression.ts"
-import { namedTransform, type Node, parallelChildren, type WorkflowSpec } from "../WorkflowDefinition.ts"
-import * as Assignments from "./assignments.ts"
+import * as NodeKind from "../NodeKind.ts"
+import type { Node, WorkflowSpec } from "../WorkflowDefinition.ts"
+import { childrenOf, type Kinds } from "./kinds.ts"
 
 /** A problem found in a workflow. */
 export interface Issue {
@@ -28,13 +30,13 @@ export interface Findings {
 }
 
 /**
- * The node that follows one that succeeded, when it is not a condition: the first `next` target, else the next node
- * of the list that is not a parallel node's child (Victor's auto-chaining), else none (the run ends).
+ * The node that follows one that succeeded, unless its kind chooses (a condition): the first `next` target, else the
+ * next node of the list that is not another node's child (Victor's auto-chaining), else none (the run ends).
  */
 export const successor = (
   nodes: ReadonlyArray<Node>,
   index: number,
-  children: ReadonlySet<string> = parallelChildren(nodes)
+  children: ReadonlySet<string>
 ): string | undefined => {
   const node = nodes[index]!
   if (node.next[0] !== undefined) return node.next[0]
@@ -72,42 +74,60 @@ export const suggest = (name: string, known: ReadonlyArray<string>): string => {
   return `known nodes: ${known.join(", ")}`
 }
 
-/** Validates the graph of a decoded workflow. */
-export const validate = (spec: WorkflowSpec): Findings => {
+/** Validates the graph of a decoded workflow, asking each node's kind about its own fields and where it may go. */
+export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
   const errors: Array<Issue> = []
   const warnings: Array<Issue> = []
   const ids = spec.nodes.map((node) => node.id)
   const firstIndex = new Map<string, number>()
-  const children = parallelChildren(spec.nodes)
-  // The first parallel node listing each child, for messages.
-  const parentOf = new Map<string, string>()
+  const children = childrenOf(spec.nodes, kinds)
+  // The first node listing each child (a parallel node), for messages.
+  const parentOf = new Map<string, Node>()
   for (const node of spec.nodes) {
-    if (node.type !== "parallel") continue
-    for (const child of node.parallelNodes) if (!parentOf.has(child)) parentOf.set(child, node.id)
+    const contains = kinds.get(node.type)?.children
+    if (contains === undefined) continue
+    for (const child of contains.of(node)) if (!parentOf.has(child)) parentOf.set(child, node)
+  }
+  const containerOf = (id: string): string => {
+    const parent = parentOf.get(id)!
+    return `${parent.type} node '${parent.id}'`
   }
 
-  const checkTarget = (node: Node, target: string, path: ReadonlyArray<string | number>, what: string) => {
-    if (firstIndex.has(target)) return
-    errors.push({
+  const missing = (
+    nodeId: string,
+    target: string,
+    at: NodeKind.Path,
+    what: string
+  ): NodeKind.Issue | undefined =>
+    firstIndex.has(target) ? undefined : NodeKind.error(
+      at,
+      `node '${nodeId}' ${what} '${target}', which is not a node in this workflow`,
+      suggest(target, ids)
+    )
+
+  const add = (node: Node, index: number, issue: NodeKind.Issue) =>
+    (issue.severity === "error" ? errors : warnings).push({
       nodeId: node.id,
-      path,
-      description: `node '${node.id}' ${what} '${target}', which is not a node in this workflow`,
-      hint: suggest(target, ids)
+      path: ["nodes", index, ...(issue.at ?? [])],
+      description: issue.description,
+      ...(issue.hint === undefined ? {} : { hint: issue.hint })
     })
-  }
 
-  // A jump the run really follows may not land on a parallel child (children run only inside their parallel node).
-  const checkJump = (node: Node, target: string, path: ReadonlyArray<string | number>, what: string) => {
-    if (!firstIndex.has(target)) return checkTarget(node, target, path, what)
+  // A jump the run really follows may not land on a child (children run only inside the node that lists them).
+  const checkJump = (node: Node, index: number, target: string, at: NodeKind.Path, what: string) => {
+    const absent = missing(node.id, target, at, what)
+    if (absent !== undefined) return add(node, index, absent)
     if (children.has(node.id) || !children.has(target)) return
     const parent = parentOf.get(target)!
-    errors.push({
-      nodeId: node.id,
-      path,
-      description: `node '${node.id}' ${what} '${target}', which is a child of parallel node '${parent}' and ` +
-        "runs only as part of it",
-      hint: `go to '${parent}' instead, or take '${target}' out of its parallel_nodes`
-    })
+    add(
+      node,
+      index,
+      NodeKind.error(
+        at,
+        `node '${node.id}' ${what} '${target}', which is a child of ${containerOf(target)} and runs only as part of it`,
+        `go to '${parent.id}' instead, or take '${target}' out of its ${kinds.get(parent.type)!.children!.key}`
+      )
+    )
   }
 
   spec.nodes.forEach((node, index) => {
@@ -130,190 +150,57 @@ export const validate = (spec: WorkflowSpec): Findings => {
       hint: suggest(spec.startNode, ids)
     })
   } else if (spec.startNode !== undefined && children.has(spec.startNode)) {
-    const parent = parentOf.get(spec.startNode)!
     errors.push({
       path: ["start_node"],
-      description: `start_node '${spec.startNode}' is a child of parallel node '${parent}' and runs only as part of it`,
-      hint: `start at '${parent}' instead`
+      description: `start_node '${spec.startNode}' is a child of ${
+        containerOf(spec.startNode)
+      } and runs only as part of it`,
+      hint: `start at '${parentOf.get(spec.startNode)!.id}' instead`
     })
   }
 
+  const graph: NodeKind.GraphContext = { parentOf: (id) => parentOf.get(id), missing }
   spec.nodes.forEach((node, index) => {
-    const at = ["nodes", index] as const
-    node.next.forEach((target, j) => checkJump(node, target, [...at, "next", j], "has next"))
+    const kind = kinds.get(node.type)
+    node.next.forEach((target, j) => checkJump(node, index, target, ["next", j], "has next"))
     if (children.has(node.id)) {
-      const parent = parentOf.get(node.id)!
       if (node.next.length > 0) {
         warnings.push({
           nodeId: node.id,
-          path: [...at, "next"],
-          description: `node '${node.id}' has 'next', which is ignored: it is a child of parallel node '${parent}', ` +
+          path: ["nodes", index, "next"],
+          description: `node '${node.id}' has 'next', which is ignored: it is a child of ${containerOf(node.id)}, ` +
             `which continues with its own next`
-        })
-      }
-      if (node.type === "condition") {
-        warnings.push({
-          nodeId: node.id,
-          path: [...at, "branches"],
-          description: `condition node '${node.id}' is a child of parallel node '${parent}': its value is recorded ` +
-            "but its branches are not followed"
         })
       }
     } else if (node.next.length > 1) {
       warnings.push({
         nodeId: node.id,
-        path: [...at, "next"],
+        path: ["nodes", index, "next"],
         description: `node '${node.id}' has ${node.next.length} 'next' targets; only the first ('${node.next[0]}') ` +
           "is followed (use a parallel node for fan-out)"
       })
     }
-    switch (node.type) {
-      case "compute": {
-        // Neither tools nor a handler: the node passes its resolved inputs through (Victor's semantics).
-        const seen = new Set<string>()
-        node.tools.forEach((tool, j) => {
-          if (seen.has(tool)) {
-            errors.push({
-              nodeId: node.id,
-              path: [...at, "tools", j],
-              description: `compute node '${node.id}' lists tool '${tool}' twice (its output is keyed by tool name)`,
-              hint: "split the calls into two nodes"
-            })
-          }
-          seen.add(tool)
-        })
-        break
-      }
-      case "condition": {
-        const parsed = Expression.parse(node.condition)
-        if (Either.isLeft(parsed)) {
-          errors.push({ nodeId: node.id, path: [...at, "condition"], description: parsed.left.message })
-        }
-        const branches = Object.entries(node.branches)
-        if (branches.length === 0) {
-          errors.push({
-            nodeId: node.id,
-            path: at,
-            description: `condition node '${node.id}' has no branches`,
-            hint: "add 'branches:' mapping values to node ids, e.g. { true: next_step, default: fallback }"
-          })
-        }
-        for (const [value, target] of branches) {
-          checkJump(node, target, [...at, "branches", value], `branch '${value}' goes to`)
-        }
-        if (node.next.length > 0 && !children.has(node.id)) {
-          warnings.push({
-            nodeId: node.id,
-            path: [...at, "next"],
-            description: `condition node '${node.id}' has 'next', which is ignored: a condition follows its branches`
-          })
-        }
-        break
-      }
-      case "parallel": {
-        const listed = new Set<string>()
-        node.parallelNodes.forEach((child, j) => {
-          const path = [...at, "parallel_nodes", j]
-          if (child === node.id) {
-            errors.push({
-              nodeId: node.id,
-              path,
-              description: `parallel node '${node.id}' lists itself in parallel_nodes`,
-              hint: "list the ids of the nodes it runs concurrently"
-            })
-          } else if (listed.has(child)) {
-            errors.push({
-              nodeId: node.id,
-              path,
-              description: `parallel node '${node.id}' lists '${child}' twice in parallel_nodes`,
-              hint: "list each child once"
-            })
-          } else {
-            checkTarget(node, child, path, "has parallel_nodes entry")
-          }
-          listed.add(child)
-        })
-        break
-      }
-      case "team": {
-        const memberIds = new Set<string>()
-        node.members.forEach((member, j) => {
-          if (memberIds.has(member.id)) {
-            errors.push({
-              nodeId: node.id,
-              path: [...at, "members", j, "id"],
-              description: `team node '${node.id}' has two members with id '${member.id}'`,
-              hint: "give each member its own id"
-            })
-          }
-          memberIds.add(member.id)
-        })
-        break
-      }
-      case "transform": {
-        // One bare name calls a registered transform (checked by WorkflowValidation against the registry).
-        if (namedTransform(node) !== undefined) break
-        const parsed = Assignments.parse(node.transform)
-        if (Either.isLeft(parsed)) {
-          errors.push({
-            nodeId: node.id,
-            path: [...at, "transform", parsed.left.item],
-            description: parsed.left.description,
-            hint: "write one 'key = expression' per line"
-          })
-        }
-        break
-      }
-      case "hitl": {
-        if (node.hitlType === "choice") {
-          if (node.choices.length === 0) {
-            errors.push({
-              nodeId: node.id,
-              path: [...at, "hitl_type"],
-              description: `hitl node '${node.id}' asks for a choice but has no 'choices'`,
-              hint: "add 'choices: [a, b]', or use hitl_type: input"
-            })
-          } else if (
-            node.defaultValue !== undefined && !(node.choices as ReadonlyArray<unknown>).includes(node.defaultValue)
-          ) {
-            errors.push({
-              nodeId: node.id,
-              path: [...at, "default_value"],
-              description: `hitl node '${node.id}' has default_value ${
-                JSON.stringify(node.defaultValue)
-              }, which is not one of its choices`,
-              hint: `choices: ${node.choices.join(", ")}`
-            })
-          }
-        } else if (node.choices.length > 0 && node.hitlType === "confirmation") {
-          // A confirmation ignores choices; an approval presents them (its answer is yes/no or one of them); `input` and `review` show them as suggestions (as Victor's files do).
-          warnings.push({
-            nodeId: node.id,
-            path: [...at, "choices"],
-            description: `hitl node '${node.id}' has 'choices', which are ignored: its hitl_type is ${node.hitlType}`
-          })
-        }
-        break
-      }
-    }
+    if (kind === undefined) return
+    for (const issue of kind.check?.(node, graph) ?? []) add(node, index, issue)
+    for (const { at, target, what } of kind.successors?.(node) ?? []) checkJump(node, index, target, at, what)
   })
 
   if (errors.length === 0) {
-    const cycle = parallelCycle(spec.nodes)
+    const cycle = childCycle(spec.nodes, kinds)
     if (cycle !== undefined) {
       const index = firstIndex.get(cycle[0]!)!
       const node = spec.nodes[index]!
-      const entry = node.type === "parallel" ? node.parallelNodes.indexOf(cycle[1]!) : 0
+      const contains = kinds.get(node.type)!.children!
       errors.push({
         nodeId: cycle[0]!,
-        path: ["nodes", index, "parallel_nodes", entry],
-        description: `parallel node '${cycle[0]}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`,
-        hint: "nested parallel nodes must not list each other in a cycle"
+        path: ["nodes", index, contains.key, contains.of(node).indexOf(cycle[1]!)],
+        description: `${node.type} node '${cycle[0]}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`,
+        hint: `nested ${node.type} nodes must not list each other in a cycle`
       })
     }
   }
   if (errors.length === 0) {
-    for (const loop of loopsWithoutExit(spec)) {
+    for (const loop of loopsWithoutExit(spec, kinds)) {
       const index = firstIndex.get(loop[0]!)!
       warnings.push({
         nodeId: loop[0]!,
@@ -323,7 +210,7 @@ export const validate = (spec: WorkflowSpec): Findings => {
           "max_iterations"
       })
     }
-    for (const id of unreachable(spec)) {
+    for (const id of unreachable(spec, kinds)) {
       warnings.push({
         nodeId: id,
         path: ["nodes", firstIndex.get(id)!],
@@ -334,8 +221,11 @@ export const validate = (spec: WorkflowSpec): Findings => {
   return { errors, warnings }
 }
 
-/** A cycle of parallel nodes listing each other (`a -> b -> a`), which would run forever; undefined when none. */
-export const parallelCycle = (nodes: ReadonlyArray<Node>): ReadonlyArray<string> | undefined => {
+/**
+ * A cycle of nodes that run each other as children (parallel nodes listing each other, `a -> b -> a`), which would
+ * run forever; undefined when none.
+ */
+export const childCycle = (nodes: ReadonlyArray<Node>, kinds: Kinds): ReadonlyArray<string> | undefined => {
   const byId = new Map(nodes.map((node) => [node.id, node]))
   const done = new Set<string>()
   const visit = (id: string, path: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
@@ -343,8 +233,9 @@ export const parallelCycle = (nodes: ReadonlyArray<Node>): ReadonlyArray<string>
     if (at >= 0) return [...path.slice(at), id]
     if (done.has(id)) return undefined
     const node = byId.get(id)
-    if (node?.type === "parallel") {
-      for (const child of node.parallelNodes) {
+    const contains = node === undefined ? undefined : kinds.get(node.type)?.children
+    if (node !== undefined && contains !== undefined) {
+      for (const child of contains.of(node)) {
         const found = visit(child, [...path, id])
         if (found !== undefined) return found
       }
@@ -359,14 +250,24 @@ export const parallelCycle = (nodes: ReadonlyArray<Node>): ReadonlyArray<string>
   return undefined
 }
 
-/** Where the run may go after each node (parallel children, which never continue the run, have no edges). */
-const edges = (spec: WorkflowSpec): ReadonlyMap<string, ReadonlyArray<string>> => {
-  const children = parallelChildren(spec.nodes)
+/**
+ * Where the run may go after a node that continues the run: where its kind says (a condition's branches), or else
+ * undefined (its first `next`, else the next node of the list: `successor`).
+ */
+const chosen = (node: Node, kinds: Kinds): ReadonlyArray<string> | undefined =>
+  kinds.get(node.type)?.successors?.(node).map(({ target }) => target)
+
+/** Where the run may go after each node (children, which never continue the run, have no edges). */
+const edges = (
+  spec: WorkflowSpec,
+  kinds: Kinds,
+  children: ReadonlySet<string>
+): ReadonlyMap<string, ReadonlyArray<string>> => {
   const out = new Map<string, ReadonlyArray<string>>()
   spec.nodes.forEach((node, index) => {
     if (out.has(node.id)) return
-    if (children.has(node.id)) out.set(node.id, [])
-    else if (node.type === "condition") out.set(node.id, Array.from(new Set(Object.values(node.branches))))
+    const targets = children.has(node.id) ? [] : chosen(node, kinds)
+    if (targets !== undefined) out.set(node.id, Array.from(new Set(targets)))
     else {
       const next = successor(spec.nodes, index, children)
       out.set(node.id, next === undefined ? [] : [next])
@@ -380,9 +281,9 @@ const edges = (spec: WorkflowSpec): ReadonlyMap<string, ReadonlyArray<string>> =
  * from the start, from which no path reaches a node that ends the run (one with nowhere to go). Each is listed in
  * file order.
  */
-export const loopsWithoutExit = (spec: WorkflowSpec): ReadonlyArray<ReadonlyArray<string>> => {
-  const graph = edges(spec)
-  const children = parallelChildren(spec.nodes)
+export const loopsWithoutExit = (spec: WorkflowSpec, kinds: Kinds): ReadonlyArray<ReadonlyArray<string>> => {
+  const children = childrenOf(spec.nodes, kinds)
+  const graph = edges(spec, kinds, children)
   const order = new Map(spec.nodes.map((node, index) => [node.id, index]))
   // Which nodes can reach an end: walk backwards from the ends.
   const reverse = new Map<string, Array<string>>()
@@ -445,11 +346,11 @@ export const loopsWithoutExit = (spec: WorkflowSpec): ReadonlyArray<ReadonlyArra
   return loops.sort((a, b) => order.get(a[0]!)! - order.get(b[0]!)!)
 }
 
-const unreachable = (spec: WorkflowSpec): ReadonlyArray<string> => {
+const unreachable = (spec: WorkflowSpec, kinds: Kinds): ReadonlyArray<string> => {
   const indexOf = new Map(spec.nodes.map((node, index) => [node.id, index]))
-  const children = parallelChildren(spec.nodes)
+  const children = childrenOf(spec.nodes, kinds)
   const reached = new Set<string>()
-  // A node reached as a parallel child does not continue the run: only its own children (if any) are reached.
+  // A node reached as a child does not continue the run: only its own children (if any) are reached.
   const pending: Array<{ readonly id: string; readonly asChild: boolean }> = [
     { id: spec.startNode ?? (spec.nodes.find((node) => !children.has(node.id)) ?? spec.nodes[0]!).id, asChild: false }
   ]
@@ -459,12 +360,12 @@ const unreachable = (spec: WorkflowSpec): ReadonlyArray<string> => {
     reached.add(id)
     const index = indexOf.get(id)!
     const node = spec.nodes[index]!
-    if (node.type === "parallel") {
-      pending.push(...node.parallelNodes.map((child) => ({ id: child, asChild: true })))
-    }
+    const contains = kinds.get(node.type)?.children
+    if (contains !== undefined) pending.push(...contains.of(node).map((child) => ({ id: child, asChild: true })))
     if (asChild) continue
-    if (node.type === "condition") {
-      pending.push(...Object.values(node.branches).map((target) => ({ id: target, asChild })))
+    const targets = chosen(node, kinds)
+    if (targets !== undefined) {
+      pending.push(...targets.map((target) => ({ id: target, asChild })))
     } else {
       const next = successor(spec.nodes, index, children)
       if (next !== undefined) pending.push({ id: next, asChild })

@@ -1,0 +1,153 @@
+/**
+ * What the loader does with a workflow's raw node records before and while decoding them: their types checked
+ * against the installed node kinds, defaults and the kinds' rewrites applied, and the workflow decoded with the
+ * kinds' schemas.
+ */
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type * as NodeKind from "../NodeKind.ts"
+import * as WorkflowDefinition from "../WorkflowDefinition.ts"
+import type { WorkflowLoadError } from "../WorkflowLoadError.ts"
+import * as Kinds from "./kinds.ts"
+import { isPlainObject } from "./plainData.ts"
+import type * as stages from "./stages.ts"
+
+type Segment = string | number
+
+/** Rejects node types no installed kind runs, and includes that are not supported yet, by name, before decoding. */
+export const checkTypes = (
+  raw: unknown,
+  kinds: Kinds.Kinds,
+  fail: (
+    reason: "Invalid" | "Unsupported",
+    at: ReadonlyArray<Segment>,
+    description: string,
+    hint: string,
+    nodeId?: string
+  ) => WorkflowLoadError
+): Either.Either<void, WorkflowLoadError> => {
+  if (typeof raw !== "object" || raw === null) return Either.void
+  if (Object.hasOwn(raw, "$ref")) {
+    return Either.left(
+      fail("Unsupported", ["$ref"], "'$ref' workflow includes are not supported yet", "inline the workflow")
+    )
+  }
+  const nodes = (raw as { nodes?: unknown }).nodes
+  if (!Array.isArray(nodes)) return Either.void
+  for (const [index, node] of nodes.entries()) {
+    if (typeof node !== "object" || node === null || Array.isArray(node)) continue
+    const record = node as Record<string, unknown>
+    const id = typeof record.id === "string" ? record.id : undefined
+    const label = id === undefined ? `node #${index + 1}` : `node '${id}'`
+    if (Object.hasOwn(record, "$ref")) {
+      return Either.left(
+        fail(
+          "Unsupported",
+          ["nodes", index, "$ref"],
+          `${label}: '$ref' includes are not supported yet`,
+          "inline the included nodes",
+          id
+        )
+      )
+    }
+    const type = record.type ?? WorkflowDefinition.defaultNodeType
+    if (typeof type !== "string" || kinds.has(type)) continue
+    const at = ["nodes", index, record.type === undefined ? "id" : "type"]
+    const supported = Array.from(kinds.keys())
+    const unsupportedHint = `supported node types: ${supported.join(", ")}`
+    if ((WorkflowDefinition.knownNodeTypes as ReadonlyArray<string>).includes(type)) {
+      const implicit = record.type === undefined ? " (a node without 'type:' is an agent node)" : ""
+      return Either.left(
+        fail("Unsupported", at, `${label}: node type '${type}' is not supported yet${implicit}`, unsupportedHint, id)
+      )
+    }
+    const known = [...new Set([...WorkflowDefinition.knownNodeTypes, ...supported])]
+    const hint = `known types: ${known.join(", ")} (${unsupportedHint})`
+    return Either.left(fail("Invalid", at, `${label} has unknown type '${type}'`, hint, id))
+  }
+  return Either.void
+}
+
+/** A node record a kind's rewrite rejected. */
+export interface Rejected {
+  readonly index: number
+  readonly issue: NodeKind.Issue
+  readonly nodeId?: string
+}
+
+/**
+ * Applies the defaults and the kinds' rewrites to a workflow's raw node records, in place: a node without `type:` is
+ * an agent node (saying so up front makes decoding errors about the agent fields), and each kind's `rewrite` turns
+ * other spellings into its fields (a hitl node's `options:` into `choices`). Returns where each field was written,
+ * including those a rewrite filled in.
+ */
+export const rewrite = (
+  nodes: unknown,
+  kinds: Kinds.Kinds,
+  origins: stages.Origins
+): Either.Either<stages.Origins, Rejected> => {
+  if (!Array.isArray(nodes)) return Either.right(origins)
+  nodes.forEach((node, index) => {
+    if (typeof node === "object" && node !== null && !Array.isArray(node) && !Object.hasOwn(node, "type")) {
+      nodes[index] = { type: WorkflowDefinition.defaultNodeType, ...node }
+    }
+  })
+  let written = origins
+  for (const [index, node] of nodes.entries()) {
+    if (!isPlainObject(node)) continue
+    const rewrite = kinds.get(node.type as string)?.rewrite
+    if (rewrite === undefined) continue
+    const rewritten = rewrite(node)
+    if (Either.isLeft(rewritten)) {
+      return Either.left({
+        index,
+        issue: rewritten.left,
+        ...(typeof node.id === "string" ? { nodeId: node.id } : {})
+      })
+    }
+    if (rewritten.right.record === node) continue
+    nodes[index] = rewritten.right.record
+    const origin = new Map(written[index] ?? [])
+    for (const [filled, from] of Object.entries(rewritten.right.writtenAs ?? {})) {
+      origin.set(filled, written[index]?.get(from) ?? [from])
+    }
+    written = Object.assign([...written], { [index]: origin })
+  }
+  return Either.right(written)
+}
+
+/** Decodes a workflow's raw record. */
+export type Decode = (raw: unknown) => Either.Either<WorkflowDefinition.WorkflowSpec, ParseResult.ParseError>
+
+const decodeBuiltin: Decode = Schema.decodeUnknownEither(WorkflowDefinition.WorkflowSpec, { errors: "all" })
+const decoders = new WeakMap<Kinds.Kinds, Decode>()
+
+/** Decodes a workflow whose nodes are of these kinds (made once per set of kinds). */
+export const decoderOf = (kinds: Kinds.Kinds): Decode => {
+  if (kinds === Kinds.builtin) return decodeBuiltin
+  let decode = decoders.get(kinds)
+  if (decode === undefined) {
+    const node = Schema.Union(...Array.from(kinds.values(), (kind) => kind.schema))
+    decode = Schema.decodeUnknownEither(WorkflowDefinition.makeWorkflowSpec(node), { errors: "all" }) as Decode
+    decoders.set(kinds, decode)
+  }
+  return decode
+}
+
+/** What a decoding error's path names: a node (by id, or by number) and its field, or a workflow field. */
+export const describePath = (
+  raw: unknown,
+  path: ReadonlyArray<PropertyKey>
+): { readonly text: string; readonly nodeId?: string } => {
+  if (path[0] === "nodes" && typeof path[1] === "number") {
+    const node = (raw as { nodes: ReadonlyArray<unknown> }).nodes[path[1]]
+    const id = typeof node === "object" && node !== null ? (node as { id?: unknown }).id : undefined
+    const label = typeof id === "string" ? `node '${id}'` : `node #${path[1] + 1}`
+    const rest = path.slice(2).map(String).join(".")
+    return typeof id === "string"
+      ? { text: rest === "" ? label : `${label}, field '${rest}'`, nodeId: id }
+      : { text: rest === "" ? label : `${label}, field '${rest}'` }
+  }
+  return { text: path.length === 0 ? "workflow" : `field '${path.map(String).join(".")}'` }
+}
