@@ -112,6 +112,8 @@ export const parse = (source: string): Either.Either<Expression, ExpressionError
 export interface EvaluateOptions {
   /** The current time in epoch milliseconds, read by `current_timestamp()` (which fails without it). */
   readonly now?: number | undefined
+  /** When the run started (epoch milliseconds): `elapsed_time()` is `now` minus this, in seconds. */
+  readonly startedAt?: number | undefined
 }
 
 /** Evaluates a parsed expression against state. */

@@ -209,6 +209,8 @@ export interface Visit {
   readonly attempt: number
   /** When the attempt started (epoch milliseconds, from `Clock`): what expressions' `now()` reads. */
   readonly now: number
+  /** When the run started (epoch milliseconds, from `Clock`): what expressions' `elapsed_time()` counts from. */
+  readonly startedAt: number
   /** When the workflow's `timeout` runs out (epoch milliseconds), if it has one: nodes run inside get the same. */
   readonly deadline: number | undefined
   readonly run: RunContext

@@ -157,6 +157,8 @@ export const execute = (
     const children = Kinds.childrenOf(workflow.nodes, kinds)
     const successors = workflow.nodes.map((_, index) => successor(workflow.nodes, index, children))
     const concurrency = options.concurrency ?? defaultConcurrency
+    // When the first node started: what `elapsed_time()` counts from.
+    let runStarted: number | undefined
     // Visits per node id, children included, for the `iteration` of repeated visits.
     const visitsOf = new Map<string, number>()
     const visit = (id: string): number => {
@@ -226,7 +228,7 @@ export const execute = (
           }
         const made = kind === undefined
           ? unknownType(node)
-          : kind.prepare(node, { state: view, next, iteration, attempt, now, deadline, run: runContext })
+          : kind.prepare(node, { state: view, next, iteration, attempt, now, startedAt: runStarted ?? now, deadline, run: runContext })
         const prepared = Effect.isEffect(made) ? yield* made : made
         // Processes started for a node that calls tools get its trace context, so a `victor` inside links up.
         const traced = kind !== undefined && kind.toolEnvironment
@@ -291,6 +293,7 @@ export const execute = (
       }
       yield* validate(workflow).pipe(Effect.mapError((error) => new RunFailure({ message: error.message })))
       const started = yield* Clock.currentTimeMillis
+      runStarted = started
       const deadline = timeout === undefined ? undefined : started + timeout * 1000
       let current: string | undefined = workflow.startNode
       while (current !== undefined) {

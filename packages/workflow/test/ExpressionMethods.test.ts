@@ -68,4 +68,13 @@ describe("Expression: .get() and current_timestamp()", () => {
     )
     expect(failure("current_timestamp(1)").message).toContain("current_timestamp() takes 0 arguments, got 1")
   })
+
+  it("elapsed_time() is the seconds from the run's start to the evaluation's `now`, and fails without them", () => {
+    const startedAt = Date.parse("2026-11-24T18:32:00.000Z")
+    expect(value("elapsed_time()", { now: startedAt + 7_250, startedAt })).toBe(7.25)
+    expect(value("elapsed_time() > 3600", { now: startedAt + 7_250, startedAt })).toBe(false)
+    expect(failure("elapsed_time()", { now: startedAt }).message).toContain(
+      "elapsed_time() needs the run's start and the current time, which this evaluation was not given"
+    )
+  })
 })

@@ -3,8 +3,12 @@ import * as Expression from "@victor/workflow/Expression"
 import * as WorkflowExecutor from "@victor/workflow/WorkflowExecutor"
 import * as WorkflowLoader from "@victor/workflow/WorkflowLoader"
 import * as WorkflowValidation from "@victor/workflow/WorkflowValidation"
+import * as FunctionRegistry from "@victor/workflow/FunctionRegistry"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as TestClock from "effect/TestClock"
 import { RunLayer } from "./fixtures.ts"
 
 const state = {
@@ -363,5 +367,47 @@ layer(RunLayer)("Python expressions in a workflow file", (it) => {
       )
       const run = yield* WorkflowExecutor.execute(ok)
       expect(run.state).toEqual({ if_done: 1, for_each: [1] })
+    }))
+})
+
+describe("elapsed_time() in a run", () => {
+  it.effect("counts the run's seconds on its Clock, in transforms and conditions alike", () =>
+    Effect.gen(function*() {
+      const workflow = yield* WorkflowLoader.parse(
+        [
+          "nodes:",
+          "  - id: before",
+          "    type: transform",
+          "    transform: t0 = elapsed_time()",
+          "  - id: wait",
+          "    type: compute",
+          "    handler: wait_90s",
+          "  - id: after",
+          "    type: transform",
+          "    transform: t1 = elapsed_time()",
+          "  - id: slow",
+          "    type: condition",
+          "    condition: \"'slow' if elapsed_time() > 60 else 'fast'\"",
+          "    branches:",
+          "      slow: mark",
+          "      fast: mark",
+          "  - id: mark",
+          "    type: transform",
+          "    transform: marked = True"
+        ].join("\n") + "\n",
+        "elapsed.yaml"
+      )
+      const waits = FunctionRegistry.plugin("waits", {
+        handlers: { wait_90s: () => Effect.as(Effect.sleep("90 seconds"), "waited") }
+      })
+      const fiber = yield* WorkflowExecutor.execute(workflow).pipe(
+        Effect.provide(Layer.merge(RunLayer, FunctionRegistry.layer([waits]))),
+        Effect.fork
+      )
+      yield* TestClock.adjust("90 seconds")
+      const result = yield* Fiber.join(fiber)
+      expect(result.error).toBe(null)
+      expect(result.state).toMatchObject({ t0: 0, t1: 90, marked: true })
+      expect(result.trace.nodes.find((node) => node.nodeId === "slow")?.outputs).toMatchObject({ branch: "slow" })
     }))
 })

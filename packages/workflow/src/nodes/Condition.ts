@@ -52,7 +52,7 @@ const prepare = (node: ConditionNode, visit: NodeKind.Visit): NodeKind.Prepared 
       catch: (error) => `condition '${name}' failed: ${error instanceof Error ? error.message : String(error)}`
     })
     : Either.mapLeft(
-      Expression.evaluate(parsed.right, state, { now: visit.now }),
+      Expression.evaluate(parsed.right, state, { now: visit.now, startedAt: visit.startedAt }),
       (error) =>
         name === undefined
           ? error.message

@@ -52,7 +52,7 @@ const transformInputs = (node: TransformNode): JsonObject => {
 }
 
 const prepare = (node: TransformNode, visit: NodeKind.Visit): NodeKind.Prepared => {
-  const { next, now, state } = visit
+  const { next, now, startedAt, state } = visit
   const inputs = transformInputs(node)
   // A named transform's inputs are `{ transform: name }` (made once per node, see `transformInputs`).
   const name = inputs.transform as string | undefined
@@ -92,7 +92,7 @@ const prepare = (node: TransformNode, visit: NodeKind.Visit): NodeKind.Prepared 
       const scratch: Record<string, unknown> = { ...state }
       const assigned: Record<string, unknown> = {}
       for (const { key, expression } of assignments) {
-        const value = Expression.evaluate(expression, scratch, { now })
+        const value = Expression.evaluate(expression, scratch, { now, startedAt })
         if (Either.isLeft(value)) {
           return Effect.fail(new NodeKind.NodeFailure({ message: `${key}: ${value.left.message}` }))
         }

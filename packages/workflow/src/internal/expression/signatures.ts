@@ -19,6 +19,7 @@ export const functionArity: Readonly<Record<string, readonly [number, number]>> 
   startswith: [2, 2],
   endswith: [2, 2],
   current_timestamp: [0, 0],
+  elapsed_time: [0, 0],
   merge: [0, Infinity],
   concat: [0, Infinity],
   min: [1, Infinity],
@@ -103,6 +104,8 @@ export const arityText = ([least, most]: readonly [number, number]): string =>
 export interface Environment {
   /** The current time in epoch milliseconds, for `current_timestamp()`; the executor reads it from `Clock`. */
   readonly now?: number | undefined
+  /** When the run started, in epoch milliseconds, for `elapsed_time()`. */
+  readonly startedAt?: number | undefined
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The built-in functions over text: `str()`, case, containment and affixes, and `current_timestamp()`, the
- * evaluation's time as ISO-8601 text (evaluation stays pure: the executor passes the time it read from `Clock`).
+ * The built-in functions over text: `str()`, case, containment and affixes; and the clock's two: `current_timestamp()`,
+ * the evaluation's time as ISO-8601 text, and `elapsed_time()`, the seconds since the run started (evaluation stays
+ * pure: the executor passes the times it read from `Clock`).
  */
 import { toText } from "../plainData.ts"
 import { fail } from "./failure.ts"
@@ -12,9 +13,15 @@ const currentTimestamp: Builtin = (_args, _, position, env) =>
     ? fail("current_timestamp() needs the current time, which this evaluation was not given", position)
     : new Date(env.now).toISOString()
 
+const elapsedTime: Builtin = (_args, _, position, env) =>
+  env.now === undefined || env.startedAt === undefined
+    ? fail("elapsed_time() needs the run's start and the current time, which this evaluation was not given", position)
+    : (env.now - env.startedAt) / 1000
+
 /** The string functions by name. */
 export const stringFunctions: Readonly<Record<string, Builtin>> = {
   current_timestamp: currentTimestamp,
+  elapsed_time: elapsedTime,
   str: ([a]) => toText(a),
   lower: ([a], _, position) => needString("lower()", a, position).toLowerCase(),
   upper: ([a], _, position) => needString("upper()", a, position).toUpperCase(),
