@@ -1,16 +1,22 @@
 /**
  * The `html` exporter: one self-contained report page (styles and script inline, no network request of any kind)
- * with the guide's summary statistics, slowest nodes and tool usage, a colour-coded node table, a timeline in which
- * parallel work overlaps and the critical path (`@victor/core/CriticalPath`, the one `trace analyze` prints) is
- * marked, collapsible node details (with the Effect spans of the node and of each tool call, nested as they ran), and
- * filters. Light and dark follow `prefers-color-scheme`.
+ * with the guide's summary statistics, slowest nodes, tool and model usage, and a trace explorer: a collapsible tree
+ * (the workflow, its nodes, a parallel node's children inside it, each node's model calls and tool calls as rows of
+ * their own, a sub-workflow node's link to its child trace) beside a waterfall timeline of the whole run with zoom,
+ * pan, a time axis, a minimap and a legend; the critical path (`@victor/core/CriticalPath`, the one `trace analyze`
+ * prints) is marked in both. Rows can be searched and filtered by status and kind; selecting one, in the tree, on the
+ * timeline or through a `#node=<id>` link, opens its details (inputs, outputs, errors, model calls, tool calls,
+ * Effect spans, as the trace holds them after capture and redaction). Light and dark follow `prefers-color-scheme`.
  *
- * The page around the data is a Handlebars template (every value escaped); the nodes are embedded as JSON in a
- * `<script type="application/json">` block with every `<` written as `\u003c`, so no value can end the block or
- * become markup, and the page's script only ever sets `textContent`. The data is streamed a batch of nodes at a time,
- * and the page renders one page of nodes at a time, so a 100,000-node report is written without one giant string and
- * opens in about a second.
+ * The page around the data is a Handlebars template (every value escaped); the rows are embedded as one JSON object
+ * in a `<script type="application/json">` block with every `<` written as `\u003c`, so no value can end the block or
+ * become markup, and the page's script only ever sets `textContent`. The Content-Security-Policy allows no request
+ * and no script or style but the page's own (by their hashes), so even markup that slipped through could neither run
+ * nor fetch anything. The data is streamed a batch of rows at a time, inputs and outputs come after the script in
+ * blocks the page parses only when a row is opened, and the page renders only the rows in view, so a 100,000-node
+ * report is written without one giant string and opens in about a second.
  */
+import * as Cooperative from "@victor/core/Cooperative"
 import * as CriticalPath from "@victor/core/CriticalPath"
 import * as Exporter from "@victor/core/Exporter"
 import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
@@ -19,23 +25,38 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import Handlebars from "handlebars"
 import { script } from "./internal/client.ts"
+import * as Data from "./internal/data.ts"
+import * as ModelCalls from "./internal/modelCalls.ts"
 import * as Report from "./internal/report.ts"
+import { sha256Base64 } from "./internal/sha256.ts"
 import * as Template from "./internal/template.ts"
+
+/** The price of a model's tokens, per million input and per million output tokens. */
+export interface ModelPrice extends ModelCalls.ModelPrice {}
 
 /** Options of the HTML exporter. */
 export interface Options {
-  /** Nodes per page of the table and timeline; defaults to 100. */
-  readonly pageSize?: number
   /** About how many characters of node data go into one chunk of the stream; defaults to 256 KiB. */
   readonly batchSize?: number
+  /**
+   * Token prices by model name, per million tokens; with them, model calls, models and the run show their cost. A
+   * model matches its own name or else the longest name it starts with (`gpt-4o` prices `gpt-4o-2024-08-06`).
+   */
+  readonly prices?: Readonly<Record<string, ModelPrice>>
+  /** Put before every cost; defaults to `$`. */
+  readonly currency?: string
+  /**
+   * Where a sub-workflow node links to: the address of its child trace's report (relative, `http(s):` or `file:`;
+   * anything else is dropped). Without it the child trace id is shown as text.
+   */
+  readonly childTraceHref?: (childTraceId: string) => string | undefined
 }
 
 /** The format name of this exporter, as given to `--format`. */
 export const name = "html"
 
 /** JSON that is safe inside a `<script>` block: `<` (and the two JavaScript line terminators) as `\u` escapes. */
-export const scriptSafeJson = (json: string): string =>
-  json.replaceAll("<", "\\u003c").replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029")
+export const scriptSafeJson = Data.scriptSafeJson
 
 /** Nodes per details block. */
 const DETAIL_BLOCK = 1000
@@ -54,31 +75,44 @@ const compiled = () =>
     end: Handlebars.compile(Template.end, { strict: true })
   }
 
+/** The page's Content-Security-Policy: nothing from anywhere, and only the page's own style and script (by hash). */
+let policy: string | undefined
+const contentSecurityPolicy = (): string =>
+  policy ??= `default-src 'none'; style-src 'sha256-${sha256Base64(Template.styles)}'; ` +
+    `script-src 'sha256-${sha256Base64(script)}'; img-src data:; base-uri 'none'; form-action 'none'`
+
+interface Analysed {
+  readonly parents: Int32Array
+  readonly path: CriticalPath.CriticalPath
+}
+
 /**
- * The report as a lazy sequence of strings: the page head, the node rows in batches, the script, then the inputs and
- * outputs in blocks of {@link DETAIL_BLOCK} nodes (parsed by the page only when a node is opened), then the end.
+ * The report as a lazy sequence of strings: the page head, the data in batches, the script, then the inputs and
+ * outputs in blocks of {@link DETAIL_BLOCK} nodes (parsed by the page only when a row is opened), then the end.
  */
 function* pieces(
   trace: WorkflowTrace,
-  path: CriticalPath.CriticalPath,
-  pageSize: number,
+  analysed: Analysed,
+  csp: string,
+  options: Options,
   batchSize: number
 ): Generator<string, void, undefined> {
-  const critical = CriticalPath.membership(path, trace.nodes.length)
-  const { meta, model } = Report.model(trace, path, pageSize, DETAIL_BLOCK)
-  const { end, head, middle } = compiled()
-  yield head({ model, styles: Template.styles, metaJson: scriptSafeJson(JSON.stringify(meta)) }) + "["
   const nodes = trace.nodes
-  let count = 64
-  for (let start = 0, stop = 0; start < nodes.length; start = stop) {
-    stop = Math.min(nodes.length, start + count)
-    const batch = new Array<unknown>(stop - start)
-    for (let i = start; i < stop; i++) batch[i - start] = Report.row(nodes[i]!, meta.origin, critical[i]!)
-    const json = JSON.stringify(batch)
-    count = Math.max(1, Math.floor(batchSize / Math.max(1, json.length / (stop - start))))
-    yield (start === 0 ? "" : ",") + scriptSafeJson(json.slice(1, -1))
-  }
-  yield "]" + middle({ script })
+  const currency = options.currency ?? "$"
+  const calls = ModelCalls.modelCallsOf(trace, options.prices)
+  const { meta, model } = Report.model(trace, analysed.path, calls, DETAIL_BLOCK, currency)
+  const { end, head, middle } = compiled()
+  yield head({ model, csp, styles: Template.styles })
+  yield* Data.pieces({
+    trace,
+    meta,
+    parents: analysed.parents,
+    critical: CriticalPath.membership(analysed.path, nodes.length),
+    calls,
+    batchSize,
+    childTraceHref: options.childTraceHref
+  })
+  yield middle({ script })
   for (let block = 0; block * DETAIL_BLOCK < nodes.length; block++) {
     const from = block * DETAIL_BLOCK
     const to = Math.min(nodes.length, from + DETAIL_BLOCK)
@@ -89,37 +123,43 @@ function* pieces(
   yield end({})
 }
 
-/** An HTML report exporter. Nothing is rendered until the stream is pulled, and then one batch of nodes per pull. */
+/** An HTML report exporter. Nothing is rendered until the stream is pulled, and then one batch of rows per pull. */
 export const make = (options: Options = {}): Exporter.Exporter => {
-  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 100))
   const batchSize = Math.max(1024, Math.floor(options.batchSize ?? 256 * 1024))
   return Exporter.make({
     name,
     fileExtension: "html",
     mediaType: "text/html; charset=utf-8",
-    description: "a self-contained report: summary, timeline with the critical path, node table, filters, details",
-    // The critical path first (interruptible, see `CriticalPath.compute`), then the page a batch at a time.
+    description: "a self-contained report: summary, trace tree and waterfall with the critical path, filters, details",
+    // The nesting and the critical path first (interruptible, see `Cooperative.run`), then the page a batch at a time.
     export: (trace) =>
-      Stream.unwrap(Effect.map(CriticalPath.compute(trace), (path) => {
-        const iterator = pieces(trace, path, pageSize, batchSize)
-        const encoder = new TextEncoder()
-        return Stream.repeatEffectOption(
-          Effect.try({
-            try: () => {
-              const next = iterator.next()
-              return next.done === true ? undefined : encoder.encode(next.value)
-            },
-            catch: (cause) =>
-              Option.some(
-                new Exporter.ExportError({
-                  format: name,
-                  description: `trace ${trace.traceId} cannot be written as HTML: ${
-                    cause instanceof Error ? cause.message : String(cause)
-                  }`
-                })
-              )
-          }).pipe(Effect.flatMap((chunk) => chunk === undefined ? Effect.fail(Option.none()) : Effect.succeed(chunk)))
-        )
-      }))
+      Stream.unwrap(Effect.map(
+        Cooperative.run(function*() {
+          const parents = yield* CriticalPath.parentsWork(trace)
+          const path = yield* CriticalPath.work(trace, parents)
+          return { parents, path }
+        }),
+        (analysed) => {
+          const iterator = pieces(trace, analysed, contentSecurityPolicy(), options, batchSize)
+          const encoder = new TextEncoder()
+          return Stream.repeatEffectOption(
+            Effect.try({
+              try: () => {
+                const next = iterator.next()
+                return next.done === true ? undefined : encoder.encode(next.value)
+              },
+              catch: (cause) =>
+                Option.some(
+                  new Exporter.ExportError({
+                    format: name,
+                    description: `trace ${trace.traceId} cannot be written as HTML: ${
+                      cause instanceof Error ? cause.message : String(cause)
+                    }`
+                  })
+                )
+            }).pipe(Effect.flatMap((chunk) => chunk === undefined ? Effect.fail(Option.none()) : Effect.succeed(chunk)))
+          )
+        }
+      ))
   })
 }
