@@ -13,5 +13,6 @@ export default [
   "plugins/analysis",
   "plugins/compare",
   "examples/custom-tracer-layer",
-  "examples/custom-exporter-plugin"
+  "examples/custom-exporter-plugin",
+  "examples/workflow-plugin"
 ]

@@ -1,7 +1,8 @@
 /**
  * `victor.config.json`: project settings read from the working directory (or the file named by `VICTOR_CONFIG`).
  * Every section is optional; a missing file means the defaults. A malformed file is a usage error naming the file
- * and the field. Sections are owned by the features that read them: `plugins` (exporter and analysis plugins to load),
+ * and the field. Sections are owned by the features that read them: `plugins` (plugins to load: exporters,
+ * analyzers, and the node kinds, handlers, conditions, transforms and tools workflows may use),
  * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work),
  * `otlp` (the collector runs push their traces to), `store` (where traces are stored), `mcp_servers` (MCP servers
  * whose tools workflows may use).
@@ -75,7 +76,11 @@ export const VictorConfig = Schema.Struct({
    * `$PGPASSWORD` supplies it.
    */
   store: Schema.optional(Schema.String),
-  /** Third-party plugins: npm package names or paths (relative to the config file), loaded by dynamic import. */
+  /**
+   * Third-party plugins: npm package names or paths (relative to the config file), loaded by dynamic import before
+   * a workflow is read (`workflow trace`, `run`, `validate`): their exporters, analyzers, and what they add to
+   * workflows (conditions, handlers, transforms, tools, node kinds).
+   */
   plugins: Schema.optional(Schema.Array(Schema.String)),
   /** Redaction rules applied before anything is written (see `RedactRules`). */
   redact: Schema.optional(RedactRules),

@@ -1,13 +1,15 @@
 /**
- * Reading the workflow a command was given, turned into the CLI's usage errors: load and validate the file, check
- * its tools and handlers against the built-in registry, and choose its agents' model provider — all before anything
- * runs or anything is stored.
+ * Reading the workflow a command was given, turned into the CLI's usage errors: load the plugins of
+ * `victor.config.json` (whose node kinds, handlers, conditions, transforms and tools the workflow may use), load and
+ * validate the file, check its tools and handlers against the registries, and choose its agents' model provider —
+ * all before anything runs or anything is stored.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
+import * as FunctionRegistry from "@victor/workflow/FunctionRegistry"
 import * as ModelProvider from "@victor/workflow/providers/ModelProvider"
 import * as ProviderConfig from "@victor/workflow/providers/ProviderConfig"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
@@ -18,7 +20,32 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { UsageError } from "./CliError.ts"
+import type * as PluginLoader from "./PluginLoader.ts"
 import type * as ProviderOptions from "./ProviderOptions.ts"
+import type * as VictorConfig from "./VictorConfig.ts"
+
+const noPlugins: PluginLoader.Loaded = { plugins: [], problems: [] }
+
+/**
+ * The plugins the config names, loaded before the workflow is (a warning for each that does not load). A config that
+ * names none loads none, and not the loader either: a plain run starts as fast as before.
+ */
+export const loadPlugins = (config: VictorConfig.LoadedConfig): Effect.Effect<PluginLoader.Loaded> =>
+  (config.config.plugins ?? []).length === 0
+    ? Effect.succeed(noPlugins)
+    : Effect.flatMap(Effect.promise(() => import("./PluginLoader.ts")), (loader) => loader.loadConfigured(config))
+
+/**
+ * Provides the registry of named functions and node kinds that loading, validating and running a workflow read: the
+ * built-in ones plus the plugins'. Without plugins, the built-in registry (the one used when none is provided).
+ */
+export const provideFunctions = (plugins: PluginLoader.Loaded) => {
+  const registry = FunctionRegistry.make([FunctionRegistry.builtin, ...plugins.plugins])
+  return <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, Exclude<R, FunctionRegistry.FunctionRegistry>> =>
+    Effect.provideService(effect, FunctionRegistry.FunctionRegistry, registry)
+}
 
 /** Loads and validates a workflow file (`workflow` picks one of several). */
 export const load = (

@@ -1,8 +1,9 @@
 /**
  * `victor workflow trace <file>`: load a workflow, run it with tracing, store the trace, print the summary, and
- * write an export when `--output` is given. Input is checked before anything runs. With `--repeat N` the workflow
- * runs N times, one run after the other over the one store (one connection pool for a database), each run its own
- * trace and line, then a summary of the runs.
+ * write an export when `--output` is given. Input is checked before anything runs. The plugins `victor.config.json`
+ * names are loaded first, once: the workflow may use their node kinds, handlers, conditions, transforms and tools,
+ * and an export their formats. With `--repeat N` the workflow runs N times, one run after the other over the one
+ * store (one connection pool for a database), each run its own trace and line, then a summary of the runs.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
@@ -26,6 +27,7 @@ import * as ExportWriter from "./ExportWriter.ts"
 import * as McpTools from "./McpTools.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
 import type * as OtlpOptions from "./OtlpOptions.ts"
+import type * as PluginLoader from "./PluginLoader.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as RunPersistence from "./store/RunPersistence.ts"
 import * as StderrWarnings from "./store/StderrWarnings.ts"
@@ -82,6 +84,17 @@ const exports = (
   options: Pick<TraceCommandOptions, "output" | "format" | "csvRows">
 ): boolean => options.output !== undefined || options.format !== undefined || options.csvRows !== undefined
 
+/** The bundled exporters and the plugins' (a plugin may replace a bundled format by using its name). */
+const exporterRegistry = (
+  plugins: PluginLoader.Loaded,
+  csvRows: TraceCommandOptions["csvRows"]
+): Effect.Effect<ExporterRegistry.ExporterRegistry["Type"]> =>
+  Effect.map(Effect.promise(() => import("./BundledExporters.ts")), (bundled) =>
+    ExporterRegistry.make([
+      ...bundled.make({ csvRows }),
+      ...plugins.plugins.flatMap((plugin) => plugin.exporters ?? [])
+    ]))
+
 /** Runs the command; fails with `UsageError` for bad input and `WorkflowFailed` when the run did not succeed. */
 export const run = (
   options: TraceCommandOptions
@@ -109,9 +122,17 @@ export const run = (
           "with victor trace list and export one with victor trace export <trace id>"
       })
     }
-    const registry = yield* ExporterRegistry.ExporterRegistry
+    // The config (a malformed one is a usage error) and its plugins, before the workflow they may extend.
+    const loaded = yield* VictorConfig.load()
+    const plugins = yield* WorkflowInput.loadPlugins(loaded)
+    const provideFunctions = WorkflowInput.provideFunctions(plugins)
+    // The exporters (handlebars, OpenTelemetry's encoders) are loaded only for a run that exports.
     const exporter = exports(options)
-      ? yield* TraceOptions.resolveExporter(registry, options.format, options.output)
+      ? yield* TraceOptions.resolveExporter(
+        yield* exporterRegistry(plugins, options.csvRows),
+        options.format,
+        options.output
+      )
       : undefined
     if (exporter !== undefined) yield* TraceOptions.checkCsvRows(exporter, options.csvRows)
     // `-o -`: the export owns stdout, and the summary goes to stderr.
@@ -123,16 +144,15 @@ export const run = (
     }
     // A directory, a socket or a block device as -o is a mistake worth knowing before the run, not after it.
     if (options.output !== undefined) yield* ExportWriter.check(options.output)
-    const workflow = yield* WorkflowInput.load(options.file, options.workflow)
+    const workflow = yield* provideFunctions(WorkflowInput.load(options.file, options.workflow))
     for (const warning of workflow.warnings) yield* Console.error(`warning: ${warning}`)
     // A run started by another (a `victor` in a shell node, or any W3C-traced caller) continues its trace context.
     const inherited = TraceContext.fromEnvironment(process.env)
     if (inherited.warning !== undefined) yield* Console.error(`warning: ${inherited.warning}`)
     // Without MCP servers the tools are checked now, as before; with them, once the servers have said what they have.
-    const early = yield* Effect.either(VictorConfig.load())
-    const maybeMcp = workflow.mcpServers != null ||
-      (early._tag === "Right" && Object.keys(early.right.config.mcp_servers ?? {}).length > 0)
-    if (!maybeMcp) yield* WorkflowInput.checkTools(workflow)
+    const { config, directory: configDirectory, file: configFile } = loaded
+    const maybeMcp = workflow.mcpServers != null || Object.keys(config.mcp_servers ?? {}).length > 0
+    if (!maybeMcp) yield* provideFunctions(WorkflowInput.checkTools(workflow))
     const provider = yield* WorkflowInput.agentProvider(workflow, {
       script: options.script,
       provider: options.provider,
@@ -143,8 +163,6 @@ export const run = (
     const storeLocation = yield* StoreLocation.resolve(options.traceDir)
     const storeName = StoreLocation.describe(storeLocation)
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
-    const loaded = yield* VictorConfig.load()
-    const { config, directory: configDirectory, file: configFile } = loaded
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)
     const captureOptions = RunPersistence.captureOptions(options.capture, config)
     // A push (--otlp, or otlp.endpoint in the config) is checked now, before anything runs; its code is loaded only
@@ -174,10 +192,13 @@ export const run = (
     // MCP servers (victor.config.json's and the workflow's mcp_servers) start once for all runs of the command and
     // stop when it ends; without any, the registry is the built-in tools' and no MCP code is loaded.
     const mcpServers = yield* McpTools.servers(loaded, workflow)
+    // A tool a plugin provides is not one a server that failed to start should stand in for.
+    const pluginTools = new Set(plugins.plugins.flatMap((plugin) => (plugin.tools ?? []).map((tool) => tool.name)))
+    const expectedTools = Array.from(McpTools.namedTools(workflow)).filter((name) => !pluginTools.has(name))
     const tools = Object.keys(mcpServers).length === 0
       ? ToolRegistry.layerBuiltinWith(toolOptions)
-      : Layer.succeedContext(yield* Layer.build(McpTools.layer(mcpServers, toolOptions, McpTools.namedTools(workflow))))
-    if (maybeMcp) yield* WorkflowInput.checkTools(workflow, tools)
+      : Layer.succeedContext(yield* Layer.build(McpTools.layer(mcpServers, toolOptions, expectedTools)))
+    if (maybeMcp) yield* provideFunctions(WorkflowInput.checkTools(workflow, tools))
 
     /**
      * One run over the store: its exit, and the trace it ended with when a signal cancelled it. The tracer is the
@@ -216,7 +237,8 @@ export const run = (
             ...(inherited.parentTraceId === undefined ? {} : { parentTraceId: inherited.parentTraceId })
           }).pipe(
             TraceHandler.provideMore(...watchers),
-            Effect.provide(Layer.merge(provider, humanInput))
+            Effect.provide(Layer.merge(provider, humanInput)),
+            provideFunctions
           )
         })).pipe(Effect.provide(runLayer))
         const exit = yield* Effect.exit(interruptible(execution))
@@ -330,17 +352,6 @@ export const run = (
   }).pipe(
     // The scope of the MCP servers: closed when the command ends, a signal's interruption included.
     Effect.scoped,
-    Effect.provide(
-      // The exporters (handlebars, OpenTelemetry's encoders) and the plugins of victor.config.json are loaded only
-      // for a run that exports.
-      exports(options)
-        ? Layer.unwrapEffect(
-          Effect.promise(() => import("./PluginLoader.ts")).pipe(
-            Effect.map((module) => module.layer({ csvRows: options.csvRows }))
-          )
-        )
-        : ExporterRegistry.layer([])
-    ),
     // Warnings (a trace handler that failed, a store problem) on stderr: stdout may carry the events or the export.
     Effect.provide(StderrWarnings.layer)
   )

@@ -4,9 +4,10 @@
  * of sub-workflows) and warnings (an unreachable node, a loop without an exit, a condition that names no registered
  * condition, an unknown field, `next` with several targets) are all reported with file, line, column and node; any of
  * errors make the exit code 2, so the command can gate CI; warnings are printed and make it 2 only with `--strict`.
- * `trace` and `run` print the loader's warnings but go on. MCP servers configured for the workflow (`mcp_servers` in
- * `victor.config.json` and in the file) are started to learn their tools, so a tool no built-in, plugin or server
- * provides is an error; a server that cannot start is a warning.
+ * `trace` and `run` print the loader's warnings but go on. The plugins `victor.config.json` names are loaded first,
+ * so their node kinds load and their handlers, conditions, transforms and tools count as registered. MCP servers
+ * configured for the workflow (`mcp_servers` in `victor.config.json` and in the file) are started to learn their
+ * tools, so a tool no built-in, plugin or server provides is an error; a server that cannot start is a warning.
  * Messages name nodes and workflows from the file, so they are escaped for the terminal (`TerminalText`).
  *
  * A file that defines several workflows (under `workflows:`) has each of them checked, unless `--workflow` names one:
@@ -47,15 +48,21 @@ export const run = (
   options: ValidateCommandOptions
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
-    const names = options.workflow === undefined ? yield* WorkflowInput.workflowNames(options.file) : undefined
     const config = yield* VictorConfig.load()
+    // The plugins first: the workflow's node kinds and named functions may be theirs.
+    const provideFunctions = WorkflowInput.provideFunctions(yield* WorkflowInput.loadPlugins(config))
+    const names = options.workflow === undefined
+      ? yield* provideFunctions(WorkflowInput.workflowNames(options.file))
+      : undefined
     const strict = options.strict === true
-    return yield* names !== undefined && names.length > 1
-      ? validateEach(options.file, names, config, strict)
-      : validateOne(options.file, options.workflow, config, strict)
+    return yield* provideFunctions(
+      names !== undefined && names.length > 1
+        ? validateEach(options.file, names, config, strict)
+        : validateOne(options.file, options.workflow, config, strict)
+    )
   })
 
-// The conditions and handlers of the FunctionRegistry in context (the built-in ones unless a plugin adds more), and
+// The conditions and handlers of the FunctionRegistry in context (the built-in ones plus the plugins'), and
 // the tools of the built-in registry plus the MCP servers configured for the workflow, started for the check and
 // stopped after it. A server that cannot start is a warning.
 const check = (workflow: WorkflowDefinition.WorkflowDefinition, config: VictorConfig.LoadedConfig) =>

@@ -1,7 +1,10 @@
 /**
  * The plugin module contract: what a third-party package (or a local file) named in `victor.config.json` exports so
  * that Victor can load it with a dynamic import. The module's default export is a {@link Plugin} (or a function
- * returning one); it contributes exporters and, later, analyzers, which join the bundled ones by name.
+ * returning one); it contributes exporters and, later, analyzers, which join the bundled ones by name. The same
+ * default export may also carry what `@victor/workflow`'s `FunctionRegistry.FunctionPlugin` adds to workflows
+ * (`conditions`, `handlers`, `transforms`, `tools`, `nodeKinds`): the CLI checks and installs those itself, since
+ * this package knows nothing of workflows.
  */
 import * as Schema from "effect/Schema"
 import type { Analyzer } from "./AnalyzerRegistry.ts"
