@@ -8,8 +8,11 @@
  *   its node id's records): retries of a visit are summed (duration, tool calls) and the last attempt decides
  *   success.
  * - relative delta = (head - base) / base; `null` when the base took 0 s.
- * - A matched visit regresses when it slowed down strictly past every threshold given (see `Threshold.exceeds`);
- *   added and removed nodes and success flips are reported but are not regressions.
+ * - A matched visit regresses when it slowed down strictly past every threshold given (see `Threshold.exceeds`),
+ *   and improves when it sped up strictly past every one of them (the relative threshold as a fraction of the base
+ *   duration, as for a slowdown); added and removed nodes and success flips are reported but are neither.
+ * - A visit starts at its first record's start, in seconds from its run's start (the trace's start, or an earlier
+ *   record's), so that both runs can be drawn on one time axis.
  * - The critical path of each side is `@victor/core/CriticalPath`'s (the one `trace analyze` and the HTML report
  *   show); a visit is on it when one of its records is. The comparison gives both paths' durations and the visits
  *   that joined or left the path.
@@ -39,6 +42,8 @@ export interface Visit {
   readonly nodeId: string
   readonly iteration: number
   readonly nodeType: string
+  /** Seconds from the run's start to the visit's first record's start. */
+  readonly startSeconds: number
   readonly durationSeconds: number
   readonly success: boolean
   readonly error: string | null
@@ -57,6 +62,8 @@ export interface Profile {
   readonly criticalPathSeconds: number
   /** How many runs the profile stands for. */
   readonly runs: number
+  /** How many of those runs ended in each status (`succeeded`, `failed`, ...). */
+  readonly statuses: Readonly<Record<string, number>>
   readonly visits: ReadonlyArray<Visit>
 }
 
@@ -88,6 +95,7 @@ export function* profileWork(trace: WorkflowTrace): Cooperative.Work<Profile> {
   for (let i = 1; i < nodes.length && ordered; i++) ordered = starts[i - 1]! <= starts[i]!
   const order = Int32Array.from(nodes, (_, i) => i)
   if (!ordered) order.sort((a, b) => starts[a]! - starts[b]! || a - b)
+  const origin = Math.min(trace.startTime, order.length > 0 ? starts[order[0]!]! : Infinity)
   yield
   const occurrences = new Map<string, number>()
   // Where each visit is in `visits`.
@@ -117,6 +125,7 @@ export function* profileWork(trace: WorkflowTrace): Cooperative.Work<Profile> {
       nodeId: node.nodeId,
       iteration,
       nodeType: node.nodeType,
+      startSeconds: node.timestamp - origin,
       durationSeconds: node.durationSeconds,
       success: node.success,
       error: node.error,
@@ -136,6 +145,7 @@ export function* profileWork(trace: WorkflowTrace): Cooperative.Work<Profile> {
     durationSeconds: trace.durationSeconds,
     criticalPathSeconds: path.durationSeconds,
     runs: 1,
+    statuses: { [trace.status]: 1 },
     visits
   }
 }
@@ -163,6 +173,10 @@ export function* medianBaselineWork(traces: ReadonlyArray<WorkflowTrace>): Coope
       }
     }
   }
+  const statuses: Record<string, number> = {}
+  for (const p of profiles) {
+    for (const [status, count] of Object.entries(p.statuses)) statuses[status] = (statuses[status] ?? 0) + count
+  }
   const visits: Array<Visit> = []
   let done = 0
   for (const list of grouped) {
@@ -175,6 +189,7 @@ export function* medianBaselineWork(traces: ReadonlyArray<WorkflowTrace>): Coope
       nodeId: first.nodeId,
       iteration: first.iteration,
       nodeType: first.nodeType,
+      startSeconds: Percentile.median(list.map((v) => v.startSeconds)),
       durationSeconds: Percentile.median(list.map((v) => v.durationSeconds)),
       success,
       error: success ? null : list.find((v) => !v.success)?.error ?? null,
@@ -188,6 +203,7 @@ export function* medianBaselineWork(traces: ReadonlyArray<WorkflowTrace>): Coope
     durationSeconds: Percentile.median(profiles.map((p) => p.durationSeconds)),
     criticalPathSeconds: Percentile.median(profiles.map((p) => p.criticalPathSeconds)),
     runs: profiles.length,
+    statuses,
     visits
   }
 }
@@ -204,7 +220,9 @@ const Side = Schema.Struct({
   label: Schema.String,
   workflowName: key(Schema.String, "workflow_name"),
   durationSeconds: key(Schema.Number, "duration_seconds"),
-  runs: Schema.Number
+  runs: Schema.Number,
+  /** How many of the runs ended in each status: `{"succeeded": 1}` for one run. */
+  statuses: Schema.Record({ key: Schema.String, value: Schema.Number })
 })
 
 /** One node visit compared. */
@@ -226,7 +244,12 @@ export const NodeDelta = Schema.Struct({
   toolCallsDelta: key(Schema.NullOr(Schema.Number), "tool_calls_delta"),
   /** Which sides' critical paths the visit is on. */
   criticalPath: key(Schema.NullOr(Schema.Literal("base", "head", "both")), "critical_path"),
-  regressed: Schema.Boolean
+  regressed: Schema.Boolean,
+  /** Sped up past every threshold (see the module header). */
+  improved: Schema.Boolean,
+  /** Seconds from each run's start to the visit's start, to draw both runs on one time axis. */
+  baseStartSeconds: key(Schema.NullOr(Schema.Number), "base_start_seconds"),
+  headStartSeconds: key(Schema.NullOr(Schema.Number), "head_start_seconds")
 })
 
 /** One node visit compared. */
@@ -264,7 +287,8 @@ export const Comparison = Schema.Struct({
   removed: Schema.Array(NodeDelta),
   successFlips: key(Schema.Array(NodeDelta), "success_flips"),
   toolCallChanges: key(Schema.Array(NodeDelta), "tool_call_changes"),
-  regressions: Schema.Array(NodeDelta)
+  regressions: Schema.Array(NodeDelta),
+  improvements: Schema.Array(NodeDelta)
 })
 
 /** The comparison of two runs. */
@@ -290,14 +314,18 @@ const encodeNode = (n: NodeDelta): Schema.Schema.Encoded<typeof NodeDelta> => ({
   head_tool_calls: n.headToolCalls,
   tool_calls_delta: n.toolCallsDelta,
   critical_path: n.criticalPath,
-  regressed: n.regressed
+  regressed: n.regressed,
+  improved: n.improved,
+  base_start_seconds: n.baseStartSeconds,
+  head_start_seconds: n.headStartSeconds
 })
 
 const encodeSide = (side: Comparison["base"]): Schema.Schema.Encoded<typeof Side> => ({
   label: side.label,
   workflow_name: side.workflowName,
   duration_seconds: side.durationSeconds,
-  runs: side.runs
+  runs: side.runs,
+  statuses: side.statuses
 })
 
 /**
@@ -327,7 +355,8 @@ export const encode = (c: Comparison): Encoded => ({
   removed: c.removed.map(encodeNode),
   success_flips: c.successFlips.map(encodeNode),
   tool_call_changes: c.toolCallChanges.map(encodeNode),
-  regressions: c.regressions.map(encodeNode)
+  regressions: c.regressions.map(encodeNode),
+  improvements: c.improvements.map(encodeNode)
 })
 
 const ratio = (base: number, delta: number): number | null => (base > 0 ? delta / base : null)
@@ -378,7 +407,10 @@ export function* compareWork(
         headToolCalls: visit.toolCalls,
         toolCallsDelta: null,
         criticalPath: criticalOf(undefined, visit),
-        regressed: false
+        regressed: false,
+        improved: false,
+        baseStartSeconds: null,
+        headStartSeconds: visit.startSeconds
       })
       continue
     }
@@ -400,7 +432,10 @@ export function* compareWork(
       headToolCalls: visit.toolCalls,
       toolCallsDelta: visit.toolCalls - old.toolCalls,
       criticalPath: criticalOf(old, visit),
-      regressed: Threshold.exceeds(thresholds, old.durationSeconds, delta)
+      regressed: Threshold.exceeds(thresholds, old.durationSeconds, delta),
+      improved: Threshold.exceeds(thresholds, old.durationSeconds, -delta),
+      baseStartSeconds: old.startSeconds,
+      headStartSeconds: visit.startSeconds
     })
   }
   for (let k = 0; k < b.visits.length; k++) {
@@ -424,7 +459,10 @@ export function* compareWork(
       headToolCalls: null,
       toolCallsDelta: null,
       criticalPath: criticalOf(visit, undefined),
-      regressed: false
+      regressed: false,
+      improved: false,
+      baseStartSeconds: visit.startSeconds,
+      headStartSeconds: null
     })
   }
   yield
@@ -434,7 +472,8 @@ export function* compareWork(
     label: p.label,
     workflowName: p.workflowName,
     durationSeconds: p.durationSeconds,
-    runs: p.runs
+    runs: p.runs,
+    statuses: p.statuses
   })
   return {
     base: side(b),
@@ -459,7 +498,8 @@ export function* compareWork(
     removed: nodes.filter((n) => n.change === "removed"),
     successFlips: nodes.filter((n) => n.successFlip !== null),
     toolCallChanges: nodes.filter((n) => n.toolCallsDelta !== null && n.toolCallsDelta !== 0),
-    regressions: nodes.filter((n) => n.regressed)
+    regressions: nodes.filter((n) => n.regressed),
+    improvements: nodes.filter((n) => n.improved)
   }
 }
 

@@ -41,7 +41,7 @@ export const combine = (all: ReadonlyArray<Thresholds>): Thresholds =>
 /**
  * Whether a slowdown is a regression: it must be positive and strictly past every threshold given, the absolute one
  * in seconds and the relative one as a fraction of the base duration (a base of 0 makes any slowdown infinitely
- * relative).
+ * relative). A speed-up is an improvement when `exceeds(thresholds, base, -delta)`.
  */
 export const exceeds = (thresholds: Thresholds, baseSeconds: number, deltaSeconds: number): boolean => {
   if (!(deltaSeconds > 0)) return false

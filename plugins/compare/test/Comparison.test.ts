@@ -70,6 +70,49 @@ describe("Comparison.compare", () => {
     }))
 })
 
+describe("Comparison: improvements, start times and statuses", () => {
+  it.effect("a node that sped up past every threshold improved; starts are seconds from each run's start", () =>
+    Effect.sync(() => {
+      const c = Comparison.compareSync(
+        trace([node("a", 0, 2), node("b", 2, 2), node("gone", 4, 1)], { traceId: "b" }),
+        { ...trace([node("a", 0, 1.5), node("b", 1.5, 1.9), node("new", 3.5, 1, { error: "x" })], { traceId: "h" }), status: "failed" },
+        { absoluteSeconds: 0.25, relative: 0.1 }
+      )
+      expect(c.nodes.map((n) => [n.nodeId, n.improved, n.regressed, n.baseStartSeconds, n.headStartSeconds])).toEqual([
+        ["a", true, false, 0, 0], // 0.5 s and 25% faster
+        ["b", false, false, 2, 1.5], // 0.1 s faster: not past 0.25 s
+        ["new", false, false, null, 3.5],
+        ["gone", false, false, 4, null]
+      ])
+      expect(c.improvements.map((n) => n.nodeId)).toEqual(["a"])
+      expect(c.base.statuses).toEqual({ succeeded: 1 })
+      expect(c.head.statuses).toEqual({ failed: 1 })
+      const encoded = Comparison.encode(c)
+      expect(encoded.improvements.map((n) => n.node_id)).toEqual(["a"])
+      expect(encoded.nodes[1]).toMatchObject({ improved: false, base_start_seconds: 2, head_start_seconds: 1.5 })
+      expect(encoded.head).toMatchObject({ statuses: { failed: 1 } })
+    }))
+
+  it.effect("a record before the trace's start moves the origin; retries start with their first attempt", () =>
+    Effect.sync(() => {
+      const early = { ...trace([node("warm", -0.5, 0.5), node("flaky", 0, 1, { error: "timeout", metadata: { iteration: 1 } }), node("flaky", 1, 1, { metadata: { iteration: 1, attempt: 2 } })]) }
+      const p = Comparison.profile(early)
+      expect(p.visits.map((v) => [v.nodeId, v.startSeconds, v.durationSeconds])).toEqual([["warm", 0, 0.5], ["flaky", 0.5, 2]])
+    }))
+
+  it.effect("a median baseline starts each visit at the median of its starts and counts the runs' statuses", () =>
+    Effect.sync(() => {
+      const runs = [
+        trace([node("a", 0, 1), node("b", 1, 1)]),
+        { ...trace([node("a", 0, 2), node("b", 2, 1)]), status: "failed" as const },
+        trace([node("a", 0, 3), node("b", 3, 1)])
+      ]
+      const baseline = Comparison.medianBaselineSync(runs)
+      expect(baseline.visits.map((v) => [v.nodeId, v.startSeconds])).toEqual([["a", 0], ["b", 2]])
+      expect(baseline.statuses).toEqual({ succeeded: 2, failed: 1 })
+    }))
+})
+
 describe("regression thresholds", () => {
   // Base 2 s for every node; head slows them by different amounts.
   const b = trace([node("x", 0, 2), node("y", 2, 2), node("z", 4, 2), node("w", 6, 0)])
