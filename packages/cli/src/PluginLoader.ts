@@ -131,7 +131,7 @@ const kindOf = (value: unknown): string =>
 const label = (value: Record<string, unknown>, key: string): string =>
   typeof value[key] === "string" ? ` ('${value[key]}')` : ""
 
-// `conditions`, `handlers`, `transforms`: functions by name.
+// `conditions`, `handlers`, `transforms`, `functions` (expression functions): functions by name.
 const functionsProblem = (field: string, value: unknown): string | undefined => {
   if (value === undefined) return undefined
   if (!isRecord(value)) return `\`${field}\` is not an object of functions by name (it is ${kindOf(value)})`
@@ -201,6 +201,7 @@ const workflowProblem = (plugin: Readonly<Record<string, unknown>>): string | un
   functionsProblem("conditions", plugin["conditions"]) ??
     functionsProblem("handlers", plugin["handlers"]) ??
     functionsProblem("transforms", plugin["transforms"]) ??
+    functionsProblem("functions", plugin["functions"]) ??
     listProblem("tools", plugin["tools"], "a tool", "name", toolProblems, " (a tool is { name, description, run })") ??
     listProblem(
       "nodeKinds",

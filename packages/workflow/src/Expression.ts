@@ -36,7 +36,15 @@
  * Methods: `.get(key[, default])`, `.keys() .values() .items()` on objects; `.lower() .upper() .strip()
  * .lstrip() .rstrip() .split([sep]) .startswith(s) .endswith(s) .join(list) .count(s) .replace(a, b)` on strings;
  * `.count(x)` on lists. `.get(key)` is the value of `key`, else `default` or `null`, so `ctx.get("key", {})` reads
- * state without failing on a missing key. Anything else fails, naming the known functions or methods.
+ * state without failing on a missing key. An unknown method fails to parse, naming the known ones.
+ *
+ * Registered functions: a call of any other bare name (`calculate_next_maintenance(last, days=30)`) is one of a
+ * function a plugin registers (`FunctionRegistry.FunctionPlugin.functions`, given to evaluation as
+ * `EvaluateOptions.functions`). Validation checks the names against the registry (`functionCalls` lists them) and
+ * evaluation fails on one it is not given, listing those it is. Such a function gets copies of its evaluated
+ * arguments and returns plain data, which is copied in turn: a result that is not JSON data (a function, a class
+ * instance, a cyclic value, `NaN`) fails the evaluation, as does a throw, naming the function. A built-in name always
+ * means the built-in.
  *
  * `is` is identity as far as plain data has one: `x is None` is true iff `x` is null, `True`/`False` are identical
  * to themselves, a list or object only to itself (the same value, `x is x`), and numbers and strings are never
@@ -47,12 +55,13 @@
  *
  * Safety: there is no `eval` or `Function`; names read only own keys of plain objects and indices of arrays, so
  * `__proto__`, `constructor` and the like are just missing keys, and nothing but the listed functions and methods
- * can be called. An expression may nest at most 200 levels deep (deeper ones fail to parse; each clause of a
- * comprehension counts as a level), an evaluation fails rather than build a string or list of more than 10,000,000
- * characters or items, and the comprehensions of one evaluation may do at most `maxSteps` steps of work in all:
- * every item visited, plus, inside them, the size of every value built or scanned, so nested loops stay bounded.
- * An unknown top-level name is an error (a typo never silently reads as null); a missing nested field is `null`.
- * `and` / `or` return the deciding operand as in Python, and truthiness is Python's.
+ * and the registered functions the evaluation is given can be called. An expression may nest at most 200 levels
+ * deep (deeper ones fail to parse; each clause of a comprehension counts as a level), an evaluation fails rather
+ * than build a string or list of more than 10,000,000 characters or items, and the comprehensions of one
+ * evaluation may do at most `maxSteps` steps of work in all: every item visited, plus, inside them, the size of every
+ * value built or scanned, so nested loops stay bounded. An unknown top-level name is an error (a typo never silently
+ * reads as null); a missing nested field is `null`. `and` / `or` return the deciding operand as in Python, and
+ * truthiness is Python's.
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -84,8 +93,38 @@ export interface Expression {
   readonly ast: internal.Ast
 }
 
-/** The names of the functions expressions may call. */
+/** The names of the built-in functions expressions may call (plugins' registered functions add more). */
 export const functionNames: ReadonlyArray<string> = Object.keys(internal.functionArity)
+
+/**
+ * A registered function, as a plugin writes it (`FunctionRegistry.FunctionPlugin.functions`): it gets copies of its
+ * evaluated arguments, positional and keyword (`f(a, b, unit="days")` is `f([a, b], { unit: "days" })`), and
+ * returns plain JSON data (null, booleans, finite numbers, strings, lists, plain objects; `undefined` is null). It
+ * must be pure and synchronous; a throw fails the evaluation, naming the function.
+ */
+export type ExpressionFunction = internal.Registered
+
+/** A function an expression calls by name: its name and the 1-based position of its first call. */
+export interface FunctionCall {
+  readonly name: string
+  readonly position: number
+}
+
+/**
+ * Every function an expression calls by name, built-in or registered, each once, in the order of their first calls:
+ * what validation checks against a registry (a name not among `functionNames` must be registered).
+ */
+export const functionCalls = (expression: Expression): ReadonlyArray<FunctionCall> =>
+  internal.functionCalls(expression.ast)
+
+/** Whether a name is a built-in function, which no plugin can replace. */
+export const isBuiltinFunction: (name: string) => boolean = internal.isBuiltin
+
+/**
+ * `registered functions: abs, all, ...; plugins add more`: the built-in functions and these registered ones, as
+ * an unknown function's message lists them.
+ */
+export const registeredFunctionsText: (registered: Iterable<string>) => string = internal.registeredText
 
 /** The names of the methods values may call (`obj.get(key)`, `text.split(",")`). */
 export const methodNames: ReadonlyArray<string> = Object.keys(internal.methodArity)
@@ -114,6 +153,8 @@ export interface EvaluateOptions {
   readonly now?: number | undefined
   /** When the run started (epoch milliseconds): `elapsed_time()` is `now` minus this, in seconds. */
   readonly startedAt?: number | undefined
+  /** The registered functions calls of names that are not built in reach (a `FunctionRegistry`'s `functions`). */
+  readonly functions?: ReadonlyMap<string, ExpressionFunction> | undefined
 }
 
 /** Evaluates a parsed expression against state. */

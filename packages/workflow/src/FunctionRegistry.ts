@@ -1,16 +1,18 @@
 /**
  * Named functions workflows refer to by name: conditions (a `condition:` that is a registered name, as in Victor's
- * `condition: "tests_passing"`) and compute handlers (`handler: code_validation`). Plugins supply them: a plugin is
- * a plain object with a stable `name` and any of `conditions` / `handlers` / `transforms` / `tools` / `nodeKinds`,
- * and `layer([...plugins])` installs the built-in ones plus those. Validation looks every name up before anything
- * runs; an unknown one is reported by name with the names that are registered. A plugin's node kinds (see
+ * `condition: "tests_passing"`), compute handlers (`handler: code_validation`) and functions expressions call
+ * (`next_due = calculate_next_maintenance(last_service)`). Plugins supply them: a plugin is a plain object with a
+ * stable `name` and any of `conditions` / `handlers` / `transforms` / `functions` / `tools` / `nodeKinds`, and
+ * `layer([...plugins])` installs the built-in ones plus those. Validation looks every name up before anything runs;
+ * an unknown one is reported by name with the names that are registered. A plugin's node kinds (see
  * `NodeKind`) are node types its workflows may use: the loader, validation and the executor read them from the
  * registry in context.
  *
  * ```ts
  * const myPlugin = FunctionRegistry.plugin("my-checks", {
  *   conditions: { tests_passing: (state) => (state.failed === 0 ? "passing" : "failing") },
- *   handlers: { code_validation: (inputs, state, tools) => tools.call("shell", { command: "npm run lint" }) }
+ *   handlers: { code_validation: (inputs, state, tools) => tools.call("shell", { command: "npm run lint" }) },
+ *   functions: { days_between: ([from, to]) => (Date.parse(String(to)) - Date.parse(String(from))) / 86_400_000 }
  * })
  * WorkflowExecutor.execute(workflow).pipe(Effect.provide(FunctionRegistry.layer([myPlugin])))
  * ```
@@ -20,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { JsonObject } from "@victor/core/Json"
+import * as Expression from "./Expression.ts"
 import type * as NodeKind from "./NodeKind.ts"
 import type { Tool, ToolError, ToolRegistryService } from "./ToolRegistry.ts"
 
@@ -49,15 +52,24 @@ export type NamedCondition = (state: JsonObject) => unknown
 export type NamedTransform = (state: JsonObject) => JsonObject | Effect.Effect<JsonObject, ToolError>
 
 /**
+ * A function expressions may call by name (`days_between(a, b)` in a transform or a condition): it gets copies of
+ * its evaluated arguments, positional and keyword, and returns plain JSON data (see `Expression.ExpressionFunction`).
+ */
+export type ExpressionFunction = Expression.ExpressionFunction
+
+/**
  * A plugin: a stable name and the functions it registers. Its `tools` are tools nodes may name: a tool name is
  * looked up in the `ToolRegistry` first, then among the plugins' tools (the registry wins on a clash). Its
- * `nodeKinds` are node types workflows may use; one named like a built-in kind replaces it.
+ * `nodeKinds` are node types workflows may use; one named like a built-in kind replaces it. Its `functions` are
+ * functions expressions may call; one named like a built-in function (`len`) is ignored, as the built-in always wins
+ * (validation warns where a node calls it).
  */
 export interface FunctionPlugin {
   readonly name: string
   readonly conditions?: Readonly<Record<string, NamedCondition>>
   readonly handlers?: Readonly<Record<string, ComputeHandler>>
   readonly transforms?: Readonly<Record<string, NamedTransform>>
+  readonly functions?: Readonly<Record<string, ExpressionFunction>>
   readonly tools?: ReadonlyArray<Tool>
   readonly nodeKinds?: ReadonlyArray<NodeKind.Any>
 }
@@ -83,6 +95,8 @@ export interface FunctionRegistryService {
   readonly conditions: ReadonlyMap<string, NamedCondition>
   readonly handlers: ReadonlyMap<string, ComputeHandler>
   readonly transforms: ReadonlyMap<string, NamedTransform>
+  /** The plugins' expression functions, by name: never a built-in function's name, which the built-in keeps. */
+  readonly functions: ReadonlyMap<string, ExpressionFunction>
   /** The plugins' tools, by name (a later plugin's tool of the same name replaces an earlier one). */
   readonly tools: ReadonlyMap<string, Tool>
   /** The plugins' node kinds, by type (a later plugin's kind of the same type replaces an earlier one). */
@@ -117,12 +131,16 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
   const conditions = new Map<string, NamedCondition>()
   const handlers = new Map<string, ComputeHandler>()
   const transforms = new Map<string, NamedTransform>()
+  const functions = new Map<string, ExpressionFunction>()
   const tools = new Map<string, Tool>()
   const nodeKinds = new Map<string, NodeKind.Any>()
   for (const p of all) {
     for (const [name, f] of Object.entries(p.conditions ?? {})) conditions.set(name, f)
     for (const [name, f] of Object.entries(p.handlers ?? {})) handlers.set(name, f)
     for (const [name, f] of Object.entries(p.transforms ?? {})) transforms.set(name, f)
+    for (const [name, f] of Object.entries(p.functions ?? {})) {
+      if (!Expression.isBuiltinFunction(name)) functions.set(name, f)
+    }
     for (const tool of p.tools ?? []) tools.set(tool.name, tool)
     for (const kind of p.nodeKinds ?? []) nodeKinds.set(kind.type, kind)
   }
@@ -136,6 +154,7 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
     conditions,
     handlers,
     transforms,
+    functions,
     tools,
     nodeKinds,
     plugins: all,
@@ -144,6 +163,49 @@ export const make = (plugins: Iterable<FunctionPlugin>): FunctionRegistryService
     transform: lookup("transform", transforms)
   }
 }
+
+/** Something wrong with a function an expression calls, as a node kind's `validate` reports it. */
+export interface FunctionProblem {
+  readonly severity: "error" | "warning"
+  /** The function's name and the 1-based position of its first call in the expression. */
+  readonly name: string
+  readonly position: number
+  readonly description: string
+  readonly hint: string
+}
+
+/**
+ * What is wrong with the functions an expression calls under this registry: one neither built in nor registered is
+ * an error (`unknown function 'x'`, with the registered ones as the hint); a built-in one that a plugin also
+ * defines is a warning, as the plugin's is never called.
+ */
+export const functionProblems = (
+  registry: FunctionRegistryService,
+  expression: Expression.Expression
+): ReadonlyArray<FunctionProblem> =>
+  Expression.functionCalls(expression).flatMap(({ name, position }): ReadonlyArray<FunctionProblem> => {
+    if (!Expression.isBuiltinFunction(name)) {
+      return registry.functions.has(name) ? [] : [{
+        severity: "error",
+        name,
+        position,
+        description: `unknown function '${name}'`,
+        hint: Expression.registeredFunctionsText(registry.functions.keys())
+      }]
+    }
+    const shadowing = registry.plugins.filter((p) => p.functions !== undefined && Object.hasOwn(p.functions, name))
+    return shadowing.length === 0 ? [] : [{
+      severity: "warning",
+      name,
+      position,
+      description: `${name}() is the built-in function: ${
+        shadowing.length === 1 ? "plugin" : "plugins"
+      } ${shadowing.map((p) => `'${p.name}'`).join(", ")} ${
+        shadowing.length === 1 ? "defines" : "define"
+      } a function '${name}' too, which is never called`,
+      hint: "rename the plugin's function"
+    }]
+  })
 
 /**
  * The tool registry a run uses: `registry`, then the plugins' tools for names it does not have. The same registry

@@ -7,10 +7,12 @@
 import * as Either from "effect/Either"
 import * as Expression from "../Expression.ts"
 
-/** One parsed assignment. */
+/** One parsed assignment; `item` is the index of the list item that holds it, `line` its 1-based line there. */
 export interface Assignment {
   readonly key: string
   readonly expression: Expression.Expression
+  readonly item: number
+  readonly line: number
 }
 
 /** Why a line is not an assignment; `item` is the index of the list item that holds it, `line` its 1-based line. */
@@ -111,7 +113,7 @@ export const parse = (items: ReadonlyArray<string>): Either.Either<ReadonlyArray
     }
     const parsed = Expression.parse(match[2]!)
     if (Either.isLeft(parsed)) return Either.left({ item, line, description: `${where}: ${parsed.left.message}` })
-    result.push({ key: match[1]!, expression: parsed.right })
+    result.push({ key: match[1]!, expression: parsed.right, item, line })
   }
   return result.length === 0
     ? Either.left({ item: 0, description: "transform has no 'key = expression' lines" })

@@ -2,7 +2,9 @@
  * The expression language: its evaluator, and the parser (`./expression/parser.ts`) it re-exports. Nothing here
  * calls `eval`, builds a function or touches a JavaScript object other than plain state data: names read state
  * through `member` (own keys of plain objects and array indices only), and only the allow-listed functions
- * (`./expression/functions.ts`) and methods (`./expression/methods.ts`) can be called.
+ * (`./expression/functions.ts`), methods (`./expression/methods.ts`) and the functions the evaluation is given
+ * (`Environment.functions`, a registry's) can be called; those get copies of plain data and must return plain data
+ * (`./expression/registered.ts`).
  *
  * Parsing and evaluation signal errors by throwing a private `Failure` (`./expression/failure.ts`) that never leaves
  * these modules: `parse` and `evaluate` catch it and return an `Either`, which keeps the descent readable without
@@ -26,6 +28,7 @@ import { call, noKeywords } from "./expression/functions.ts"
 import { index, indexKey, slice } from "./expression/indexing.ts"
 import { checkLength, maxSteps } from "./expression/limits.ts"
 import { method } from "./expression/methods.ts"
+import { callRegistered, isBuiltin } from "./expression/registered.ts"
 import type { Environment } from "./expression/signatures.ts"
 import { typeNames } from "./expression/signatures.ts"
 import { contains, distinct, iterate, newObject, ordered, setOwn, show, typeName } from "./expression/values.ts"
@@ -33,9 +36,11 @@ import { equals, isPlainObject, isTruthy, member } from "./plainData.ts"
 
 export type { Ast } from "./expression/ast.ts"
 export type { Problem } from "./expression/failure.ts"
+export { functionCalls } from "./expression/functionCalls.ts"
+export { isBuiltin, registeredText } from "./expression/registered.ts"
 export { maxDepth, maxLength, maxRange, maxSteps } from "./expression/limits.ts"
 export { parse } from "./expression/parser.ts"
-export type { Environment } from "./expression/signatures.ts"
+export type { Environment, Registered } from "./expression/signatures.ts"
 export { functionArity, functionKeywords, methodArity, methodKeywords, typeNames } from "./expression/signatures.ts"
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -127,6 +132,8 @@ interface Run {
   readonly env: Environment
   steps: number
 }
+
+const noKeywordValues: ReadonlyArray<readonly [string, unknown]> = []
 
 /** The size a value counts for in the work budget: its characters, items or keys (a number or a boolean, none). */
 const sizeOf = (value: unknown): number =>
@@ -324,9 +331,12 @@ const evaluateAst = (ast: Ast, run: Run, scope: Scope | undefined): unknown => {
       if (ast.name === "locals") return run.state
       const args = ast.args.map((arg) => evaluateAst(arg, run, scope))
       const keywords = ast.keywords.length === 0
-        ? noKeywords
-        : new Map(ast.keywords.map(({ name, value }) => [name, evaluateAst(value, run, scope)]))
-      const result = call(ast.name, args, keywords, ast.position, run.env)
+        ? noKeywordValues
+        : ast.keywords.map(({ name, value }) => [name, evaluateAst(value, run, scope)] as const)
+      // Any other name is a registry's function (the parser checked the built-ins' calls, not theirs).
+      const result = !isBuiltin(ast.name)
+        ? callRegistered(ast.name, args, keywords, ast.position, run.env)
+        : call(ast.name, args, keywords.length === 0 ? noKeywords : new Map(keywords), ast.position, run.env)
       if (scope !== undefined) {
         charge(run, scope, args.reduce((n: number, arg) => n + sizeOf(arg), sizeOf(result)), ast.position)
       }

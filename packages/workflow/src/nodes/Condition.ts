@@ -1,7 +1,8 @@
 /**
  * The `condition` node kind: evaluates an expression over state (or calls a registered condition, when the
  * expression is one bare name that `FunctionRegistry` knows) and goes to the branch whose key equals the value as
- * text (`true:` matches `true`), else to `default`; no match and no `default` fails the node naming the value. It
+ * text (`true:` matches `true`), else to `default`; no match and no `default` fails the node naming the value. The
+ * expression may call the registry's functions (`FunctionRegistry.FunctionPlugin.functions`), checked by name. It
  * stores nothing: its value and branch are in its record. Its `next` is ignored, and a condition run as a parallel
  * node's child records its value without following a branch.
  */
@@ -9,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Expression from "../Expression.ts"
+import * as FunctionRegistry from "../FunctionRegistry.ts"
 import * as NodeFields from "../NodeFields.ts"
 import * as NodeKind from "../NodeKind.ts"
 import * as ToolRegistry from "../ToolRegistry.ts"
@@ -52,7 +54,11 @@ const prepare = (node: ConditionNode, visit: NodeKind.Visit): NodeKind.Prepared 
       catch: (error) => `condition '${name}' failed: ${error instanceof Error ? error.message : String(error)}`
     })
     : Either.mapLeft(
-      Expression.evaluate(parsed.right, state, { now: visit.now, startedAt: visit.startedAt }),
+      Expression.evaluate(parsed.right, state, {
+        now: visit.now,
+        startedAt: visit.startedAt,
+        functions: functions.functions
+      }),
       (error) =>
         name === undefined
           ? error.message
@@ -120,8 +126,19 @@ export const kind: NodeKind.NodeKind<ConditionNode> = NodeKind.make({
   // Its value is recorded, never stored.
   stateKeys: () => [],
   validate: (node, { functions, stateKeys }) => {
+    const parsed = Expression.parse(node.condition)
+    // An expression that does not parse is `check`'s to report.
+    const problems = Either.isLeft(parsed) ? [] : FunctionRegistry.functionProblems(functions, parsed.right)
+    const calls = problems.map((problem) =>
+      (problem.severity === "error" ? NodeKind.error : NodeKind.warning)(
+        ["condition"],
+        `node '${node.id}': ${problem.description}`,
+        problem.hint
+      )
+    )
     const name = namedCondition(node, stateKeys)
-    return name === undefined || functions.conditions.has(name) ? [] : [
+    return name === undefined || functions.conditions.has(name) ? calls : [
+      ...calls,
       NodeKind.warning(
         ["condition"],
         `node '${node.id}': condition '${name}' is not a registered condition, and no node of the workflow ` +

@@ -1,8 +1,10 @@
 /**
  * The `transform` node kind: `key = expression` lines evaluated against state, each seeing the lines above it, and
  * merged into state when every line succeeded; or, written as one bare name, a registered transform
- * (`FunctionRegistry`) whose returned object is merged. With an explicit `output:` the assignments are also stored
- * under it. Its record's inputs are its lines (or the transform's name), its outputs what it assigned.
+ * (`FunctionRegistry`) whose returned object is merged. Its expressions may call the registry's functions
+ * (`FunctionRegistry.FunctionPlugin.functions`), which validation checks by name. With an explicit `output:` the
+ * assignments are also stored under it. Its record's inputs are its lines (or the transform's name), its outputs
+ * what it assigned.
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -11,6 +13,7 @@ import * as Schema from "effect/Schema"
 import type { JsonObject } from "@victor/core/Json"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as Expression from "../Expression.ts"
+import * as FunctionRegistry from "../FunctionRegistry.ts"
 import * as Assignments from "../internal/assignments.ts"
 import * as NodeFields from "../NodeFields.ts"
 import * as NodeKind from "../NodeKind.ts"
@@ -84,6 +87,7 @@ const prepare = (node: TransformNode, visit: NodeKind.Visit): NodeKind.Prepared 
   const parsed = Assignments.parse(node.transform)
   if (Either.isLeft(parsed)) return NodeKind.failed(inputs, parsed.left.description)
   const assignments = parsed.right
+  const functions = visit.run.functions.functions
   // Evaluated inside the node, so that the time its expressions take is the node's duration.
   return {
     inputs,
@@ -92,7 +96,7 @@ const prepare = (node: TransformNode, visit: NodeKind.Visit): NodeKind.Prepared 
       const scratch: Record<string, unknown> = { ...state }
       const assigned: Record<string, unknown> = {}
       for (const { key, expression } of assignments) {
-        const value = Expression.evaluate(expression, scratch, { now, startedAt })
+        const value = Expression.evaluate(expression, scratch, { now, startedAt, functions })
         if (Either.isLeft(value)) {
           return Effect.fail(new NodeKind.NodeFailure({ message: `${key}: ${value.left.message}` }))
         }
@@ -126,13 +130,27 @@ export const kind: NodeKind.NodeKind<TransformNode> = NodeKind.make({
   },
   validate: (node, { functions }) => {
     const name = namedTransform(node)
-    return name === undefined || functions.transforms.has(name) ? [] : [
-      NodeKind.error(
-        ["transform"],
-        `node '${node.id}' uses transform '${name}', which is not registered`,
-        `registered transforms: ${ToolRegistry.listNames(functions.transforms.keys())} (plugins add more)`
+    if (name !== undefined) {
+      return functions.transforms.has(name) ? [] : [
+        NodeKind.error(
+          ["transform"],
+          `node '${node.id}' uses transform '${name}', which is not registered`,
+          `registered transforms: ${ToolRegistry.listNames(functions.transforms.keys())} (plugins add more)`
+        )
+      ]
+    }
+    // The functions its expressions call (a line that does not parse is `check`'s to report).
+    const parsed = Assignments.parse(node.transform)
+    if (Either.isLeft(parsed)) return []
+    return parsed.right.flatMap(({ expression, item, key }) =>
+      FunctionRegistry.functionProblems(functions, expression).map((problem) =>
+        (problem.severity === "error" ? NodeKind.error : NodeKind.warning)(
+          ["transform", item],
+          `node '${node.id}', assignment '${key}': ${problem.description}`,
+          problem.hint
+        )
       )
-    ]
+    )
   },
   prepare
 })

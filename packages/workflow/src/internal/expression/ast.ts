@@ -69,6 +69,7 @@ export type Ast =
     readonly rest: ReadonlyArray<{ readonly op: CompareOp; readonly operand: Ast; readonly position: number }>
   }
   | {
+    /** A call of a built-in function by name, or, for any other name, of a function a registry supplies. */
     readonly _tag: "Call"
     readonly name: string
     readonly args: ReadonlyArray<Ast>

@@ -1,7 +1,10 @@
 /**
  * Parsing of calls: a built-in function's arguments (`round(x, ndigits=2)`, `sum(len(d) for d in docs)`), a method's
- * (`text.split(sep=",")`), and `isinstance(x, T)`, whose types are names rather than values. Each call is checked
- * here against `./signatures.ts`, so the evaluator only ever sees known names with the arguments they take.
+ * (`text.split(sep=",")`), `isinstance(x, T)`, whose types are names rather than values, and a call of any other bare
+ * name, which is one of a function a registry supplies (`calculate_next_maintenance(x, unit="days")`). Calls of
+ * built-ins and methods are checked here against `./signatures.ts`, so the evaluator only ever sees them with the
+ * arguments they take; any other name is resolved when the workflow is validated (against its registry) and again
+ * when the call runs (`./registered.ts`).
  */
 import type { Ast, Keyword } from "./ast.ts"
 import { comprehension } from "./comprehensions.ts"
@@ -16,6 +19,12 @@ import { isBindable } from "./words.ts"
 /** Whether a name is a built-in function, so that `name(` is its call. */
 export const isFunction = (name: string): boolean => Object.hasOwn(functionArity, name)
 
+/**
+ * Whether a name that is not a built-in function may be called as one a registry supplies: a plain identifier
+ * (`$ctx` and the like are state, never functions).
+ */
+export const isFunctionName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+
 /** Whether a field name is a method, so that `value.name(` is its call. */
 export const isMethod = (name: string): boolean => Object.hasOwn(methodArity, name)
 
@@ -28,6 +37,15 @@ export const functionCall = (cursor: Cursor, name: Token): Ast => {
   if (accepted === "any" && keywords.length === 0) {
     fail(`${label} needs at least one field=value criterion`, name.position)
   }
+  return { _tag: "Call", name: name.text, args, keywords, position: name.position }
+}
+
+/**
+ * After the name of a function that is not built in, at its `(`: a call of one a registry supplies. It takes any
+ * number of positional arguments, then keyword arguments, which it gets by name.
+ */
+export const registeredCall = (cursor: Cursor, name: Token): Ast => {
+  const { args, keywords } = callArguments(cursor, `${name.text}()`, [0, Infinity], "any", name.position)
   return { _tag: "Call", name: name.text, args, keywords, position: name.position }
 }
 
@@ -46,10 +64,13 @@ export const methodCall = (cursor: Cursor, member: Extract<Ast, { _tag: "Member"
 /** At the `(` after something that cannot be called: the failure naming what can. */
 export const uncallable = (cursor: Cursor, callee: Ast): never =>
   callee._tag === "Name"
-    ? fail(`unknown function '${callee.name}'; known: ${Object.keys(functionArity).join(", ")}`, callee.position)
+    ? fail(`'${callee.name}' cannot be called here: call a function by its bare name, as in len(x)`, callee.position)
     : callee._tag === "Member"
     ? fail(`unknown method '.${callee.key}()'; known: ${Object.keys(methodArity).join(", ")}`, callee.position)
-    : fail("only the built-in functions can be called", cursor.peek.position)
+    : fail(
+      "only the built-in functions can be called, and those plugins register, each by its bare name (as in len(x))",
+      cursor.peek.position
+    )
 
 /**
  * `(a, b, key=value)` of a call: positional arguments, then keyword arguments, or one generator expression

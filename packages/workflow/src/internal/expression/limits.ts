@@ -1,7 +1,7 @@
 /**
  * The bounds of the expression language, so that neither a hostile expression nor a hostile state can make parsing
  * or evaluation explode: how deep an expression may nest, the size of any value an evaluation builds, the length of
- * `range()`, and the work its comprehensions may do.
+ * `range()`, the work its comprehensions may do, and the nesting of the data registered functions exchange.
  */
 import { fail } from "./failure.ts"
 
@@ -30,3 +30,9 @@ export const checkLength = (length: number, kind: "string" | "list", what: strin
 
 /** The deepest an expression may nest (brackets, operators, calls): deeper ones fail to parse. */
 export const maxDepth = 200
+
+/**
+ * The deepest a value passed to or returned by a registered function may nest: copying it recurses, and a deeper
+ * value (or a cyclic one, which is refused as such) must fail rather than overflow the stack.
+ */
+export const maxDataDepth = 1_000

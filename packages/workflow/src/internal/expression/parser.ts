@@ -6,7 +6,7 @@
  */
 import * as Either from "effect/Either"
 import type { Ast, CompareOp } from "./ast.ts"
-import { functionCall, isFunction, isMethod, methodCall, uncallable } from "./calls.ts"
+import { functionCall, isFunction, isFunctionName, isMethod, methodCall, registeredCall, uncallable } from "./calls.ts"
 import { comprehension } from "./comprehensions.ts"
 import { Cursor, describe } from "./cursor.ts"
 import { checkDepth } from "./depth.ts"
@@ -177,6 +177,7 @@ class Parser extends Cursor {
         if (unsupported.has(token.text)) fail(`unsupported Python: '${token.text}'`, token.position)
         if (reserved.has(token.text)) fail(`unexpected '${token.text}'`, token.position)
         if (this.isOp("(") && isFunction(token.text)) return functionCall(this, token)
+        if (this.isOp("(") && isFunctionName(token.text)) return registeredCall(this, token)
         return { _tag: "Name", name: token.text, position: token.position }
       }
       case "op": {

@@ -1,8 +1,9 @@
 /**
- * What expressions may call, and how: the allow-listed functions and methods with the number of arguments each
- * takes, the keyword arguments they accept, and the type names `isinstance()` knows. The parser checks calls against
- * these tables, so a call that reaches the evaluator is well-formed. The tables' order is the order in which error
- * messages and `Expression.functionNames` list the names.
+ * What expressions may call, and how: the built-in functions and methods with the number of arguments each takes,
+ * the keyword arguments they accept, and the type names `isinstance()` knows. The parser checks calls of built-ins
+ * against these tables, so such a call that reaches the evaluator is well-formed; a call of any other name is one of
+ * a function a registry supplies (`Registered`), whose arguments are its own to check. The tables' order is the order
+ * in which error messages and `Expression.functionNames` list the names.
  */
 import { isPlainObject } from "../plainData.ts"
 
@@ -106,7 +107,15 @@ export interface Environment {
   readonly now?: number | undefined
   /** When the run started, in epoch milliseconds, for `elapsed_time()`. */
   readonly startedAt?: number | undefined
+  /** The functions a registry supplies besides the built-in ones, by name (plugins' `functions`). */
+  readonly functions?: ReadonlyMap<string, Registered> | undefined
 }
+
+/**
+ * A function a registry supplies (a plugin's): it gets copies of its evaluated arguments, positional and keyword, and
+ * returns plain data, which is copied in turn (`./registered.ts`).
+ */
+export type Registered = (args: ReadonlyArray<unknown>, keywords: Readonly<Record<string, unknown>>) => unknown
 
 /**
  * A function's implementation: its evaluated arguments, positional (keywords that fill a position already placed
