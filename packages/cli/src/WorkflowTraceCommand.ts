@@ -8,6 +8,7 @@
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import * as BlobSink from "@victor/core/BlobSink"
 import * as ExporterRegistry from "@victor/core/ExporterRegistry"
 import * as TraceContext from "@victor/core/TraceContext"
 import * as TraceId from "@victor/core/TraceId"
@@ -216,7 +217,9 @@ export const run = (
             Layer.provide(Layer.succeedContext(store))
           ),
           tools,
-          RunPersistence.redactionLayer(redaction)
+          RunPersistence.redactionLayer(redaction),
+          // The store's blob sink, when it has one: tools stream large outputs into its blobs as they run.
+          BlobSink.layerFrom(store)
         )
         const execution = Effect.scoped(Effect.gen(function*() {
           // stdout carries the events with --events ndjson; otherwise a terminal gets the live view.

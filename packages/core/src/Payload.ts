@@ -6,7 +6,9 @@
  * - `full` (default): large fields become blobs; nothing is lost.
  * - `preview`: large fields keep only the preview, size and hash (`"$omitted"` instead of `"$blob"`); no blob.
  * - `none`: no input or output content at all: every field keeps only its size and hash (`"$omitted"`).
- * References are plain JSON objects, so traces stay schema_version 1; `resolve` puts blob contents back.
+ * References are plain JSON objects, so traces stay schema_version 1; `resolve` puts blob contents back. A value that
+ * is a reference already (a tool's output streamed to the blobs as it ran, see `BlobSink`) is kept as it is, except
+ * that `none` keeps only its hash and size.
  */
 import * as Effect from "effect/Effect"
 import type { JournalEntry } from "./Journal.ts"
@@ -35,6 +37,20 @@ export interface BlobRef {
   readonly $blob: string
   readonly bytes: number
   readonly preview: string
+}
+
+/** A reference to a payload not kept (`preview` and `none` modes): its hash and size, and a preview with `preview`. */
+export interface OmittedRef {
+  readonly $omitted: string
+  readonly bytes: number
+  readonly preview?: string
+}
+
+/** Whether a value is a reference to a payload that was not kept. */
+export const isOmittedRef = (value: unknown): value is OmittedRef => {
+  if (typeof value !== "object" || value === null) return false
+  const { $omitted, bytes } = value as { readonly $omitted?: unknown; readonly bytes?: unknown }
+  return typeof $omitted === "string" && $omitted.startsWith("sha256:") && typeof bytes === "number"
 }
 
 /** Whether a value is a blob reference. */
@@ -127,6 +143,11 @@ export const make = (options: CaptureOptions = {}) => {
 
   const field = (value: unknown, blobs: Map<string, Blob>): Effect.Effect<unknown> => {
     if (mode === "none") {
+      // A reference made while the tool ran says what the payload was: its hash and size stay (not the reference's).
+      if (isBlobRef(value) && typeof value.bytes === "number") {
+        return Effect.succeed({ $omitted: value.$blob, bytes: value.bytes })
+      }
+      if (isOmittedRef(value)) return Effect.succeed({ $omitted: value.$omitted, bytes: value.bytes })
       const text = stringify(value)
       return text === undefined ? Effect.succeed(value) : reference(value, text, blobs)
     }

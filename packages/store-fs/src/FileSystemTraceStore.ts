@@ -9,7 +9,8 @@
  * - `.index.jsonl`: summaries for fast listing, and `.facts.jsonl`: node facts for statistics (see
  *   `internal/traceIndex.ts`), caches rebuilt from the files; `get` reads the file the index names for an id, without
  *   listing the directory;
- * - `blobs/<sha256>`: large payloads, stored once (see `@victor/core/Payload`).
+ * - `blobs/<sha256>`: large payloads, stored once (see `@victor/core/Payload`); the layers also provide a
+ *   `BlobSink`, through which a tool streams a large output into them while it runs (see `@victor/core/BlobSink`).
  *
  * Recovery (`internal/recovery.ts`): `list`, `listNodeFacts`, `prune` and `get` (of a trace the index does not name)
  * first turn journals whose run is gone into `incomplete` traces, and put in place a trace whose save was cut short
@@ -47,11 +48,13 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
+import * as BlobSink from "@victor/core/BlobSink"
 import type * as Journal from "@victor/core/Journal"
 import * as Payload from "@victor/core/Payload"
 import * as StoreServices from "@victor/core/StoreServices"
 import * as TracePruning from "@victor/core/TracePruning"
 import * as TraceStore from "@victor/core/TraceStore"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { globalValue } from "effect/GlobalValue"
@@ -117,7 +120,11 @@ const makeIn = (
   options: Options,
   scope: Scope.Scope
 ): Effect.Effect<
-  { readonly store: StoreServices.CompleteStore; readonly prepare: Effect.Effect<boolean, TraceStore.TraceStoreError> },
+  {
+    readonly store: StoreServices.CompleteStore
+    readonly prepare: Effect.Effect<boolean, TraceStore.TraceStoreError>
+    readonly sink: BlobSink.BlobSink["Type"]
+  },
   never,
   FileSystem.FileSystem | Path.Path
 > =>
@@ -194,9 +201,17 @@ const makeIn = (
         save: traces.save,
         ...queries
       },
-      prepare: directory.ensure
+      prepare: directory.ensure,
+      // Streamed blobs are kept as the store keeps payloads: none with `preview` or `none` capture.
+      sink: { capture: options.capture ?? {}, open: Effect.zipRight(directory.ensure, blobs.open) }
     }
   })
+
+/** The services of a store and its blob sink. */
+const servicesOf = (
+  made: { readonly store: StoreServices.CompleteStore; readonly sink: BlobSink.BlobSink["Type"] }
+): Context.Context<StoreServices.StoreServices | BlobSink.BlobSink> =>
+  Context.add(StoreServices.context(made.store), BlobSink.BlobSink, made.sink)
 
 /**
  * The file system trace store as a layer; needs `FileSystem` and `Path` (e.g. `NodeContext.layer`). When the layer's
@@ -205,8 +220,8 @@ const makeIn = (
  */
 export const layer = (
   options: Options
-): Layer.Layer<StoreServices.StoreServices, never, FileSystem.FileSystem | Path.Path> =>
-  StoreServices.layer(Effect.flatMap(Effect.scope, (scope) => Effect.map(makeIn(options, scope), ({ store }) => store)))
+): Layer.Layer<StoreServices.StoreServices | BlobSink.BlobSink, never, FileSystem.FileSystem | Path.Path> =>
+  Layer.scopedContext(Effect.flatMap(Effect.scope, (scope) => Effect.map(makeIn(options, scope), servicesOf)))
 
 /**
  * The store as a layer that checks its directory first, as a write would: created (0700) when missing; a link, a
@@ -215,12 +230,16 @@ export const layer = (
  */
 export const layerPrepared = (
   options: Options
-): Layer.Layer<StoreServices.StoreServices, TraceStore.TraceStoreError, FileSystem.FileSystem | Path.Path> =>
-  StoreServices.layer(
+): Layer.Layer<
+  StoreServices.StoreServices | BlobSink.BlobSink,
+  TraceStore.TraceStoreError,
+  FileSystem.FileSystem | Path.Path
+> =>
+  Layer.scopedContext(
     Effect.gen(function*() {
       const made = yield* makeIn(options, yield* Effect.scope)
       yield* made.prepare
-      return made.store
+      return servicesOf(made)
     })
   )
 

@@ -8,6 +8,12 @@
  * `currentEnvironment` (the executor sets `TRACEPARENT` / `TRACESTATE` there for the node that runs the tool).
  * The file tools work inside `RegistryOptions.allowedPaths` (the working directory by default), and the shell's
  * `command` quotes every value placed into it (`ShellTemplate`): values are data.
+ *
+ * Large outputs: the shell's stdout and stderr and `read`'s content are read with `BlobSink.captureText`. With a
+ * `BlobSink` in the context of the run (the file store provides one), a text past 8 MiB is streamed, redacted, into
+ * the store's blobs while the tool runs, and the output (and so the workflow state) holds the store's blob reference
+ * in its place: `{"$blob": "sha256:...", "bytes": N, "preview": "first 256 characters"}`. Downstream nodes read
+ * `stdout.preview` and `stdout.bytes`; the whole text is in the blob. Without a sink the text is kept whole.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"

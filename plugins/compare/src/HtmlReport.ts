@@ -20,7 +20,7 @@ import * as Comparison from "./Comparison.ts"
 import * as ReportData from "./internal/reportData.ts"
 import { script } from "./internal/reportScript.ts"
 import { styles } from "./internal/reportStyles.ts"
-import { sha256Base64 } from "./internal/sha256.ts"
+import * as Sha256 from "@victor/core/Sha256"
 import * as Threshold from "./Threshold.ts"
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -36,8 +36,8 @@ let policy: string | undefined
 
 /** The page's Content-Security-Policy: nothing from anywhere, and only the page's own style and script (by hash). */
 export const contentSecurityPolicy = (): string =>
-  policy ??= `default-src 'none'; style-src 'sha256-${sha256Base64(styles)}'; ` +
-    `script-src 'sha256-${sha256Base64(script)}'; img-src data:; base-uri 'none'; form-action 'none'`
+  policy ??= `default-src 'none'; style-src 'sha256-${Sha256.base64OfText(styles)}'; ` +
+    `script-src 'sha256-${Sha256.base64OfText(script)}'; img-src data:; base-uri 'none'; form-action 'none'`
 
 /** The thresholds a comparison used. */
 const thresholdsOf = ({ thresholds }: Comparison.Comparison): Threshold.Thresholds => ({

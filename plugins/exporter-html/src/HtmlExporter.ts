@@ -28,7 +28,7 @@ import { script } from "./internal/client.ts"
 import * as Data from "./internal/data.ts"
 import * as ModelCalls from "./internal/modelCalls.ts"
 import * as Report from "./internal/report.ts"
-import { sha256Base64 } from "./internal/sha256.ts"
+import * as Sha256 from "@victor/core/Sha256"
 import * as Template from "./internal/template.ts"
 
 /** The price of a model's tokens, per million input and per million output tokens. */
@@ -78,8 +78,8 @@ const compiled = () =>
 /** The page's Content-Security-Policy: nothing from anywhere, and only the page's own style and script (by hash). */
 let policy: string | undefined
 const contentSecurityPolicy = (): string =>
-  policy ??= `default-src 'none'; style-src 'sha256-${sha256Base64(Template.styles)}'; ` +
-    `script-src 'sha256-${sha256Base64(script)}'; img-src data:; base-uri 'none'; form-action 'none'`
+  policy ??= `default-src 'none'; style-src 'sha256-${Sha256.base64OfText(Template.styles)}'; ` +
+    `script-src 'sha256-${Sha256.base64OfText(script)}'; img-src data:; base-uri 'none'; form-action 'none'`
 
 interface Analysed {
   readonly parents: Int32Array

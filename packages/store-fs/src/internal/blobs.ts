@@ -2,14 +2,20 @@
  * The blobs of the file system store: large payloads (see `@victor/core/Payload`) kept once each as
  * `blobs/<sha256>` (0600), content-addressed so that traces share them. A blob is written to a temp file and renamed
  * into place; one already there is only touched, so that a prune running at the time sees it as fresh. Read back by
- * hash, never through a link, neither in place of a blob nor of the blob directory.
+ * hash, never through a link, neither in place of a blob nor of the blob directory. A blob streamed while a tool runs
+ * (`open`, the store's `BlobSink`) is written to a temp file as it comes and renamed once its hash is known; dropped,
+ * the temp file goes with it (and a dead run's is a stray that prune removes).
  */
+import type * as BlobSink from "@victor/core/BlobSink"
 import * as Payload from "@victor/core/Payload"
 import * as TraceBlobs from "@victor/core/TraceBlobs"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import type * as Files from "./storeFiles.ts"
 import * as internal from "./traceFiles.ts"
 
@@ -25,6 +31,8 @@ export interface Blobs {
   readonly write: (blobs: ReadonlyArray<Payload.Blob>) => Effect.Effect<void, TraceStore.TraceStoreError>
   /** The JSON text of a blob, by its sha256. */
   readonly read: (sha256: string) => Effect.Effect<string, TraceStore.TraceStoreError>
+  /** Starts a blob written as a stream (see `@victor/core/BlobSink`); dropped when the scope closes before commit. */
+  readonly open: Effect.Effect<BlobSink.BlobWriter, TraceStore.TraceStoreError, Scope.Scope>
 }
 
 /** The blobs of the store the files are of; `tempName`: a temp file's name, stamped with this process. */
@@ -40,17 +48,23 @@ export const make = (files: Files.StoreFiles, tempName: (name: string) => string
 
   const state = files.subdirectoryState(directory)
 
+  /**
+   * Whether the blob is there already (the same content, by its name), touched so that a prune running now sees it
+   * as fresh. Anything else in its place (a link) is replaced by the rename of the new one.
+   */
+  const touchExisting = (file: string) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      if (Option.isNone(yield* files.fileStatOf(file))) return false
+      const touched = yield* Effect.either(fs.utimes(file, new Date(now), new Date(now)))
+      return touched._tag === "Right"
+    })
+
   const writeOne = (blob: Payload.Blob) =>
     Effect.gen(function*() {
       const file = path.join(directory, blob.sha256)
       yield* ensureDirectory
-      const now = yield* Clock.currentTimeMillis
-      // Already there: the same content. Touched, so that a prune running now sees it as fresh. Anything else in
-      // its place (a link) is replaced by the rename below.
-      if (Option.isSome(yield* files.fileStatOf(file))) {
-        const touched = yield* Effect.either(fs.utimes(file, new Date(now), new Date(now)))
-        if (touched._tag === "Right") return
-      }
+      if (yield* touchExisting(file)) return
       const temp = path.join(directory, tempName(blob.sha256))
       const cannotWrite = internal.unavailable("write blob", file)
       yield* Effect.gen(function*() {
@@ -83,5 +97,32 @@ export const make = (files: Files.StoreFiles, tempName: (name: string) => string
       return text.value
     })
 
-  return { directory, state, write, read }
+  const open: Effect.Effect<BlobSink.BlobWriter, TraceStore.TraceStoreError, Scope.Scope> = Effect.gen(function*() {
+    yield* ensureDirectory
+    // Named for no blob yet (its hash comes last), stamped with this process like every temp file.
+    const temp = path.join(directory, tempName("stream"))
+    const cannotWrite = internal.unavailable("write blob", temp)
+    let placed = false
+    yield* Effect.addFinalizer(() => (placed ? Effect.void : Effect.ignore(fs.remove(temp))))
+    // The handle has a scope of its own, closed before the rename (and before the removal above, when dropped).
+    const handleScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    const handle = yield* nofollow.open(temp, { flag: "wx", mode: 0o600 }).pipe(
+      Scope.extend(handleScope),
+      Effect.mapError(cannotWrite)
+    )
+    return {
+      write: (bytes) => Effect.mapError(handle.writeAll(bytes), cannotWrite),
+      commit: (sha256) =>
+        Effect.gen(function*() {
+          const hash = yield* TraceBlobs.validateBlobName(sha256)
+          yield* Scope.close(handleScope, Exit.void)
+          const file = path.join(directory, hash)
+          if (yield* touchExisting(file)) return
+          yield* Effect.mapError(fs.rename(temp, file), internal.unavailable("write blob", file))
+          placed = true
+        })
+    }
+  })
+
+  return { directory, state, write, read, open }
 }

@@ -3,6 +3,11 @@
  * tool's `run` needs nothing from context, and they take inputs decoded with Schema so a wrong input is a readable
  * `InvalidInput` error. Relative paths resolve against the process working directory; the file tools stay inside
  * their allowed directories (the working directory by default), links followed.
+ *
+ * The shell's stdout and stderr and `read`'s content are captured with `BlobSink.captureText`: a text past 8 MiB goes
+ * to the store's blobs as it arrives (redacted first) and the output holds a blob reference in its place,
+ * `{"$blob": "sha256:...", "bytes": N, "preview": "first 256 characters"}`, the shape the store gives any large field.
+ * Without a sink in context (a store without blobs), the text is kept whole in memory, as it always was.
  */
 import * as Command from "@effect/platform/Command"
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
@@ -16,7 +21,9 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as BlobSink from "@victor/core/BlobSink"
 import type { JsonObject } from "@victor/core/Json"
+import type { TraceStoreError } from "@victor/core/TraceStore"
 import * as ShellTemplate from "../ShellTemplate.ts"
 import type { Tool, ToolError } from "../ToolRegistry.ts"
 
@@ -147,7 +154,8 @@ export const makeBuiltinTools = (
     const shell: Tool = {
       name: "shell",
       description: "Runs a command with `sh -c`; outputs stdout, stderr and exit_code. A non-zero exit code fails. " +
-        "Values placed into `command` from state are quoted; `env` passes variables to it.",
+        "Values placed into `command` from state are quoted; `env` passes variables to it. An output past 8 MiB " +
+        "is kept in the trace store and the output holds a reference to it ({$blob, bytes, preview}).",
       // The command is code its author wrote: values from state are quoted where they stand.
       codeInputs: { command: { render: ShellTemplate.render, check: ShellTemplate.check } },
       run: (inputs) =>
@@ -167,17 +175,24 @@ export const makeBuiltinTools = (
             }
             cmd = Command.workingDirectory(cmd, directory)
           }
-          const text = (stream: Stream.Stream<Uint8Array, PlatformError>) =>
-            stream.pipe(Stream.decodeText(), Stream.mkString)
+          // Read as they come: a large output is streamed to the store's blobs (see the module's header).
+          const text = (stream: Stream.Stream<Uint8Array, PlatformError>, field: string) =>
+            BlobSink.captureText(stream, { field })
           // A process killed by a signal has no exit code: its signal is kept instead, with what it printed.
           // Interrupted (a cancelled run, a timeout), the command's whole process tree ends, not `sh` alone.
           const run = Effect.scoped(
             Effect.flatMap(executor.start(cmd), (child) =>
-              Effect.all([text(child.stdout), text(child.stderr), Effect.either(child.exitCode)], {
+              Effect.all([text(child.stdout, "stdout"), text(child.stderr, "stderr"), Effect.either(child.exitCode)], {
                 concurrency: "unbounded"
               }).pipe(Effect.onInterrupt(() => endProcessGroup(child))))
-          ).pipe(Effect.mapError((error) =>
-            makeError("shell", "Failed", `cannot run command: ${error.message}`)
+          ).pipe(Effect.mapError((error: PlatformError | TraceStoreError) =>
+            makeError(
+              "shell",
+              "Failed",
+              error._tag === "TraceStoreError"
+                ? `cannot keep the command's output: ${error.message}`
+                : `cannot run command: ${error.message}`
+            )
           ))
           const [stdout, stderr, exit] = yield* timeout === undefined ? run : run.pipe(
             Effect.timeoutFail({
@@ -185,7 +200,7 @@ export const makeBuiltinTools = (
               onTimeout: () => makeError("shell", "Timeout", `command timed out after ${timeout}s`)
             })
           )
-          const detail = firstLine(stderr)
+          const detail = firstLine(BlobSink.textOf(stderr))
           const because = detail === "" ? "" : `: ${detail}`
           if (exit._tag === "Left") {
             const signal = /signal: (\w+)/.exec(exit.left.message)?.[1] ?? "unknown"
@@ -209,12 +224,21 @@ export const makeBuiltinTools = (
 
     const read: Tool = {
       name: "read",
-      description: "Reads a text file; outputs content and size (bytes).",
+      description: "Reads a text file; outputs content and size (bytes). A content past 8 MiB is kept in the " +
+        "trace store and the output holds a reference to it ({$blob, bytes, preview}).",
       run: (inputs) =>
         Effect.gen(function*() {
           const file = yield* confine("read", (yield* decode("read", ReadInputs, inputs)).path)
-          const bytes = yield* fs.readFile(file).pipe(Effect.mapError(fileError("read", "read", file)))
-          return { content: new TextDecoder().decode(bytes), size: bytes.byteLength }
+          let size = 0
+          const content = yield* BlobSink.captureText(
+            fs.stream(file).pipe(Stream.tap((chunk) => Effect.sync(() => void (size += chunk.byteLength)))),
+            { field: "content" }
+          ).pipe(Effect.mapError((error) =>
+            error._tag === "TraceStoreError"
+              ? makeError("read", "Failed", `cannot keep the content of ${file}: ${error.message}`)
+              : fileError("read", "read", file)(error)
+          ))
+          return { content, size }
         })
     }
 
