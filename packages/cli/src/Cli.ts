@@ -13,6 +13,7 @@ import * as ProviderOptions from "./ProviderOptions.ts"
 import { storeCommands } from "./StoreCommands.ts"
 import { traceGroup } from "./TraceGroup.ts"
 import * as StoreOption from "./StoreOption.ts"
+import { uiCommand } from "./ui/UiCommand.ts"
 
 /** The version printed by `victor --version`. */
 export { VERSION } from "./Version.ts"
@@ -282,7 +283,7 @@ export const victor = Command.make("victor").pipe(
     "Victor traces workflow executions: run a YAML workflow and see every node and tool call, with timings, " +
       "errors and exports; then list, analyze and compare stored traces. Start with: victor workflow trace --help"
   ),
-  Command.withSubcommands([workflowCommand, traceGroup])
+  Command.withSubcommands([workflowCommand, traceGroup, uiCommand])
 )
 
 /** What the command line is rewritten to before it is parsed: a bare `--otlp` given its placeholder value. */
@@ -291,5 +292,6 @@ export const preprocess = OtlpOptions.expandBare
 /** The command tree, for help pages and for the messages about a command line that does not parse. */
 export const tree: Help.Tree = Help.tree(victor, [
   Help.tree(workflowCommand, [traceCommand, runCommand, validateCommand].map((command) => Help.tree(command))),
-  Help.tree(traceGroup, [...storeCommands, ...analysisCommands].map((command) => Help.tree(command)))
+  Help.tree(traceGroup, [...storeCommands, ...analysisCommands].map((command) => Help.tree(command))),
+  Help.tree(uiCommand)
 ])

@@ -108,7 +108,7 @@ describe("argument errors are one line that names the option or command; exit 2"
   it("an unknown command, with the nearest one", () => {
     expectError(["trace", "lst"], "victor: unknown command 'lst' for 'victor trace'; did you mean 'list'?")
     expectError(["workflow", "trce", "wf.yaml"], "victor: unknown command 'trce' for 'victor workflow'; did you mean 'trace'?")
-    expectError(["frobnicate"], "victor: unknown command 'frobnicate' for 'victor'; its commands are workflow, trace")
+    expectError(["frobnicate"], "victor: unknown command 'frobnicate' for 'victor'; its commands are workflow, trace, ui")
   })
 
   it("an unknown option, an invalid value, a missing argument", () => {
