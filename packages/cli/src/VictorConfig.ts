@@ -5,7 +5,7 @@
  * analyzers, and the node kinds, handlers, conditions, transforms and tools workflows may use),
  * `redact` (what never reaches disk), `capture` (how large payloads are stored), `tools` (where file tools may work),
  * `otlp` (the collector runs push their traces to), `store` (where traces are stored), `mcp_servers` (MCP servers
- * whose tools workflows may use).
+ * whose tools workflows may use), `prices` (token prices, for the cost the HTML report shows).
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -59,6 +59,12 @@ export const ToolSettings = Schema.Struct({
   allowed_paths: Schema.optional(Schema.Array(Schema.String))
 })
 
+/** A model's token prices, per million input and per million output tokens. */
+export const ModelPrice = Schema.Struct({
+  input: Schema.Number.pipe(Schema.nonNegative()),
+  output: Schema.Number.pipe(Schema.nonNegative())
+})
+
 /** Where runs push their traces (OTLP/HTTP); headers and credentials belong in the environment, not here. */
 export const OtlpSettings = Schema.Struct({
   /**
@@ -95,7 +101,13 @@ export const VictorConfig = Schema.Struct({
    * relative `cwd` is relative to the config file) or `{ "docs": { "url": "https://...", "headers": {...} } }`
    * (streamable HTTP). A workflow's own top-level `mcp_servers` adds to them (and wins for a name both give).
    */
-  mcp_servers: Schema.optional(McpConfig.ServerConfigs)
+  mcp_servers: Schema.optional(McpConfig.ServerConfigs),
+  /**
+   * Token prices by model name, per million tokens (`{ "gpt-4o": { "input": 2.5, "output": 10 } }`): with them the
+   * HTML report shows the cost of each model call, model and run. A model matches its own name or else the longest
+   * name it starts with.
+   */
+  prices: Schema.optional(Schema.Record({ key: Schema.String, value: ModelPrice }))
 })
 
 /** The decoded config, plus where it came from (`undefined` when there is no file). */

@@ -28,6 +28,7 @@ import * as ExportWriter from "./ExportWriter.ts"
 import * as McpTools from "./McpTools.ts"
 import * as NdjsonEvents from "./NdjsonEvents.ts"
 import type * as OtlpOptions from "./OtlpOptions.ts"
+import type * as BundledExporters from "./BundledExporters.ts"
 import type * as PluginLoader from "./PluginLoader.ts"
 import * as ProgressView from "./ProgressView.ts"
 import * as RunPersistence from "./store/RunPersistence.ts"
@@ -88,11 +89,11 @@ const exports = (
 /** The bundled exporters and the plugins' (a plugin may replace a bundled format by using its name). */
 const exporterRegistry = (
   plugins: PluginLoader.Loaded,
-  csvRows: TraceCommandOptions["csvRows"]
+  options: BundledExporters.Options
 ): Effect.Effect<ExporterRegistry.ExporterRegistry["Type"]> =>
   Effect.map(Effect.promise(() => import("./BundledExporters.ts")), (bundled) =>
     ExporterRegistry.make([
-      ...bundled.make({ csvRows }),
+      ...bundled.make(options),
       ...plugins.plugins.flatMap((plugin) => plugin.exporters ?? [])
     ]))
 
@@ -130,7 +131,7 @@ export const run = (
     // The exporters (handlebars, OpenTelemetry's encoders) are loaded only for a run that exports.
     const exporter = exports(options)
       ? yield* TraceOptions.resolveExporter(
-        yield* exporterRegistry(plugins, options.csvRows),
+        yield* exporterRegistry(plugins, { csvRows: options.csvRows, prices: loaded.config.prices }),
         options.format,
         options.output
       )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { example, listFiles, runVictor, sandbox } from "./setup/runVictor.ts"
+import { example, listFiles, runVictor, sandbox, storedTraces } from "./setup/runVictor.ts"
 
 interface AgentTrace {
   status: string
@@ -53,7 +53,32 @@ describe("agent nodes with --script", () => {
       "todo_hunter",
       "todo_hunter"
     ])
-    expect(listFiles(traceDir)).toHaveLength(1)
+    expect(storedTraces(traceDir)).toHaveLength(1)
+  })
+
+  it("prices in victor.config.json give the HTML report its costs, at run time and from the store", () => {
+    const { home } = sandbox()
+    const html = join(home, "report.html")
+    const args = ["workflow", "trace", example("agent_review.yaml"), "--script", example("agent_review.script.yaml")]
+    // The config is named by VICTOR_CONFIG: the agents read README.md from the repository, the working directory.
+    const config = join(home, "victor.config.json")
+    const env = { VICTOR_CONFIG: config }
+    writeFileSync(config, "{}")
+    const unpriced = runVictor([...args, "--yes", "-o", html], { home, env })
+    expect(unpriced.code).toBe(0)
+    expect(readFileSync(html, "utf8")).not.toContain("id=\"stat-cost\"")
+    writeFileSync(config, JSON.stringify({ prices: { scripted: { input: 3, output: 15 } } }))
+    const priced = runVictor([...args, "--yes", "-o", html], { home, env })
+    expect(priced.code).toBe(0)
+    expect(readFileSync(html, "utf8")).toMatch(/id="stat-cost">\$0\.\d+</)
+    const exported = join(home, "exported.html")
+    expect(runVictor(["trace", "export", "last", "-o", exported], { home, env }).code).toBe(0)
+    expect(readFileSync(exported, "utf8")).toMatch(/id="stat-cost">\$0\.\d+</)
+    writeFileSync(config, JSON.stringify({ prices: { scripted: { input: -1, output: 15 } } }))
+    const bad = runVictor([...args, "--yes"], { home, env })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("victor.config.json")
+    expect(bad.stderr).toContain("prices")
   })
 
   it("an agent workflow without --script is bad input: exit 2, nothing stored", () => {

@@ -266,7 +266,7 @@ export const exportTrace = (options: {
       yield* Console.log(`Exported ${trace.traceId} as ${exporter.name} to ${options.output} (${Units.formatBytes(written)})`)
     }).pipe(
       // The exporters are loaded only by the command that uses them, so `trace list` starts faster.
-      Effect.provide(Layer.unwrapEffect(Effect.promise(() => import("../BundledExporters.ts").then((m) => m.layer))))
+      Effect.provide(Layer.unwrapEffect(Effect.promise(() => import("../BundledExporters.ts").then((m) => m.layerFromConfig))))
     )
   )
 
