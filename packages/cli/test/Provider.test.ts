@@ -4,9 +4,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { join, sep } from "node:path"
 import { afterEach } from "vitest"
-import { example, listFiles, plain, repoRoot, runVictor, sandbox, victorBin, type VictorRun } from "./setup/runVictor.ts"
+import { example, listFiles, plain, repoRoot, runVictor, sandbox, storedTraces, victorBin, type VictorRun } from "./setup/runVictor.ts"
 
 interface Received {
   readonly url: string
@@ -183,8 +183,9 @@ describe("workflow trace with --provider openai (chat completions on loopback)",
     expect(JSON.parse(readResult.content).content).toContain("# Victor")
     expect(server.received[0]!.body.messages[0]).toEqual({ role: "system", content: expect.stringMatching(/^You are a/) })
 
+    // One trace (and the blobs of its large values, the README among them), the key in none of them.
     const stored = allFiles(traceDir)
-    expect(stored).toHaveLength(1)
+    expect(stored.filter(([path]) => !path.includes(`${sep}blobs${sep}`))).toHaveLength(1)
     for (const [path, text] of [...stored, [out, readFileSync(out, "utf8")] as const]) {
       expect(text.includes(secret), path).toBe(false)
     }
@@ -238,7 +239,7 @@ describe("workflow trace with --provider openai (chat completions on loopback)",
     const reader = trace.nodes.find((n) => n.node_id === "readme_reviewer")!
     expect(reader.success).toBe(false)
     expect(reader.error).toBe(expected)
-    expect(listFiles(traceDir)).toHaveLength(1)
+    expect(storedTraces(traceDir)).toHaveLength(1)
     for (const [path, text] of allFiles(traceDir)) expect(text.includes(secret), path).toBe(false)
     expect(readFileSync(out, "utf8")).not.toContain(secret)
     expect(run.stdout + run.stderr).not.toContain(secret)
@@ -267,7 +268,7 @@ describe("workflow trace with --provider openai (chat completions on loopback)",
       `openai provider: cannot reach http://127.0.0.1:${port}/v1/chat/completions (ECONNREFUSED); check that the ` +
         "server is running and --base-url / OPENAI_BASE_URL"
     )
-    expect(listFiles(traceDir)).toHaveLength(1)
+    expect(storedTraces(traceDir)).toHaveLength(1)
   })
 })
 
