@@ -105,7 +105,12 @@ export interface ValidationContext {
   readonly tools: ToolRegistry.ToolRegistryService
   readonly functions: FunctionRegistry.FunctionRegistryService
   /** The state keys the workflow's own nodes set: a bare name among them is state, not a registered function. */
-  readonly stateKeys: ReadonlySet<string>
+  readonly stateKeys: StateKeys
+}
+
+/** Whether a node of the workflow sets a state key. */
+export interface StateKeys {
+  readonly has: (key: string) => boolean
 }
 
 /**

@@ -24,7 +24,9 @@ export class WorkflowLoadError extends Schema.TaggedError<WorkflowLoadError>()("
   nodeId: Schema.optional(Schema.String),
   description: Schema.String,
   /** How to fix it, when there is an obvious way. */
-  hint: Schema.optional(Schema.String)
+  hint: Schema.optional(Schema.String),
+  /** For `UnknownWorkflow` in a file that defines several under `workflows:`: their names, in file order. */
+  workflows: Schema.optional(Schema.Array(Schema.String))
 }) {
   override get message(): string {
     return `${location(this.path, this.line, this.column)}: ${this.description}${

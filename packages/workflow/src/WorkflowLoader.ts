@@ -25,10 +25,10 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
-import * as YAML from "yaml"
 import * as FunctionRegistry from "./FunctionRegistry.ts"
 import * as graph from "./internal/graph.ts"
 import * as Kinds from "./internal/kinds.ts"
+import * as nodePositions from "./internal/nodePositions.ts"
 import * as nodeRecords from "./internal/nodeRecords.ts"
 import { isPlainObject } from "./internal/plainData.ts"
 import * as stages from "./internal/stages.ts"
@@ -135,20 +135,19 @@ const parseIn = (
       new WorkflowLoadError({
         reason,
         path,
-        ...yamlDocument.positionOf(parsed, at),
+        ...parsed.positionOf(at),
         description,
         ...(hint === undefined ? {} : { hint }),
         ...(nodeId === undefined ? {} : { nodeId })
       })
 
     // Which workflow: the one under `workflows:` picked by name, or the file itself.
-    const root = parsed.document.contents
-    const topKeys = yamlDocument.keysOf(root)
+    const topKeys = parsed.keysAt([])
     let prefix: ReadonlyArray<Segment>
     // The name of a workflow under `workflows:`; a top-level one is named once its values are interpolated.
     let name: string | undefined
     if (topKeys.includes("workflows")) {
-      const names = yamlDocument.keysOf(yamlDocument.nodeAt(root, ["workflows"]))
+      const names = parsed.keysAt(["workflows"])
       if (names.length === 0) {
         return yield* error(
           "Invalid",
@@ -158,21 +157,24 @@ const parseIn = (
         )
       }
       const chosen = options.workflow ?? (names.length === 1 ? names[0] : undefined)
+      // Which workflows there are, for a caller that goes on to load each (loading stops here, before the values).
+      const unknown = (description: string, hint: string) =>
+        new WorkflowLoadError({
+          reason: "UnknownWorkflow",
+          path,
+          ...parsed.positionOf(["workflows"]),
+          description,
+          hint,
+          workflows: names
+        })
       if (chosen === undefined) {
-        return yield* error(
-          "UnknownWorkflow",
-          ["workflows"],
+        return yield* unknown(
           `the file defines ${names.length} workflows (${names.join(", ")}) and none was chosen`,
           "pick one with --workflow <name>"
         )
       }
       if (!names.includes(chosen)) {
-        return yield* error(
-          "UnknownWorkflow",
-          ["workflows"],
-          `no workflow named '${chosen}' in this file`,
-          `known workflows: ${names.join(", ")}`
-        )
+        return yield* unknown(`no workflow named '${chosen}' in this file`, `known workflows: ${names.join(", ")}`)
       }
       prefix = ["workflows", chosen]
       name = chosen
@@ -182,24 +184,23 @@ const parseIn = (
       return yield* error(
         "Invalid",
         [],
-        root === null ? "the file is empty" : "the file defines no workflow",
+        parsed.empty ? "the file is empty" : "the file defines no workflow",
         "write 'workflows: { <name>: { nodes: [...] } }' or a top-level 'nodes:' list"
       )
     }
 
-    const workflowNode = yamlDocument.nodeAt(root, prefix)
-    if (!YAML.isMap(workflowNode)) {
+    if (!parsed.isMapping(prefix)) {
       return yield* error("Invalid", prefix, `workflow '${name ?? baseName(path)}' must be a mapping with 'nodes:'`)
     }
     // Where each field of a node resolved from a stage template was written; `located` maps paths through it.
     let origins: stages.Origins = []
     const located = (at: ReadonlyArray<Segment>) => [...prefix, ...stages.writtenAt(origins, at)]
     // The file's own stage templates (top-level `stage_templates:`, next to `workflows:` or the workflow's keys).
-    const templatesNode = yamlDocument.nodeAt(root, ["stage_templates"])
+    const hasTemplates = parsed.has(["stage_templates"])
     // A top-level workflow's node holds its `stage_templates:`, which must not be interpolated twice.
-    const separateTemplates = templatesNode !== undefined && prefix.length > 0
-    for (const interpolated of separateTemplates ? [workflowNode, templatesNode] : [workflowNode]) {
-      yield* yamlDocument.interpolateEnv(parsed, interpolated).pipe(
+    const separateTemplates = hasTemplates && prefix.length > 0
+    for (const interpolated of separateTemplates ? [prefix, ["stage_templates"]] : [prefix]) {
+      yield* parsed.interpolateEnv(interpolated).pipe(
         Effect.mapError((missing) =>
           new WorkflowLoadError({
             reason: "Invalid",
@@ -211,7 +212,8 @@ const parseIn = (
         )
       )
     }
-    const raw: unknown = workflowNode.toJS(parsed.document, { maxAliasCount: 1000 })
+    // The workflow as plain data, given up once decoded (a large file's records are not kept while it is checked).
+    let raw: unknown = parsed.toJS(prefix)
 
     // A top-level workflow is named after interpolation, so `name: ${FLOW:-nightly}` works.
     const declared = (raw as { name?: unknown }).name
@@ -241,8 +243,8 @@ const parseIn = (
 
     // Stage includes first: the resolved nodes are what the rest of loading sees.
     const fileTemplates: Record<string, StageTemplate.StageTemplate> = {}
-    if (templatesNode !== undefined) {
-      const written: unknown = templatesNode.toJS(parsed.document, { maxAliasCount: 1000 })
+    if (hasTemplates) {
+      const written: unknown = parsed.toJS(["stage_templates"])
       if (!isPlainObject(written)) {
         return yield* error("Invalid", ["stage_templates"], "'stage_templates:' must map stage names to node fields")
       }
@@ -302,6 +304,11 @@ const parseIn = (
       )
     }
     const spec = decoded.right
+    // The fields of each node resolved from a stage, as resolved: all that is needed of the records from here on.
+    const resolvedNodes = (raw as { readonly nodes: ReadonlyArray<Record<string, unknown>> }).nodes
+    const resolvedKeys = origins.map((origin, index) => origin === undefined ? undefined : Object.keys(resolvedNodes[index]!))
+    raw = undefined
+    parsed.release()
 
     const findings = graph.validate(spec, kinds)
     const first = findings.errors[0]
@@ -310,7 +317,7 @@ const parseIn = (
     }
 
     const warningAt = (at: ReadonlyArray<Segment>, description: string): string => {
-      const position = yamlDocument.positionOf(parsed, located(at))
+      const position = parsed.positionOf(located(at))
       return `${location(path, position?.line, position?.column)}: ${description}`
     }
     const unknownKeys = (
@@ -322,40 +329,41 @@ const parseIn = (
       keys.filter((key) => !known.has(key)).map((key) =>
         warningAt([...at, key], `${owner}: unknown field '${key}' is ignored`)
       )
-    // The fields of a node as written, or, for one resolved from a stage, as resolved.
-    const resolvedNodes = (raw as { readonly nodes: ReadonlyArray<Record<string, unknown>> }).nodes
-    const writtenKeys = (index: number): ReadonlyArray<string> =>
-      origins[index] === undefined
-        ? yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index]))
-        : Object.keys(resolvedNodes[index]!)
     const workflowKnown = prefix.length === 0 ? new Set([...workflowKeys, "stage_templates"]) : workflowKeys
     const warnings = [
       ...findings.warnings.map((issue) => warningAt(issue.path, issue.description)),
-      ...unknownKeys(yamlDocument.keysOf(workflowNode), workflowKnown, [], `workflow '${workflowName}'`),
-      ...spec.nodes.flatMap((node, index) =>
-        unknownKeys(writtenKeys(index), kinds.get(node.type)!.keys, ["nodes", index], `node '${node.id}'`)
-      )
+      ...unknownKeys(parsed.keysAt(prefix), workflowKnown, [], `workflow '${workflowName}'`)
     ]
-    const nodeLines: Record<string, number> = {}
-    const nodePositions: Record<
-      string,
-      { readonly node: WorkflowDefinition.Position; readonly fields: Record<string, WorkflowDefinition.Position> }
-    > = {}
+    // Where each node and each of its fields is, and the fields no kind knows, in one pass over the nodes.
+    const positions = nodePositions.builder(spec.nodes.length)
+    const nodesAt = [...prefix, "nodes"]
+    const unknownNodeKeys: Array<string> = []
     spec.nodes.forEach((node, index) => {
-      const position = yamlDocument.positionOf(parsed, located(["nodes", index]))
-      if (position === undefined) return
-      nodeLines[node.id] = position.line
-      const fields: Record<string, WorkflowDefinition.Position> = {}
-      const keys = new Set([
-        ...yamlDocument.keysOf(yamlDocument.nodeAt(workflowNode, ["nodes", index])),
-        ...(origins[index] === undefined ? [] : writtenKeys(index))
-      ])
-      for (const key of keys) {
-        const at = yamlDocument.positionOf(parsed, located(["nodes", index, key]))
-        if (at !== undefined) fields[key] = at
+      const known = kinds.get(node.type)!.keys
+      if (origins[index] === undefined) {
+        let seen: Set<string> | undefined
+        positions.node(node.id, parsed.positionOf([...nodesAt, index]))
+        parsed.mappingAt([...nodesAt, index], (key, line, column) => {
+          positions.field(key, line, column)
+          if (known.has(key)) return
+          // A key written twice as text (`1:` and `"1":`) is reported once.
+          if ((seen ??= new Set()).has(key)) return
+          seen.add(key)
+          unknownNodeKeys.push(`${location(path, line, column)}: node '${node.id}': unknown field '${key}' is ignored`)
+        })
+      } else {
+        // Resolved from a stage: its fields point at the override that set them, or at `stage:`.
+        const keys = resolvedKeys[index]!
+        unknownNodeKeys.push(...unknownKeys(keys, known, ["nodes", index], `node '${node.id}'`))
+        positions.node(node.id, parsed.positionOf(located(["nodes", index])))
+        for (const key of new Set([...parsed.keysAt([...nodesAt, index]), ...keys])) {
+          const at = parsed.positionOf(located(["nodes", index, key]))
+          if (at !== undefined) positions.field(key, at.line, at.column)
+        }
       }
-      if (!(node.id in nodePositions)) nodePositions[node.id] = { node: position, fields }
     })
+    const { nodeLines, nodePositions: nodePositionsById } = positions.done()
+    warnings.push(...unknownNodeKeys)
 
     // Sub-workflows, depth first: the chain of workflows being loaded finds cycles, `loaded` shares the rest.
     const key = workflowKey(path, workflowName)
@@ -426,7 +434,7 @@ const parseIn = (
     const definition = WorkflowDefinition.make(workflowName, spec, {
       warnings,
       children: Kinds.childrenOf(spec.nodes, kinds),
-      source: { path, nodeLines, nodePositions },
+      source: { path, nodeLines, nodePositions: nodePositionsById },
       ...(Object.keys(subWorkflows).length === 0 ? {} : { subWorkflows })
     })
     session.loaded.set(key, definition)

@@ -128,6 +128,15 @@ const locatedIssue = (
     issue.hint
   )
 
+/**
+ * The workflow's state keys, worked out when first asked. Only a condition that is one bare name asks, and working
+ * them out parses every transform line again: most workflows never need them.
+ */
+const lazyKeys = (make: () => ReadonlySet<string>): NodeKind.StateKeys => {
+  let keys: ReadonlySet<string> | undefined
+  return { has: (key) => (keys ??= make()).has(key) }
+}
+
 const checkOne = (
   workflow: WorkflowDefinition.WorkflowDefinition,
   tools: ToolRegistry.ToolRegistryService,
@@ -137,7 +146,12 @@ const checkOne = (
   const findings: Array<Finding> = []
   const ids = new Set(workflow.nodes.map((node) => node.id))
   const cycle = childCycle(workflow.nodes, kinds)
-  const context: NodeKind.ValidationContext = { workflow, tools, functions, stateKeys: keysSet(workflow, kinds) }
+  const context: NodeKind.ValidationContext = {
+    workflow,
+    tools,
+    functions,
+    stateKeys: lazyKeys(() => keysSet(workflow, kinds))
+  }
   for (const node of workflow.nodes) {
     const kind = kinds.get(node.type)
     if (kind === undefined) {

@@ -90,6 +90,19 @@ describe("WorkflowLoader", () => {
       expect(duplicate.message).toMatch(/^flow\.yaml:2:1: invalid YAML: Map keys must be unique/)
     }))
 
+  it.effect("names line and column of a merge key that merges no mapping, and of aliases past the limit", () =>
+    Effect.gen(function*() {
+      const node = ["nodes:", "  - id: a", "    type: transform", "    transform: \"x = 1\""]
+      const merge = yield* parseError(lines("metadata:", "  base: 1", "  <<: x", ...node))
+      expect(merge.reason).toBe("Syntax")
+      expect(merge.message).toMatch(/^flow\.yaml:3:3: invalid YAML: Merge sources must be maps/)
+      // A billion laughs: each level doubles the aliases that expand.
+      const levels = Array.from({ length: 12 }, (_, i) => `  l${i + 1}: [*l${i}, *l${i}]`)
+      const laughs = yield* parseError(lines("metadata:", "  l0: &l0 [lol]", ...levels.map((l, i) => l.replace(`l${i + 1}:`, `l${i + 1}: &l${i + 1}`)), ...node))
+      expect(laughs.reason).toBe("Syntax")
+      expect(laughs.message).toMatch(/^flow\.yaml:\d+:\d+: invalid YAML: .*alias/i)
+    }))
+
   it.effect("rejects an unknown node type, listing the known ones", () =>
     Effect.gen(function*() {
       const error = yield* parseError(lines(

@@ -12,7 +12,7 @@
  */
 import * as NodeKind from "../NodeKind.ts"
 import type { Node, WorkflowSpec } from "../WorkflowDefinition.ts"
-import { childrenOf, type Kinds } from "./kinds.ts"
+import type { Kinds } from "./kinds.ts"
 
 /** A problem found in a workflow. */
 export interface Issue {
@@ -74,20 +74,30 @@ export const suggest = (name: string, known: ReadonlyArray<string>): string => {
   return `known nodes: ${known.join(", ")}`
 }
 
-/** Validates the graph of a decoded workflow, asking each node's kind about its own fields and where it may go. */
+/**
+ * Validates the graph of a decoded workflow, asking each node's kind about its own fields and where it may go. It
+ * stops at the first node with an error (the loader reports the first error): a workflow with thousands of broken
+ * references costs no more than one with a single one. Linear in the number of nodes and edges.
+ */
 export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
   const errors: Array<Issue> = []
   const warnings: Array<Issue> = []
-  const ids = spec.nodes.map((node) => node.id)
+  const nodes = spec.nodes
   const firstIndex = new Map<string, number>()
-  const children = childrenOf(spec.nodes, kinds)
+  let ids: ReadonlyArray<string> | undefined
+  const known = () => (ids ??= nodes.map((node) => node.id))
+  const kindOf = nodes.map((node) => kinds.get(node.type))
+  const contained = nodes.map((node, i) => kindOf[i]?.children?.of(node))
+  const children = new Set<string>()
   // The first node listing each child (a parallel node), for messages.
   const parentOf = new Map<string, Node>()
-  for (const node of spec.nodes) {
-    const contains = kinds.get(node.type)?.children
-    if (contains === undefined) continue
-    for (const child of contains.of(node)) if (!parentOf.has(child)) parentOf.set(child, node)
-  }
+  contained.forEach((list, i) => {
+    if (list === undefined) return
+    for (const child of list) {
+      children.add(child)
+      if (!parentOf.has(child)) parentOf.set(child, nodes[i]!)
+    }
+  })
   const containerOf = (id: string): string => {
     const parent = parentOf.get(id)!
     return `${parent.type} node '${parent.id}'`
@@ -102,7 +112,7 @@ export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
     firstIndex.has(target) ? undefined : NodeKind.error(
       at,
       `node '${nodeId}' ${what} '${target}', which is not a node in this workflow`,
-      suggest(target, ids)
+      suggest(target, known())
     )
 
   const add = (node: Node, index: number, issue: NodeKind.Issue) =>
@@ -130,24 +140,26 @@ export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
     )
   }
 
-  spec.nodes.forEach((node, index) => {
-    if (firstIndex.has(node.id)) {
+  nodes.forEach((node, index) => {
+    const first = firstIndex.get(node.id)
+    if (first !== undefined) {
       errors.push({
         nodeId: node.id,
         path: ["nodes", index, "id"],
-        description: `duplicate node id '${node.id}' (also node #${firstIndex.get(node.id)! + 1})`,
+        description: `duplicate node id '${node.id}' (also node #${first + 1})`,
         hint: "give every node a unique id"
       })
     } else {
       firstIndex.set(node.id, index)
     }
   })
+  if (errors.length > 0) return { errors, warnings }
 
   if (spec.startNode !== undefined && !firstIndex.has(spec.startNode)) {
     errors.push({
       path: ["start_node"],
       description: `start_node '${spec.startNode}' is not a node in this workflow`,
-      hint: suggest(spec.startNode, ids)
+      hint: suggest(spec.startNode, known())
     })
   } else if (spec.startNode !== undefined && children.has(spec.startNode)) {
     errors.push({
@@ -158,12 +170,22 @@ export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
       hint: `start at '${parentOf.get(spec.startNode)!.id}' instead`
     })
   }
+  if (errors.length > 0) return { errors, warnings }
 
   const graph: NodeKind.GraphContext = { parentOf: (id) => parentOf.get(id), missing }
-  spec.nodes.forEach((node, index) => {
-    const kind = kinds.get(node.type)
-    node.next.forEach((target, j) => checkJump(node, index, target, ["next", j], "has next"))
-    if (children.has(node.id)) {
+  // Where each node's kind sends the run (a condition's branches), asked once and kept for the walks below.
+  const chosen: Array<ReadonlyArray<string> | undefined> = new Array(nodes.length)
+  for (let index = 0; index < nodes.length; index++) {
+    const node = nodes[index]!
+    const kind = kindOf[index]
+    const isChild = children.has(node.id)
+    for (let j = 0; j < node.next.length; j++) {
+      const target = node.next[j]!
+      // The common case, a jump to a node that is not a child, without building the path of a message.
+      if (firstIndex.has(target) && (isChild || !children.has(target))) continue
+      checkJump(node, index, target, ["next", j], "has next")
+    }
+    if (isChild) {
       if (node.next.length > 0) {
         warnings.push({
           nodeId: node.id,
@@ -180,45 +202,104 @@ export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
           "is followed (use a parallel node for fan-out)"
       })
     }
-    if (kind === undefined) return
-    for (const issue of kind.check?.(node, graph) ?? []) add(node, index, issue)
-    for (const { at, target, what } of kind.successors?.(node) ?? []) checkJump(node, index, target, at, what)
-  })
-
-  if (errors.length === 0) {
-    const cycle = childCycle(spec.nodes, kinds)
-    if (cycle !== undefined) {
-      const index = firstIndex.get(cycle[0]!)!
-      const node = spec.nodes[index]!
-      const contains = kinds.get(node.type)!.children!
-      errors.push({
-        nodeId: cycle[0]!,
-        path: ["nodes", index, contains.key, contains.of(node).indexOf(cycle[1]!)],
-        description: `${node.type} node '${cycle[0]}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`,
-        hint: `nested ${node.type} nodes must not list each other in a cycle`
-      })
+    if (kind !== undefined) {
+      for (const issue of kind.check?.(node, graph) ?? []) add(node, index, issue)
+      const successors = kind.successors?.(node)
+      if (successors !== undefined) {
+        const targets: Array<string> = []
+        for (const { at, target, what } of successors) {
+          checkJump(node, index, target, at, what)
+          targets.push(target)
+        }
+        chosen[index] = targets
+      }
     }
+    if (errors.length > 0) return { errors, warnings }
   }
-  if (errors.length === 0) {
-    for (const loop of loopsWithoutExit(spec, kinds)) {
-      const index = firstIndex.get(loop[0]!)!
-      warnings.push({
-        nodeId: loop[0]!,
-        path: ["nodes", index],
-        description: `loop ${[...loop, loop[0]!].map((id) => `'${id}'`).join(" -> ")} has no exit: no node in it ` +
-          "reaches the end of the workflow and no condition branch leaves it, so a run that enters it stops only at " +
-          "max_iterations"
-      })
-    }
-    for (const id of unreachable(spec, kinds)) {
-      warnings.push({
-        nodeId: id,
-        path: ["nodes", firstIndex.get(id)!],
-        description: `node '${id}' is never reached from the start node`
-      })
-    }
+
+  const cycle = cycleOf(nodes, contained, firstIndex)
+  if (cycle !== undefined) {
+    const index = firstIndex.get(cycle[0]!)!
+    const node = nodes[index]!
+    const contains = kindOf[index]!.children!
+    errors.push({
+      nodeId: cycle[0]!,
+      path: ["nodes", index, contains.key, contained[index]!.indexOf(cycle[1]!)],
+      description: `${node.type} node '${cycle[0]}' contains itself: ${cycle.map((id) => `'${id}'`).join(" -> ")}`,
+      hint: `nested ${node.type} nodes must not list each other in a cycle`
+    })
+    return { errors, warnings }
+  }
+  const runGraph = makeRunGraph(spec, children, contained, chosen, firstIndex)
+  for (const loop of trappedLoops(runGraph)) {
+    warnings.push({
+      nodeId: nodes[loop[0]!]!.id,
+      path: ["nodes", loop[0]!],
+      description: `loop ${[...loop, loop[0]!].map((i) => `'${nodes[i]!.id}'`).join(" -> ")} has no exit: no node in ` +
+        "it reaches the end of the workflow and no condition branch leaves it, so a run that enters it stops only " +
+        "at max_iterations"
+    })
+  }
+  for (const index of unreachable(runGraph)) {
+    warnings.push({
+      nodeId: nodes[index]!.id,
+      path: ["nodes", index],
+      description: `node '${nodes[index]!.id}' is never reached from the start node`
+    })
   }
   return { errors, warnings }
+}
+
+/**
+ * The first cycle of nodes that contain one another (`a -> b -> a`), walking depth first from each node in file
+ * order; `contained[i]` lists the ids node `i` contains, `indexOf` finds a node by id. Iterative: nesting may be as
+ * deep as the workflow is long.
+ */
+const cycleOf = (
+  nodes: ReadonlyArray<Node>,
+  contained: ReadonlyArray<ReadonlyArray<string> | undefined>,
+  indexOf: ReadonlyMap<string, number>
+): ReadonlyArray<string> | undefined => {
+  const done = new Set<string>()
+  // The path being walked: ids, and for each how many of its children were visited.
+  const path: Array<string> = []
+  const visited: Array<number> = []
+  const onPath = new Map<string, number>()
+  const listOf = (id: string) => {
+    const index = indexOf.get(id)
+    return index === undefined ? undefined : contained[index]
+  }
+  for (const node of nodes) {
+    if (done.has(node.id) || contained[indexOf.get(node.id)!] === undefined) continue
+    path.push(node.id)
+    visited.push(0)
+    onPath.set(node.id, 0)
+    while (path.length > 0) {
+      const top = path.length - 1
+      const id = path[top]!
+      const list = listOf(id)
+      const next = list?.[visited[top]!]
+      if (next === undefined) {
+        path.pop()
+        visited.pop()
+        onPath.delete(id)
+        done.add(id)
+        continue
+      }
+      visited[top]!++
+      const at = onPath.get(next)
+      if (at !== undefined) return [...path.slice(at), next]
+      if (done.has(next)) continue
+      if (listOf(next) === undefined) {
+        done.add(next)
+        continue
+      }
+      onPath.set(next, path.length)
+      path.push(next)
+      visited.push(0)
+    }
+  }
+  return undefined
 }
 
 /**
@@ -226,150 +307,187 @@ export const validate = (spec: WorkflowSpec, kinds: Kinds): Findings => {
  * run forever; undefined when none.
  */
 export const childCycle = (nodes: ReadonlyArray<Node>, kinds: Kinds): ReadonlyArray<string> | undefined => {
-  const byId = new Map(nodes.map((node) => [node.id, node]))
-  const done = new Set<string>()
-  const visit = (id: string, path: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
-    const at = path.indexOf(id)
-    if (at >= 0) return [...path.slice(at), id]
-    if (done.has(id)) return undefined
-    const node = byId.get(id)
-    const contains = node === undefined ? undefined : kinds.get(node.type)?.children
-    if (node !== undefined && contains !== undefined) {
-      for (const child of contains.of(node)) {
-        const found = visit(child, [...path, id])
-        if (found !== undefined) return found
-      }
-    }
-    done.add(id)
-    return undefined
-  }
-  for (const node of nodes) {
-    const found = visit(node.id, [])
-    if (found !== undefined) return found
-  }
-  return undefined
+  // The last node of an id wins, as a Map built from the list does.
+  const indexOf = new Map<string, number>()
+  nodes.forEach((node, index) => indexOf.set(node.id, index))
+  return cycleOf(nodes, nodes.map((node) => kinds.get(node.type)?.children?.of(node)), indexOf)
+}
+
+/** Where the run may go after each node, by index: CSR arrays (`targets[from[i]..from[i + 1]]`), and the start. */
+interface RunGraph {
+  readonly size: number
+  readonly from: Int32Array
+  readonly targets: Int32Array
+  /** The nodes each node contains (children), by index. */
+  readonly contained: ReadonlyArray<ReadonlyArray<number> | undefined>
+  readonly isChild: Uint8Array
+  readonly start: number
 }
 
 /**
- * Where the run may go after a node that continues the run: where its kind says (a condition's branches), or else
- * undefined (its first `next`, else the next node of the list: `successor`).
+ * The run's edges: where its kind says (a condition's branches, without repeats), or else its first `next`, else
+ * the next node of the list that is not a child (`successor`). Children, which never continue the run, have none.
+ * Made for a workflow without errors: every target is a node, and ids are unique.
  */
-const chosen = (node: Node, kinds: Kinds): ReadonlyArray<string> | undefined =>
-  kinds.get(node.type)?.successors?.(node).map(({ target }) => target)
-
-/** Where the run may go after each node (children, which never continue the run, have no edges). */
-const edges = (
+const makeRunGraph = (
   spec: WorkflowSpec,
-  kinds: Kinds,
-  children: ReadonlySet<string>
-): ReadonlyMap<string, ReadonlyArray<string>> => {
-  const out = new Map<string, ReadonlyArray<string>>()
-  spec.nodes.forEach((node, index) => {
-    if (out.has(node.id)) return
-    const targets = children.has(node.id) ? [] : chosen(node, kinds)
-    if (targets !== undefined) out.set(node.id, Array.from(new Set(targets)))
-    else {
-      const next = successor(spec.nodes, index, children)
-      out.set(node.id, next === undefined ? [] : [next])
+  children: ReadonlySet<string>,
+  contained: ReadonlyArray<ReadonlyArray<string> | undefined>,
+  chosen: ReadonlyArray<ReadonlyArray<string> | undefined>,
+  indexOf: ReadonlyMap<string, number>
+): RunGraph => {
+  const nodes = spec.nodes
+  const size = nodes.length
+  const from = new Int32Array(size + 1)
+  const targets: Array<number> = []
+  const isChild = new Uint8Array(size)
+  for (let i = 0; i < size; i++) {
+    from[i] = targets.length
+    const node = nodes[i]!
+    if (children.has(node.id)) {
+      isChild[i] = 1
+      continue
     }
-  })
-  return out
+    const own = chosen[i]
+    if (own !== undefined) {
+      for (const target of own) {
+        const to = indexOf.get(target)
+        if (to !== undefined && !targets.includes(to, from[i])) targets.push(to)
+      }
+    } else {
+      const next = successor(nodes, i, children)
+      const to = next === undefined ? undefined : indexOf.get(next)
+      if (to !== undefined) targets.push(to)
+    }
+  }
+  from[size] = targets.length
+  const startId = spec.startNode ?? (nodes.find((node) => !children.has(node.id)) ?? nodes[0]!).id
+  return {
+    size,
+    from,
+    targets: Int32Array.from(targets),
+    contained: contained.map((list) =>
+      list?.flatMap((id) => {
+        const index = indexOf.get(id)
+        return index === undefined ? [] : [index]
+      })
+    ),
+    isChild,
+    start: indexOf.get(startId) ?? 0
+  }
 }
 
 /**
  * Loops a run can enter and never leave except at `max_iterations`: strongly connected groups of nodes reachable
- * from the start, from which no path reaches a node that ends the run (one with nowhere to go). Each is listed in
- * file order.
+ * from the start, from which no path reaches a node that ends the run (one with nowhere to go), as node indices.
+ * Each is listed in file order, and the loops by their first node.
  */
-export const loopsWithoutExit = (spec: WorkflowSpec, kinds: Kinds): ReadonlyArray<ReadonlyArray<string>> => {
-  const children = childrenOf(spec.nodes, kinds)
-  const graph = edges(spec, kinds, children)
-  const order = new Map(spec.nodes.map((node, index) => [node.id, index]))
-  // Which nodes can reach an end: walk backwards from the ends.
-  const reverse = new Map<string, Array<string>>()
-  for (const [from, targets] of graph) for (const to of targets) reverse.set(to, [...(reverse.get(to) ?? []), from])
-  const ending = new Set<string>()
-  const pending = Array.from(graph).filter(([id, targets]) => targets.length === 0 && !children.has(id)).map(([id]) =>
-    id
-  )
+const trappedLoops = (graph: RunGraph): ReadonlyArray<ReadonlyArray<number>> => {
+  const { from, isChild, size, targets } = graph
+  // Which nodes can reach an end: walk the edges backwards from the ends.
+  const reverseFrom = new Int32Array(size + 1)
+  for (let k = 0; k < targets.length; k++) reverseFrom[targets[k]! + 1]!++
+  for (let i = 0; i < size; i++) reverseFrom[i + 1]! += reverseFrom[i]!
+  const reverse = new Int32Array(targets.length)
+  const fill = reverseFrom.slice(0, size)
+  for (let i = 0; i < size; i++) {
+    for (let k = from[i]!; k < from[i + 1]!; k++) reverse[fill[targets[k]!]!++] = i
+  }
+  const ending = new Uint8Array(size)
+  const pending: Array<number> = []
+  for (let i = 0; i < size; i++) if (from[i] === from[i + 1] && isChild[i] === 0) pending.push(i)
   while (pending.length > 0) {
-    const id = pending.pop()!
-    if (ending.has(id)) continue
-    ending.add(id)
-    pending.push(...(reverse.get(id) ?? []))
+    const i = pending.pop()!
+    if (ending[i] === 1) continue
+    ending[i] = 1
+    for (let k = reverseFrom[i]!; k < reverseFrom[i + 1]!; k++) pending.push(reverse[k]!)
   }
-  const start = spec.startNode ?? (spec.nodes.find((node) => !children.has(node.id)) ?? spec.nodes[0]!).id
-  const reached = new Set<string>()
-  const walk = [start]
+  // The nodes the run can reach that cannot reach an end.
+  const trapped = new Uint8Array(size)
+  const reached = new Uint8Array(size)
+  let any = false
+  const walk = [graph.start]
   while (walk.length > 0) {
-    const id = walk.pop()!
-    if (reached.has(id) || !graph.has(id)) continue
-    reached.add(id)
-    walk.push(...graph.get(id)!)
+    const i = walk.pop()!
+    if (reached[i] === 1) continue
+    reached[i] = 1
+    if (ending[i] === 0) {
+      trapped[i] = 1
+      any = true
+    }
+    for (let k = from[i]!; k < from[i + 1]!; k++) walk.push(targets[k]!)
   }
-  // Tarjan's strongly connected components over the trapped nodes.
-  const trapped = Array.from(reached).filter((id) => !ending.has(id))
-  const inTrap = new Set(trapped)
-  const index = new Map<string, number>()
-  const low = new Map<string, number>()
-  const stack: Array<string> = []
-  const onStack = new Set<string>()
-  const loops: Array<ReadonlyArray<string>> = []
+  if (!any) return []
+  // Tarjan's strongly connected components over the trapped nodes, without recursion.
+  const index = new Int32Array(size).fill(-1)
+  const low = new Int32Array(size)
+  const onStack = new Uint8Array(size)
+  const stack: Array<number> = []
+  const loops: Array<ReadonlyArray<number>> = []
   let counter = 0
-  const connect = (id: string): void => {
-    index.set(id, counter)
-    low.set(id, counter)
-    counter++
-    stack.push(id)
-    onStack.add(id)
-    for (const to of graph.get(id) ?? []) {
-      if (!inTrap.has(to)) continue
-      if (!index.has(to)) {
-        connect(to)
-        low.set(id, Math.min(low.get(id)!, low.get(to)!))
-      } else if (onStack.has(to)) {
-        low.set(id, Math.min(low.get(id)!, index.get(to)!))
+  const frames: Array<number> = [] // node, then the next edge to look at
+  for (let root = 0; root < size; root++) {
+    if (trapped[root] === 0 || index[root] !== -1) continue
+    frames.push(root, from[root]!)
+    index[root] = low[root] = counter++
+    stack.push(root)
+    onStack[root] = 1
+    while (frames.length > 0) {
+      const top = frames.length - 2
+      const i = frames[top]!
+      const k = frames[top + 1]!
+      if (k < from[i + 1]!) {
+        frames[top + 1] = k + 1
+        const to = targets[k]!
+        if (trapped[to] === 0) continue
+        if (index[to] === -1) {
+          index[to] = low[to] = counter++
+          stack.push(to)
+          onStack[to] = 1
+          frames.push(to, from[to]!)
+        } else if (onStack[to] === 1) {
+          low[i] = Math.min(low[i]!, index[to]!)
+        }
+        continue
       }
+      frames.length = top
+      if (top > 0) {
+        const parent = frames[top - 2]!
+        low[parent] = Math.min(low[parent]!, low[i]!)
+      }
+      if (low[i] !== index[i]) continue
+      const group: Array<number> = []
+      for (;;) {
+        const member = stack.pop()!
+        onStack[member] = 0
+        group.push(member)
+        if (member === i) break
+      }
+      let selfLoop = false
+      for (let e = from[i]!; e < from[i + 1]!; e++) if (targets[e] === i) selfLoop = true
+      if (group.length > 1 || selfLoop) loops.push(group.sort((a, b) => a - b))
     }
-    if (low.get(id) !== index.get(id)) return
-    const group: Array<string> = []
-    for (;;) {
-      const member = stack.pop()!
-      onStack.delete(member)
-      group.push(member)
-      if (member === id) break
-    }
-    const cyclic = group.length > 1 || (graph.get(id) ?? []).includes(id)
-    if (cyclic) loops.push(group.sort((a, b) => order.get(a)! - order.get(b)!))
   }
-  for (const id of trapped) if (!index.has(id)) connect(id)
-  return loops.sort((a, b) => order.get(a[0]!)! - order.get(b[0]!)!)
+  return loops.sort((a, b) => a[0]! - b[0]!)
 }
 
-const unreachable = (spec: WorkflowSpec, kinds: Kinds): ReadonlyArray<string> => {
-  const indexOf = new Map(spec.nodes.map((node, index) => [node.id, index]))
-  const children = childrenOf(spec.nodes, kinds)
-  const reached = new Set<string>()
-  // A node reached as a child does not continue the run: only its own children (if any) are reached.
-  const pending: Array<{ readonly id: string; readonly asChild: boolean }> = [
-    { id: spec.startNode ?? (spec.nodes.find((node) => !children.has(node.id)) ?? spec.nodes[0]!).id, asChild: false }
-  ]
+/** The nodes never reached from the start, in file order; a node reached as a child reaches only its own children. */
+const unreachable = (graph: RunGraph): ReadonlyArray<number> => {
+  const { contained, from, size, targets } = graph
+  const reached = new Uint8Array(size)
+  // A stack of node indices, each followed by 1 when it was reached as a child.
+  const pending: Array<number> = [graph.start, 0]
   while (pending.length > 0) {
-    const { asChild, id } = pending.pop()!
-    if (reached.has(id)) continue
-    reached.add(id)
-    const index = indexOf.get(id)!
-    const node = spec.nodes[index]!
-    const contains = kinds.get(node.type)?.children
-    if (contains !== undefined) pending.push(...contains.of(node).map((child) => ({ id: child, asChild: true })))
-    if (asChild) continue
-    const targets = chosen(node, kinds)
-    if (targets !== undefined) {
-      pending.push(...targets.map((target) => ({ id: target, asChild })))
-    } else {
-      const next = successor(spec.nodes, index, children)
-      if (next !== undefined) pending.push({ id: next, asChild })
-    }
+    const asChild = pending.pop()!
+    const i = pending.pop()!
+    if (reached[i] === 1) continue
+    reached[i] = 1
+    const own = contained[i]
+    if (own !== undefined) for (const child of own) pending.push(child, 1)
+    if (asChild === 1) continue
+    for (let k = from[i]!; k < from[i + 1]!; k++) pending.push(targets[k]!, 0)
   }
-  return spec.nodes.filter((node) => !reached.has(node.id)).map((node) => node.id)
+  const result: Array<number> = []
+  for (let i = 0; i < size; i++) if (reached[i] === 0) result.push(i)
+  return result
 }

@@ -6,6 +6,7 @@
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import type * as NodeKind from "../NodeKind.ts"
 import * as WorkflowDefinition from "../WorkflowDefinition.ts"
 import type { WorkflowLoadError } from "../WorkflowLoadError.ts"
@@ -93,7 +94,8 @@ export const rewrite = (
       nodes[index] = { type: WorkflowDefinition.defaultNodeType, ...node }
     }
   })
-  let written = origins
+  // Copied once, at the first rewrite that fills a field in (copying it per node would be quadratic).
+  let written: Array<ReadonlyMap<string, ReadonlyArray<Segment>> | undefined> | undefined
   for (const [index, node] of nodes.entries()) {
     if (!isPlainObject(node)) continue
     const rewrite = kinds.get(node.type as string)?.rewrite
@@ -108,31 +110,78 @@ export const rewrite = (
     }
     if (rewritten.right.record === node) continue
     nodes[index] = rewritten.right.record
-    const origin = new Map(written[index] ?? [])
+    const origin = new Map(origins[index] ?? [])
     for (const [filled, from] of Object.entries(rewritten.right.writtenAs ?? {})) {
-      origin.set(filled, written[index]?.get(from) ?? [from])
+      origin.set(filled, origins[index]?.get(from) ?? [from])
     }
-    written = Object.assign([...written], { [index]: origin })
+    written ??= [...origins]
+    written[index] = origin
   }
-  return Either.right(written)
+  return Either.right(written ?? origins)
 }
 
 /** Decodes a workflow's raw record. */
 export type Decode = (raw: unknown) => Either.Either<WorkflowDefinition.WorkflowSpec, ParseResult.ParseError>
 
-const decodeBuiltin: Decode = Schema.decodeUnknownEither(WorkflowDefinition.WorkflowSpec, { errors: "all" })
 const decoders = new WeakMap<Kinds.Kinds, Decode>()
 
-/** Decodes a workflow whose nodes are of these kinds (made once per set of kinds). */
+/**
+ * Decodes a workflow whose nodes are of these kinds (made once per set of kinds). A valid workflow is decoded node by
+ * node with its kind's schema, which is what the union of all kinds' schemas does for it (each kind's schema has
+ * its own `type` literal), without trying the union's members; a workflow with a problem is decoded again as a
+ * whole, with every error collected, so that the error reported is the one it always was: the first of them all.
+ */
 export const decoderOf = (kinds: Kinds.Kinds): Decode => {
-  if (kinds === Kinds.builtin) return decodeBuiltin
   let decode = decoders.get(kinds)
   if (decode === undefined) {
-    const node = Schema.Union(...Array.from(kinds.values(), (kind) => kind.schema))
-    decode = Schema.decodeUnknownEither(WorkflowDefinition.makeWorkflowSpec(node), { errors: "all" }) as Decode
+    const whole = Schema.decodeUnknownEither(
+      kinds === Kinds.builtin
+        ? WorkflowDefinition.WorkflowSpec
+        : WorkflowDefinition.makeWorkflowSpec(Schema.Union(...Array.from(kinds.values(), (kind) => kind.schema))),
+      { errors: "all" }
+    ) as Decode
+    const fast = byNode(kinds)
+    decode = fast === undefined ? whole : (raw) => {
+      const spec = fast(raw)
+      return spec === undefined ? whole(raw) : Either.right(spec)
+    }
     decoders.set(kinds, decode)
   }
   return decode
+}
+
+/** A kind's schema decodes exactly the records whose `type` is its own. */
+const ownsItsType = (kind: NodeKind.Any): boolean => {
+  const type = SchemaAST.getPropertySignatures(SchemaAST.encodedAST(kind.schema.ast)).find((p) => p.name === "type")
+  return type !== undefined && SchemaAST.isLiteral(type.type) && type.type.literal === kind.type
+}
+
+const workflowFields = Schema.decodeUnknownEither(WorkflowDefinition.makeWorkflowSpec(Schema.Unknown))
+
+/**
+ * Decodes the workflow's own fields, then each node with its kind's schema: the decoded workflow, or `undefined` at
+ * the first problem. Itself `undefined` when some kind's schema does not own its type (then only the union will do).
+ */
+const byNode = (kinds: Kinds.Kinds): ((raw: unknown) => WorkflowDefinition.WorkflowSpec | undefined) | undefined => {
+  if (!Array.from(kinds.values()).every(ownsItsType)) return undefined
+  const nodeDecoders = new Map(
+    Array.from(kinds, ([type, kind]) => [type, Schema.decodeUnknownEither(kind.schema)] as const)
+  )
+  return (raw) => {
+    const fields = workflowFields(raw)
+    if (Either.isLeft(fields)) return undefined
+    const written = fields.right.nodes
+    const nodes: Array<WorkflowDefinition.Node> = new Array(written.length)
+    for (let i = 0; i < written.length; i++) {
+      const record = written[i]
+      const decode = isPlainObject(record) && typeof record.type === "string" ? nodeDecoders.get(record.type) : undefined
+      if (decode === undefined) return undefined
+      const node = decode(record)
+      if (Either.isLeft(node)) return undefined
+      nodes[i] = node.right as WorkflowDefinition.Node
+    }
+    return { ...fields.right, nodes }
+  }
 }
 
 /** What a decoding error's path names: a node (by id, or by number) and its field, or a workflow field. */

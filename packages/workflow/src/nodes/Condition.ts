@@ -32,7 +32,7 @@ export interface ConditionNode extends Schema.Schema.Type<typeof ConditionNode> 
  */
 export const namedCondition = (
   node: ConditionNode,
-  setKeys: ReadonlySet<string>
+  setKeys: NodeKind.StateKeys
 ): string | undefined => {
   const parsed = Expression.parse(node.condition)
   if (Either.isLeft(parsed)) return undefined
