@@ -77,25 +77,25 @@ const notADirectory = (file: string): Effect.Effect<void, UsageError, FileSystem
     })
   })
 
-// No workflow has this name: asking for it makes the loader list the names a file defines.
-const noSuchWorkflow = "\u0000"
-const knownWorkflows = "known workflows: "
-
 /**
- * The names of the workflows a file defines under `workflows:`, in file order; `undefined` for a file that holds a
- * single top-level workflow, or that does not load (loading it says why).
+ * Loads the workflow of a file that holds one, or lists the workflows of a file that defines several under
+ * `workflows:` (in file order; the loader stops at their names, so nothing is loaded twice).
  */
-export const workflowNames = (
+export const loadOrList = (
   file: string
-): Effect.Effect<ReadonlyArray<string> | undefined, never, FileSystem.FileSystem> =>
-  WorkflowLoader.loadFile(file, { workflow: noSuchWorkflow }).pipe(
-    Effect.as(undefined),
-    // The loader has no listing of its own; its error for an unknown name lists the names (`known workflows: a, b`).
-    Effect.catchAll((error) =>
-      Effect.succeed(
-        error.reason === "UnknownWorkflow" && error.hint !== undefined && error.hint.startsWith(knownWorkflows)
-          ? error.hint.slice(knownWorkflows.length).split(", ")
-          : undefined
+): Effect.Effect<
+  { readonly workflow: WorkflowDefinition.WorkflowDefinition } | { readonly names: ReadonlyArray<string> },
+  UsageError,
+  FileSystem.FileSystem
+> =>
+  Effect.zipRight(
+    notADirectory(file),
+    WorkflowLoader.loadFile(file).pipe(
+      Effect.map((workflow) => ({ workflow })),
+      Effect.catchAll((error) =>
+        error.reason === "UnknownWorkflow" && error.workflows !== undefined && error.workflows.length > 1
+          ? Effect.succeed({ names: error.workflows })
+          : Effect.fail(new UsageError({ description: error.message }))
       )
     )
   )

@@ -51,14 +51,16 @@ export const run = (
     const config = yield* VictorConfig.load()
     // The plugins first: the workflow's node kinds and named functions may be theirs.
     const provideFunctions = WorkflowInput.provideFunctions(yield* WorkflowInput.loadPlugins(config))
-    const names = options.workflow === undefined
-      ? yield* provideFunctions(WorkflowInput.workflowNames(options.file))
-      : undefined
     const strict = options.strict === true
+    if (options.workflow !== undefined) {
+      const workflow = yield* provideFunctions(WorkflowInput.load(options.file, options.workflow))
+      return yield* provideFunctions(validateOne(options.file, workflow, config, strict))
+    }
+    const loaded = yield* provideFunctions(WorkflowInput.loadOrList(options.file))
     return yield* provideFunctions(
-      names !== undefined && names.length > 1
-        ? validateEach(options.file, names, config, strict)
-        : validateOne(options.file, options.workflow, config, strict)
+      "names" in loaded
+        ? validateEach(options.file, loaded.names, config, strict)
+        : validateOne(options.file, loaded.workflow, config, strict)
     )
   })
 
@@ -133,12 +135,11 @@ const validateEach = (
 /** Checks one workflow: the file's only one, or the one `--workflow` names. */
 const validateOne = (
   file: string,
-  name: string | undefined,
+  workflow: WorkflowDefinition.WorkflowDefinition,
   config: VictorConfig.LoadedConfig,
   strict: boolean
 ): Effect.Effect<void, UsageError, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
   Effect.gen(function*() {
-    const workflow = yield* WorkflowInput.load(file, name)
     const findings = yield* check(workflow, config)
     const errors = WorkflowValidation.errors(findings)
     const warnings = findings.filter((f) => f.severity === "warning")
