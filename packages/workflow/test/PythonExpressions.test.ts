@@ -404,6 +404,8 @@ describe("elapsed_time() in a run", () => {
         Effect.provide(Layer.merge(RunLayer, FunctionRegistry.layer([waits]))),
         Effect.fork
       )
+      // The clock moves once the run waits (a busy machine may not have started the fork yet).
+      while ((yield* TestClock.sleeps()).length === 0) yield* Effect.yieldNow()
       yield* TestClock.adjust("90 seconds")
       const result = yield* Fiber.join(fiber)
       expect(result.error).toBe(null)
