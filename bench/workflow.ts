@@ -4,8 +4,8 @@
  * (a) tracing overhead: a chain of N transform nodes (default 1,000) run by `WorkflowExecutor.execute` with
  *     `WorkflowTracer.layer` over the in-memory store, against the same run with `WorkflowTracer.layerNoop`. Runs
  *     alternate between the two, after warm-up; the table gives the median of each, and the ratio three ways: of the
- *     medians, the median of each round's own traced / noop ratio, and of the total times (target: within 10% by
- *     all three).
+ *     medians, the median of each round's own traced / noop ratio, and of the total times (target: within 5% by
+ *     all three, in at least 9 of 10 invocations).
  * (b) parallel fan-out: one parallel node with B shell children (default 100, each `sleep 0.1`) at concurrency 1, 4,
  *     16 and B, against the sum of the children's own durations (from the trace): wall time shows the concurrency.
  *
@@ -13,6 +13,7 @@
  * `--only a|b`, `--check` (exit 1 when (a) misses its target). Environment: BENCH_NODES, BENCH_REPS, BENCH_BRANCHES.
  */
 import { spawn } from "node:child_process"
+import * as TraceJournals from "@victor/core/TraceJournals"
 import * as TraceStore from "@victor/core/TraceStore"
 import * as WorkflowTracer from "@victor/core/WorkflowTracer"
 import * as ToolRegistry from "@victor/workflow/ToolRegistry"
@@ -61,6 +62,9 @@ const fanoutYaml = (count: number): string =>
 
 const tools = ToolRegistry.layer({})
 
+// Tracing may add at most 5% to a run (issue 18), by each of the three estimates below.
+const TARGET = 1.05
+
 /** (a): median wall time of a traced run and of a noop run of the same chain, alternating. */
 const overhead = async () => {
   const workflow = await Effect.runPromise(WorkflowLoader.parse(chainYaml(nodes), "chain.yaml"))
@@ -72,23 +76,11 @@ const overhead = async () => {
       tools
     )
   )
-  // The same tracer over a store that cannot journal (its `begin` fails), so the trace is saved once at the end: the
-  // gap between this row and the first is what journaling a running trace costs.
-  const unjournaled = ManagedRuntime.make(
-    Layer.merge(
-      Layer.provideMerge(
-        WorkflowTracer.layer(),
-        Layer.effect(
-          TraceStore.TraceStore,
-          Effect.map(TraceStore.makeMemory, (memory) => ({
-            ...memory,
-            begin: () =>
-              Effect.fail(new TraceStore.TraceStoreError({ reason: "Unavailable", description: "no journal" }))
-          }))
-        )
-      ),
-      tools
-    )
+  // The same tracer over a store with the journal capability (`TraceJournals`), as the file store has: every event is
+  // journaled while the run goes on. The gap between this row and the first is what journaling a running trace costs
+  // (the in-memory store of the first row has no journals, so its trace is saved once, when it ends).
+  const journaled = ManagedRuntime.make(
+    Layer.merge(Layer.provideMerge(WorkflowTracer.layer(), TraceJournals.layerMemory), tools)
   )
   const noop = ManagedRuntime.make(Layer.merge(WorkflowTracer.layerNoop, tools))
   // Each run's trace is removed from its store right after the run, outside the timing: the store holds one trace at a
@@ -98,7 +90,7 @@ const overhead = async () => {
     const result = await runtime.runPromise(WorkflowExecutor.execute(workflow))
     const elapsed = performance.now() - start
     if (result.status !== "succeeded") throw new Error(`run failed: ${result.error}`)
-    const stored = runtime === traced ? traced : runtime === unjournaled ? unjournaled : undefined
+    const stored = runtime === traced ? traced : runtime === journaled ? journaled : undefined
     if (stored !== undefined) {
       await stored.runPromise(Effect.flatMap(TraceStore.TraceStore, (store) => store.remove(result.trace.traceId)))
     }
@@ -106,23 +98,23 @@ const overhead = async () => {
   }
   for (let i = 0; i < 5; i++) {
     await once(traced)
-    await once(unjournaled)
+    await once(journaled)
     await once(noop)
   }
   const tracedTimes: Array<number> = []
-  const unjournaledTimes: Array<number> = []
+  const journaledTimes: Array<number> = []
   const noopTimes: Array<number> = []
   for (let i = 0; i < reps; i++) {
     // Rotate which goes first, so that none always runs on a warmer heap.
     const order = [
       () => once(traced).then((t) => tracedTimes.push(t)),
-      () => once(unjournaled).then((t) => unjournaledTimes.push(t)),
+      () => once(journaled).then((t) => journaledTimes.push(t)),
       () => once(noop).then((t) => noopTimes.push(t))
     ]
     for (let j = 0; j < order.length; j++) await order[(i + j) % order.length]!()
   }
   await traced.dispose()
-  await unjournaled.dispose()
+  await journaled.dispose()
   await noop.dispose()
   const t = median(tracedTimes)
   const n = median(noopTimes)
@@ -138,8 +130,8 @@ const overhead = async () => {
   console.log("|---|---:|---:|---:|---:|")
   for (
     const [name, times] of [
-      ["WorkflowTracer.layer (memory store, journaled)", tracedTimes],
-      ["WorkflowTracer.layer (memory store, no journal)", unjournaledTimes],
+      ["WorkflowTracer.layer (memory store)", tracedTimes],
+      ["WorkflowTracer.layer (memory store and journals)", journaledTimes],
       ["WorkflowTracer.layerNoop", noopTimes]
     ] as const
   ) {
@@ -150,11 +142,11 @@ const overhead = async () => {
     )
   }
   // Met only when every estimate is within the target.
-  const met = Math.max(ratio, paired, totals) <= 1.1
+  const met = Math.max(ratio, paired, totals) <= TARGET
   console.log(
     `\nratio traced / noop: **${ratio.toFixed(3)}** (medians); **${paired.toFixed(3)}** (median of the rounds' own ` +
-      `ratios); **${totals.toFixed(3)}** (total time); target ≤ 1.10 by all three: ${met ? "met" : "MISSED"}. ` +
-      `Without the journal: ${(median(unjournaledTimes) / n).toFixed(3)} (medians)`
+      `ratios); **${totals.toFixed(3)}** (total time); target ≤ ${TARGET.toFixed(2)} by all three: ${met ? "met" : "MISSED"}. ` +
+      `Journaled: ${(median(journaledTimes) / n).toFixed(3)} (medians)`
   )
   return met
 }

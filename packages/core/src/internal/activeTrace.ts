@@ -44,49 +44,86 @@ export interface ActiveTrace {
   spans: Array<SpanRecord> | undefined
   /** How many Effect spans the trace holds anywhere: a trace with any is written as schema version 2. */
   spanCount: number
+  /** How many of its nodes failed, so that ending a long trace need not look through its nodes. */
+  failedNodes: number
 }
 
-/** A node between `startNode` and `endNode`. */
-export interface OpenNode {
-  readonly trace: ActiveTrace
-  readonly nodeId: string
-  readonly nodeType: string
-  readonly startTime: number
-  readonly inputs: JsonObject
-  /** Replaced (never mutated) by `annotateNode`, so records already handed out keep what they had. */
-  metadata: JsonObject
+/**
+ * A node between `startNode` and `endNode`. A class rather than an object literal: one is made for every node, and a
+ * constructor makes it with its fields laid out once (see `records.ts`).
+ */
+export class OpenNode {
   /**
    * Its tool calls; absent until the first, which arrives as a one-element array (a pushed-to empty array would keep
    * room for 17). Once the node is closed this is the very array its record holds, so late calls still land there.
    */
-  toolCalls: Array<ToolCallRecord> | undefined
+  declare toolCalls: Array<ToolCallRecord> | undefined
   /** Its record, once closed. */
-  record: NodeTraceRecord | undefined
-  /** The node that was current when this one started (nested nodes, e.g. a parallel node's children). */
-  readonly parent: OpenNode | undefined
+  declare record: NodeTraceRecord | undefined
   /** Whether the node is still in its trace's list of open nodes. */
-  open: boolean
-  previousOpen: OpenNode | undefined
-  nextOpen: OpenNode | undefined
+  declare open: boolean
+  declare previousOpen: OpenNode | undefined
+  declare nextOpen: OpenNode | undefined
   /** The cursor of the fiber that opened it through `NodeLoop.open`, which `NodeLoop.close` gives back. */
-  cursor: Cursor | undefined
+  declare cursor: Cursor | undefined
   /**
    * Its Effect spans (see `EffectSpans`); absent until the first. Once the node is closed this is the very array its
    * record holds, so that spans ending later (in a fiber the node forked) still land there, as tool calls do.
    */
-  spans: Array<SpanRecord> | undefined
+  declare spans: Array<SpanRecord> | undefined
+
+  constructor(
+    readonly trace: ActiveTrace,
+    readonly nodeId: string,
+    readonly nodeType: string,
+    readonly startTime: number,
+    readonly inputs: JsonObject,
+    /** Replaced (never mutated) by `annotateNode`, so records already handed out keep what they had. */
+    public metadata: JsonObject,
+    /** The node that was current when this one started (nested nodes, e.g. a parallel node's children). */
+    readonly parent: OpenNode | undefined,
+    toolCalls: Array<ToolCallRecord> | undefined
+  ) {
+    this.toolCalls = toolCalls
+    this.record = undefined
+    this.open = false
+    this.previousOpen = undefined
+    this.nextOpen = undefined
+    this.cursor = undefined
+    this.spans = undefined
+  }
 }
 
 /**
- * A tool call between its start and its end in `withToolCall`: the Effect spans made inside it are its own (see
- * `EffectSpans`). Its record is made when it ends, with the spans it has by then; later ones join the record's array.
+ * A tool call between its start and its end in `withToolCall`. The Effect spans made inside it are its own (see
+ * `EffectSpans`): its record is made when it ends, with the spans it has by then; later ones join the record's array.
+ * On `withToolCall`'s fast path it also sits on its fiber's list of open scopes (see `Cursor.open`), so that a call
+ * an interruption abandoned is still recorded, as cancelled.
  */
-export interface OpenToolCall {
-  readonly trace: ActiveTrace
-  /** The node that was current in the fiber when the call started: a node opened inside the call takes its spans. */
-  readonly node: OpenNode | undefined
-  spans: Array<SpanRecord> | undefined
-  record: ToolCallRecord | undefined
+export class OpenToolCall {
+  declare spans: Array<SpanRecord> | undefined
+  declare record: ToolCallRecord | undefined
+  /** Until it is recorded: its end, or its cancellation once abandoned by an interruption. */
+  declare open: boolean
+
+  constructor(
+    readonly trace: ActiveTrace,
+    /** The node that was current in the fiber when the call started: a node opened inside the call takes its spans. */
+    readonly node: OpenNode | undefined,
+    /** The node its record joins (the tracer's `autoToolCalls`), else undefined. */
+    readonly owner: OpenNode | undefined,
+    /** Whether a call outside any node waits for the next `traceNode` (the tracer's `autoToolCalls`). */
+    readonly pending: boolean,
+    readonly toolName: string,
+    readonly inputs: JsonObject,
+    readonly startTime: number,
+    /** The call that was running in the fiber around this one, given back when it ends (with a span bridge). */
+    readonly outer: OpenToolCall | undefined
+  ) {
+    this.spans = undefined
+    this.record = undefined
+    this.open = true
+  }
 }
 
 /** Adds a node to its trace's open nodes. */
@@ -129,11 +166,11 @@ export interface Cursor {
   readonly forkedTrace: ActiveTrace | undefined
   readonly forkedNode: OpenNode | undefined
   /**
-   * The nodes this cursor's fiber has open through `withNode`'s fast path or `NodeLoop.open`, innermost last (see
-   * `nodeScope.ts`); made on the fiber's first such node. Never handed to a forked child, which has nodes of its
-   * own.
+   * The nodes and tool calls this cursor's fiber has open through the fast paths of `withNode` and `withToolCall` or
+   * through `NodeLoop.open`, innermost last (see `recorder.ts`); made on the fiber's first one. Never handed to a
+   * forked child, which has scopes of its own.
    */
-  open: Array<OpenNode> | undefined
+  open: Array<OpenNode | OpenToolCall> | undefined
   /** The tool call running in this fiber (`withToolCall`), which a forked child inherits; never adopted at a join. */
   call: OpenToolCall | undefined
 }

@@ -56,20 +56,29 @@ export interface Persistence {
 export const start = (
   store: TraceStore["Type"],
   journals: TraceJournals["Type"] | undefined,
-  trace: ActiveTrace
+  trace: ActiveTrace,
+  redactor: Redaction.Redactor
+): Effect.Effect<Persistence> => {
+  const prepare = (final: WorkflowTrace) => redactor.active ? redactor.trace(final) : final
+  const idle = () => {}
+  const saveAtEnd: Persistence = {
+    prepare,
+    wake: idle,
+    wakeUnannounced: idle,
+    flush: Effect.void,
+    finish: (final) => store.save(final)
+  }
+  return journals === undefined ? Effect.succeed(saveAtEnd) : journaled(journals, trace, redactor, saveAtEnd)
+}
+
+// The persistence of a trace over a store with journals.
+const journaled = (
+  journals: TraceJournals["Type"],
+  trace: ActiveTrace,
+  redactor: Redaction.Redactor,
+  saveAtEnd: Persistence
 ): Effect.Effect<Persistence> =>
   Effect.gen(function*() {
-    const redactor = yield* Redaction.CurrentRedactor
-    const prepare = (final: WorkflowTrace) => redactor.active ? redactor.trace(final) : final
-    const idle = () => {}
-    const saveAtEnd: Persistence = {
-      prepare,
-      wake: idle,
-      wakeUnannounced: idle,
-      flush: Effect.void,
-      finish: (final) => store.save(final)
-    }
-    if (journals === undefined) return saveAtEnd
     const header = Journal.headerOf(trace)
     // The header keeps no value deeper than any other line does (see `Redaction.depthLimit`).
     const sanitizedHeader = (sanitizer: Redaction.Redactor) =>

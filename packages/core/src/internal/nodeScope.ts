@@ -22,41 +22,21 @@ import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { globalValue } from "effect/GlobalValue"
 import type { EndNodeOptions, StartNodeOptions, WorkflowTracerService } from "../WorkflowTracer.ts"
-import { type Cursor, currentCursor, type OpenNode } from "./activeTrace.ts"
+import { currentCursor, type OpenNode } from "./activeTrace.ts"
 import { lastEventHooks } from "./hooks.ts"
-import { closeNode, endNodeIn, leaveNode, moveTo, noEnd, openNode } from "./recorder.ts"
+import {
+  cancelAbove,
+  closeNode,
+  endNodeIn,
+  leaveNode,
+  leaveOpen,
+  moveTo,
+  noEnd,
+  openNode,
+  openScopesOf
+} from "./recorder.ts"
 import { describeCause, noActiveTrace, type TracerError } from "./tracerError.ts"
 import { traceOf, type TracerState } from "./tracerState.ts"
-
-// Closes, innermost first, the nodes of a fiber's list above `depth` that were abandoned by an interruption.
-const cancelAbove = (open: Array<OpenNode>, depth: number): void => {
-  for (let i = open.length - 1; i >= depth; i--) {
-    const node = open[i]!
-    if (node.open) closeNode(node, { success: false, error: "cancelled" })
-  }
-  open.length = depth
-}
-
-// Takes the node at `depth` off its fiber's list, closing first (as cancelled) any left above it by an interruption.
-const leaveOpen = (open: Array<OpenNode>, depth: number): void => {
-  if (open.length > depth + 1) cancelAbove(open, depth + 1)
-  open.pop()
-}
-
-// The fiber's list of open nodes, made on its first node with the observer that closes what is left when it ends.
-const openNodesOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, cursor: Cursor): Array<OpenNode> => {
-  const nodes: Array<OpenNode> = []
-  cursor.open = nodes
-  fiber.addObserver(() => {
-    if (nodes.length === 0) return
-    // The fiber's place goes back to where it was before its first abandoned node, so that a parent that
-    // adopts the fiber's place when joining it does not adopt a closed node.
-    const current = fiber.getFiberRef(currentCursor)
-    if (current !== undefined && current.node === nodes[nodes.length - 1]) current.node = nodes[0]!.parent
-    cancelAbove(nodes, 0)
-  })
-  return nodes
-}
 
 // The guarded path (see the module's header).
 const withNodeGuarded = <A, E, R>(
@@ -71,6 +51,8 @@ const withNodeGuarded = <A, E, R>(
       const previous = cursor?.node
       const trace = traceOf(state, cursor?.trace, previous)
       if (trace === undefined) return Effect.fail(noActiveTrace)
+      // Scopes the fiber opens inside the node on the fast paths (once it has a cursor) sit above this depth.
+      const depth = cursor?.open?.length ?? 0
       const node = openNode(trace, previous !== undefined && previous.trace === trace ? previous : undefined, options)
       // The handlers see the node start before it becomes current, as they see a `startNode`.
       const enter = trace.handlers.length === 0
@@ -85,6 +67,9 @@ const withNodeGuarded = <A, E, R>(
       const run = enter === Effect.void ? restore(effect) : Effect.zipRight(enter, restore(effect))
       return Effect.matchCauseEffect(run, {
         onFailure: (cause) => {
+          // What an interruption abandoned inside the node is closed before it, innermost first.
+          const held = fiber.getFiberRef(currentCursor)
+          if (held?.open !== undefined && held.open.length > depth) cancelAbove(held.open, depth, held)
           leaveNode(fiber, previous)
           return Effect.zipRight(endNodeIn(node, { success: false, error: describeCause(cause) }), Effect.failCause(cause))
         },
@@ -139,7 +124,7 @@ const makeNodeLoop = (state: TracerState): NodeLoop => ({
     const node = openNode(trace, previous, options)
     node.cursor = cursor
     cursor.node = node
-    ;(cursor.open ?? openNodesOf(fiber, cursor)).push(node)
+    ;(cursor.open ?? openScopesOf(fiber, cursor)).push(node)
     return node
   },
   close: <A, E>(handle: NodeHandle, exit: Exit.Exit<A, E>, toOutputs?: (value: A) => EndNodeOptions) => {
@@ -149,7 +134,7 @@ const makeNodeLoop = (state: TracerState): NodeLoop => ({
     const open = cursor?.open
     if (open !== undefined) {
       const at = open.lastIndexOf(node)
-      if (at >= 0) leaveOpen(open, at)
+      if (at >= 0) leaveOpen(open, at, cursor!)
     }
     if (cursor !== undefined) cursor.node = node.parent
     // Already closed: cancelled by an enclosing node, or by the end of its trace.
@@ -185,19 +170,20 @@ const makeWithNode = (state: TracerState): WorkflowTracerService["withNode"] =>
     // The fast path (see the module's header).
     const node = openNode(trace, previous !== undefined && previous.trace === trace ? previous : undefined, options)
     cursor.node = node
-    const open = cursor.open ?? openNodesOf(fiber, cursor)
+    const open = cursor.open ?? openScopesOf(fiber, cursor)
     const depth = open.length
     open.push(node)
+    // The fiber keeps this cursor to the end of the node (see `joinCursor`), so the handlers move it back themselves.
     return Effect.matchCauseEffect(effect, {
       onFailure: (cause) => {
-        leaveOpen(open, depth)
-        leaveNode(fiber, previous)
+        leaveOpen(open, depth, cursor)
+        cursor.node = previous
         closeNode(node, { success: false, error: describeCause(cause) })
         return Effect.failCause(cause)
       },
       onSuccess: (value) => {
-        leaveOpen(open, depth)
-        leaveNode(fiber, previous)
+        leaveOpen(open, depth, cursor)
+        cursor.node = previous
         closeNode(node, toOutputs === undefined ? noEnd : toOutputs(value))
         return Effect.succeed(value)
       }

@@ -5,12 +5,18 @@
  *
  * A fiber's place (its trace and node) is its cursor (see `activeTrace.ts`), updated in place: recording a node costs
  * no FiberRef copy. Records are built by constructors (see `records.ts`); events go to the trace's compact log.
+ *
+ * `withToolCall` has two paths, as `withNode` has (see `nodeScope.ts`): without trace handlers, the tool runs inside
+ * one match on its exit, with no uninterruptible region around it (which cost a tool call twice the effect steps of
+ * the tool itself); the call sits on its fiber's list of open scopes meanwhile, so that a call an interruption
+ * abandoned (Effect runs no failure handler of an interruptible region once its fiber is interrupted) is recorded as
+ * cancelled when an enclosing node closes or when the fiber ends, whichever comes first. With handlers, the call is
+ * closed by a failure handler made uninterruptible, so that the handlers' effects run even when it is interrupted.
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import { type ExecutionEvent, ExecutionEventType } from "../ExecutionEvent.ts"
 import { emptyObject, type JsonObject } from "../Json.ts"
 import type { NodeTraceRecord, SpanRecord, ToolCallRecord } from "../WorkflowTrace.ts"
 import type {
@@ -26,13 +32,14 @@ import {
   type Cursor,
   currentCursor,
   makeCursor,
-  type OpenNode,
-  type OpenToolCall,
+  OpenNode,
+  OpenToolCall,
   removeOpen,
   spanBridge
 } from "./activeTrace.ts"
+import { toolCallStartedEvent } from "./eventLog.ts"
 import { emit, lastEventHooks, nodeHooks, runHooks, toolCallHooks } from "./hooks.ts"
-import { NodeRecord, ToolCall } from "./records.ts"
+import { nodeRecord, toolCallRecord } from "./records.ts"
 import { describeCause, noActiveTrace, noOpenNode, type TracerError } from "./tracerError.ts"
 import { refOf, traceOf, type TracerState } from "./tracerState.ts"
 
@@ -61,22 +68,16 @@ export const leaveNode = (fiber: Fiber.RuntimeFiber<unknown, unknown>, previous:
 
 /** Opens a node in a trace (logging `node_started`); the caller makes it current. */
 export const openNode = (trace: ActiveTrace, parent: OpenNode | undefined, options: StartNodeOptions): OpenNode => {
-  const node: OpenNode = {
+  const node = new OpenNode(
     trace,
-    nodeId: options.nodeId,
-    nodeType: options.nodeType,
-    startTime: trace.now(),
-    inputs: options.inputs ?? emptyObject,
-    metadata: options.metadata ?? emptyObject,
-    toolCalls: undefined,
-    record: undefined,
+    options.nodeId,
+    options.nodeType,
+    trace.now(),
+    options.inputs ?? emptyObject,
+    options.metadata ?? emptyObject,
     parent,
-    open: false,
-    previousOpen: undefined,
-    nextOpen: undefined,
-    cursor: undefined,
-    spans: undefined
-  }
+    undefined
+  )
   addOpen(trace, node)
   trace.events.nodeStarted(node.nodeId, node.startTime)
   trace.persistence?.wake()
@@ -96,7 +97,7 @@ export const closeNode = (node: OpenNode, end: EndNodeOptions): NodeTraceRecord 
   const calls = node.toolCalls
   const toolCalls = calls === undefined ? noToolCalls : calls.length > 1 ? calls.slice() : calls
   if (calls !== undefined) node.toolCalls = toolCalls as Array<ToolCallRecord>
-  const record: NodeTraceRecord = new NodeRecord(
+  const record: NodeTraceRecord = nodeRecord(
     node.nodeId,
     node.nodeType,
     node.startTime,
@@ -112,6 +113,7 @@ export const closeNode = (node: OpenNode, end: EndNodeOptions): NodeTraceRecord 
   if (node.spans !== undefined) (record as { spans?: ReadonlyArray<SpanRecord> }).spans = node.spans
   removeOpen(trace, node)
   node.record = record
+  if (!success) trace.failedNodes++
   trace.nodes.push(record)
   trace.events.nodeEnded(record, endTime)
   trace.persistence?.wake()
@@ -129,7 +131,7 @@ const makeToolCall = (options: TraceToolCallOptions, endTime: number): ToolCallR
   const duration = options.durationSeconds ?? 0
   const error = options.error ?? null
   const success = options.success ?? error === null
-  return new ToolCall(
+  return toolCallRecord(
     options.toolName,
     options.inputs ?? emptyObject,
     options.outputs ?? emptyObject,
@@ -140,15 +142,14 @@ const makeToolCall = (options: TraceToolCallOptions, endTime: number): ToolCallR
   )
 }
 
-// Attaches a finished tool call to the fiber's node (or the trace's pending list) and emits its event.
-const recordToolCall = (
-  autoToolCalls: boolean,
+// Attaches a finished tool call to its node (or the trace's pending list) and logs its event.
+const attachToolCall = (
   trace: ActiveTrace,
-  node: OpenNode | undefined,
+  owner: OpenNode | undefined,
+  pending: boolean,
   record: ToolCallRecord,
   endTime: number
-): Effect.Effect<ToolCallRecord> => {
-  const owner = autoToolCalls && node !== undefined && node.trace === trace ? node : undefined
+): void => {
   if (owner !== undefined) {
     if (owner.toolCalls !== undefined) owner.toolCalls.push(record)
     else {
@@ -157,26 +158,171 @@ const recordToolCall = (
       const closed = owner.record as { toolCalls: ReadonlyArray<ToolCallRecord> } | undefined
       if (closed !== undefined) closed.toolCalls = owner.toolCalls
     }
-  } else if (autoToolCalls) trace.pendingToolCalls.push(record)
+  } else if (pending) trace.pendingToolCalls.push(record)
   trace.events.toolCallEnded(record, owner?.nodeId, endTime)
   trace.persistence?.wake()
+}
+
+// The node a tool call made in a fiber at `node` joins: that node, when tool calls are attached to nodes at all.
+const ownerOf = (autoToolCalls: boolean, trace: ActiveTrace, node: OpenNode | undefined): OpenNode | undefined =>
+  autoToolCalls && node !== undefined && node.trace === trace ? node : undefined
+
+// Attaches a finished tool call to the fiber's node (or the trace's pending list), emits its event, tells handlers.
+const recordToolCall = (
+  autoToolCalls: boolean,
+  trace: ActiveTrace,
+  node: OpenNode | undefined,
+  record: ToolCallRecord,
+  endTime: number
+): Effect.Effect<ToolCallRecord> => {
+  const owner = ownerOf(autoToolCalls, trace, node)
+  attachToolCall(trace, owner, autoToolCalls, record, endTime)
   if (trace.handlers.length === 0) return Effect.succeed(record)
   return Effect.as(toolCallHooks(trace, record, owner?.nodeId), record)
 }
 
 // Ends a tool call's mark in its fiber (see `withToolCall`): its record takes the spans made inside it, and the
 // fiber gets back the call that was running around it.
-const leaveToolCall = (
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  call: OpenToolCall,
-  outer: OpenToolCall | undefined,
-  record: ToolCallRecord
-): void => {
+const leaveToolCall = (cursor: Cursor | undefined, call: OpenToolCall, record: ToolCallRecord): void => {
+  call.open = false
   call.record = record
   if (call.spans !== undefined) (record as { spans?: ReadonlyArray<SpanRecord> }).spans = call.spans
-  const cursor = fiber.getFiberRef(currentCursor)
-  if (cursor !== undefined && cursor.call === call) cursor.call = outer
+  if (cursor !== undefined && cursor.call === call) cursor.call = call.outer
 }
+
+// Ends a tool call of `withToolCall`'s fast path with its record.
+const endToolCall = (cursor: Cursor, call: OpenToolCall, record: ToolCallRecord, endTime: number): void => {
+  leaveToolCall(cursor, call, record)
+  attachToolCall(call.trace, call.owner, call.pending, record, endTime)
+}
+
+// A fast-path tool call abandoned by an interruption: recorded as cancelled now, unless its trace has ended since.
+const cancelToolCall = (cursor: Cursor, call: OpenToolCall): void => {
+  if (!call.open) return
+  const trace = call.trace
+  if (trace.ended) {
+    call.open = false
+    if (cursor.call === call) cursor.call = call.outer
+    return
+  }
+  const endTime = trace.now()
+  const record = toolCallRecord(
+    call.toolName,
+    call.inputs,
+    emptyObject,
+    endTime - call.startTime,
+    false,
+    "cancelled",
+    call.startTime
+  )
+  endToolCall(cursor, call, record, endTime)
+}
+
+const cancelled: EndNodeOptions = Object.freeze({ success: false, error: "cancelled" })
+
+/**
+ * Closes, innermost first, the nodes and tool calls of a fiber's list of open scopes (see `Cursor.open`) above
+ * `depth`, which an interruption abandoned: as cancelled.
+ */
+export const cancelAbove = (open: Array<OpenNode | OpenToolCall>, depth: number, cursor: Cursor): void => {
+  for (let i = open.length - 1; i >= depth; i--) {
+    const scope = open[i]!
+    if (scope instanceof OpenNode) {
+      if (scope.open) closeNode(scope, cancelled)
+    } else cancelToolCall(cursor, scope)
+  }
+  open.length = depth
+}
+
+/** Takes the scope at `depth` off its fiber's list, closing first (as cancelled) any left above it by an interruption. */
+export const leaveOpen = (open: Array<OpenNode | OpenToolCall>, depth: number, cursor: Cursor): void => {
+  if (open.length > depth + 1) cancelAbove(open, depth + 1, cursor)
+  open.pop()
+}
+
+/**
+ * The fiber's list of open scopes, made on its first fast-path node or tool call with the observer that closes what is
+ * left when the fiber ends.
+ */
+export const openScopesOf = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  cursor: Cursor
+): Array<OpenNode | OpenToolCall> => {
+  const scopes: Array<OpenNode | OpenToolCall> = []
+  cursor.open = scopes
+  fiber.addObserver(() => {
+    if (scopes.length === 0) return
+    // The fiber's place goes back to where it was before its first abandoned scope, so that a parent that adopts the
+    // fiber's place when joining it does not adopt a closed node.
+    const current = fiber.getFiberRef(currentCursor)
+    if (current !== undefined && current.node !== undefined && abandons(scopes, current.node)) {
+      const first = scopes[0]!
+      current.node = first instanceof OpenNode ? first.parent : first.node
+    }
+    cancelAbove(scopes, 0, cursor)
+  })
+  return scopes
+}
+
+const abandons = (scopes: ReadonlyArray<OpenNode | OpenToolCall>, node: OpenNode): boolean => {
+  for (const scope of scopes) if (scope === node) return true
+  return false
+}
+
+// What a failed tool call records: `describeError`'s text (and outputs) for an expected failure, else the cause's text.
+const describeFailure = <E>(
+  cause: Cause.Cause<E>,
+  describeError: ((error: E) => string | FailedToolCall) | undefined
+): string | FailedToolCall => {
+  if (describeError === undefined) return describeCause(cause)
+  const expected = Cause.failureOption(cause)
+  return expected._tag === "Some" ? describeError(expected.value) : describeCause(cause)
+}
+
+// `withToolCall`'s guarded path (see the module's header).
+const withToolCallGuarded = <E, R>(
+  state: TracerState,
+  toolName: string,
+  inputs: JsonObject,
+  effect: Effect.Effect<JsonObject, E, R>,
+  describeError: ((error: E) => string | FailedToolCall) | undefined
+): Effect.Effect<JsonObject, E | TracerError, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
+      const { autoToolCalls, now } = state
+      const cursor = fiber.getFiberRef(currentCursor)
+      const node = cursor?.node
+      const trace = traceOf(state, cursor?.trace, node)
+      if (trace === undefined) return Effect.fail(noActiveTrace)
+      const start = now()
+      const owner = ownerOf(autoToolCalls, trace, node)
+      const started = toolCallStartedEvent(toolName, owner?.nodeId, start)
+      const hooks = emit(trace, started)
+      // With an Effect span bridge, the call is marked in the fiber so that the spans made inside it are its own.
+      const call = spanBridge.installed && cursor !== undefined
+        ? new OpenToolCall(trace, node, owner, autoToolCalls, toolName, inputs, start, cursor.call)
+        : undefined
+      if (call !== undefined) cursor!.call = call
+      const run = trace.handlers.length === 0 ? restore(effect) : restore(Effect.zipRight(hooks, effect))
+      return Effect.matchCauseEffect(run, {
+        onFailure: (cause) => {
+          const endTime = now()
+          const described = describeFailure(cause, describeError)
+          const error = typeof described === "string" ? described : described.error
+          const outputs = typeof described === "string" ? emptyObject : described.outputs
+          const record = toolCallRecord(toolName, inputs, outputs, endTime - start, false, error, start)
+          if (call !== undefined) leaveToolCall(fiber.getFiberRef(currentCursor), call, record)
+          return Effect.zipRight(recordToolCall(autoToolCalls, trace, node, record, endTime), Effect.failCause(cause))
+        },
+        onSuccess: (outputs) => {
+          const endTime = now()
+          const record = toolCallRecord(toolName, inputs, outputs ?? emptyObject, endTime - start, true, null, start)
+          if (call !== undefined) leaveToolCall(fiber.getFiberRef(currentCursor), call, record)
+          return Effect.as(recordToolCall(autoToolCalls, trace, node, record, endTime), outputs)
+        }
+      })
+    })
+  )
 
 /** The recording members of a tracer, but `withNode` and the trace's start and end. */
 export type Recorder = Pick<
@@ -228,22 +374,16 @@ export const make = (state: TracerState): Recorder => {
           ? [...trace.pendingToolCalls, ...explicit]
           : explicit
         if (autoToolCalls) trace.pendingToolCalls = []
-        const node: OpenNode = {
+        const node = new OpenNode(
           trace,
-          nodeId: options.nodeId,
-          nodeType: options.nodeType,
-          startTime: options.timestamp ?? endTime - duration,
-          inputs: options.inputs ?? emptyObject,
-          metadata: options.metadata ?? emptyObject,
-          toolCalls,
-          record: undefined,
-          parent: undefined,
-          open: false,
-          previousOpen: undefined,
-          nextOpen: undefined,
-          cursor: undefined,
-          spans: undefined
-        }
+          options.nodeId,
+          options.nodeType,
+          options.timestamp ?? endTime - duration,
+          options.inputs ?? emptyObject,
+          options.metadata ?? emptyObject,
+          undefined,
+          toolCalls
+        )
         const first = trace.events.length
         trace.events.nodeStarted(node.nodeId, node.startTime)
         for (const call of explicit) trace.events.toolCallEnded(call, node.nodeId, call.timestamp + call.durationSeconds)
@@ -289,47 +429,49 @@ export const make = (state: TracerState): Recorder => {
       effect: Effect.Effect<JsonObject, E, R>,
       describeError?: (error: E) => string | FailedToolCall
     ) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
-          const cursor = fiber.getFiberRef(currentCursor)
-          const node = cursor?.node
-          const trace = traceOf(state, cursor?.trace, node)
-          if (trace === undefined) return Effect.fail(noActiveTrace)
-          const start = now()
-          const nodeId = autoToolCalls && node !== undefined && node.trace === trace ? node.nodeId : undefined
-          const started: ExecutionEvent = nodeId === undefined
-            ? { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName }
-            : { eventType: ExecutionEventType.TOOL_CALL_STARTED, timestamp: start, toolName, nodeId }
-          const hooks = emit(trace, started)
-          // With an Effect span bridge, the call is marked in the fiber so that the spans made inside it are its own.
-          const call: OpenToolCall | undefined = spanBridge.installed && cursor !== undefined
-            ? { trace, node, spans: undefined, record: undefined }
-            : undefined
-          const outer = call === undefined ? undefined : cursor!.call
-          if (call !== undefined) cursor!.call = call
-          const run = trace.handlers.length === 0 ? restore(effect) : restore(Effect.zipRight(hooks, effect))
-          return Effect.matchCauseEffect(run, {
-            onFailure: (cause) => {
-              const endTime = now()
-              const expected = Cause.failureOption(cause)
-              const described = describeError !== undefined && expected._tag === "Some"
-                ? describeError(expected.value)
-                : describeCause(cause)
-              const error = typeof described === "string" ? described : described.error
-              const outputs = typeof described === "string" ? emptyObject : described.outputs
-              const record = new ToolCall(toolName, inputs, outputs, endTime - start, false, error, start)
-              if (call !== undefined) leaveToolCall(fiber, call, outer, record)
-              return Effect.zipRight(recordToolCall(autoToolCalls, trace, node, record, endTime), Effect.failCause(cause))
-            },
-            onSuccess: (outputs) => {
-              const endTime = now()
-              const record = new ToolCall(toolName, inputs, outputs ?? emptyObject, endTime - start, true, null, start)
-              if (call !== undefined) leaveToolCall(fiber, call, outer, record)
-              return Effect.as(recordToolCall(autoToolCalls, trace, node, record, endTime), outputs)
-            }
-          })
+      Effect.withFiberRuntime<JsonObject, E | TracerError, R>((fiber) => {
+        const cursor = fiber.getFiberRef(currentCursor)
+        const node = cursor?.node
+        const trace = traceOf(state, cursor?.trace, node)
+        if (trace === undefined) return Effect.fail(noActiveTrace)
+        if (cursor === undefined || trace.handlers.length > 0) {
+          return withToolCallGuarded(state, toolName, inputs, effect, describeError)
+        }
+        // The fast path (see the module's header).
+        const start = now()
+        const owner = ownerOf(autoToolCalls, trace, node)
+        const call = new OpenToolCall(trace, node, owner, autoToolCalls, toolName, inputs, start, cursor.call)
+        trace.events.toolCallStarted(toolName, owner?.nodeId, start)
+        trace.persistence?.wake()
+        // With an Effect span bridge, the call is marked in the fiber so that the spans made inside it are its own.
+        if (spanBridge.installed) cursor.call = call
+        const open = cursor.open ?? openScopesOf(fiber, cursor)
+        const depth = open.length
+        open.push(call)
+        return Effect.matchCauseEffect(effect, {
+          onFailure: (cause) => {
+            leaveOpen(open, depth, cursor)
+            const endTime = now()
+            const described = describeFailure(cause, describeError)
+            const record = typeof described === "string"
+              ? toolCallRecord(toolName, inputs, emptyObject, endTime - start, false, described, start)
+              : toolCallRecord(toolName, inputs, described.outputs, endTime - start, false, described.error, start)
+            endToolCall(cursor, call, record, endTime)
+            return Effect.failCause(cause)
+          },
+          onSuccess: (outputs) => {
+            leaveOpen(open, depth, cursor)
+            const endTime = now()
+            endToolCall(
+              cursor,
+              call,
+              toolCallRecord(toolName, inputs, outputs ?? emptyObject, endTime - start, true, null, start),
+              endTime
+            )
+            return Effect.succeed(outputs)
+          }
         })
-      ),
+      }),
 
     annotateNode: (metadata) =>
       Effect.withFiberRuntime((fiber) => {

@@ -3,6 +3,7 @@
  * from the first event on), `endTrace` (open nodes closed, the final event, the redacted trace saved through the
  * journal or the store) and `getTrace` (the trace as it stands, or the last ended one).
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { type ExecutionEvent, ExecutionEventType } from "../ExecutionEvent.ts"
 import { emptyObject } from "../Json.ts"
@@ -26,56 +27,51 @@ export const make = (state: TracerState): TraceLifecycle => {
   const { journals, now, openTraces, store } = state
   return {
     startTrace: (options) =>
-      Effect.flatMap(
-        Effect.all([
-          options.traceId === undefined ? TraceId.make : Effect.succeed(options.traceId),
-          TraceHandlers,
-          Redaction.CurrentRedactor
-        ]),
-        ([traceId, installed, configured]) =>
-          Effect.withFiberRuntime((fiber) => {
-            // Secrets of the context (a `password` key) stay secret wherever their values turn up later.
-            const redactor = configured.withSecretsOf(options.inputs ?? emptyObject)
-            const trace: ActiveTrace = {
-              traceId,
-              workflowName: options.workflowName,
-              startTime: now(),
-              inputs: options.inputs ?? emptyObject,
-              metadata: options.metadata ?? emptyObject,
-              parentTraceId: options.parentTraceId ?? null,
-              traceParent: options.traceParent ?? null,
-              nodes: [],
-              events: new EventLog(),
-              lastOpen: undefined,
-              pendingToolCalls: [],
-              // Every handler is a sink: it sees what the store would, redacted.
-              handlers: redactor.active ? installed.map((handler) => Redaction.handler(redactor, handler)) : installed,
-              ended: false,
-              final: undefined,
-              now,
-              spans: undefined,
-              spanCount: 0
-            }
-            openTraces.push(trace)
-            const started: ExecutionEvent = { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime }
-            trace.events.push(started)
-            return moveTo(fiber.getFiberRef(currentCursor), trace, undefined).pipe(
-              // Journaled from here on, so that a run that dies is recovered rather than lost; the handlers see
-              // the start once the journal holds it.
-              Effect.zipRight(Effect.map(
-                Effect.provideService(JournalWriter.start(store, journals, trace), Redaction.CurrentRedactor, redactor),
-                (p) => void (trace.persistence = p)
-              )),
-              Effect.zipRight(
-                trace.handlers.length === 0
-                  ? Effect.void
-                  // Made once the journal has begun, so that it is flushed first.
-                  : Effect.suspend(() => eventHooks(trace, started))
-              ),
-              Effect.as(refOf(trace))
-            )
-          })
-      ),
+      Effect.withFiberRuntime((fiber) => {
+        // Read where the fiber stands rather than with effects of their own: a run starts one trace, and these steps
+        // (and providing the redactor to the journal's start) were most of what starting one cost.
+        const context = fiber.currentContext
+        const installed = Context.get(context, TraceHandlers)
+        // Secrets of the context (a `password` key) stay secret wherever their values turn up later.
+        const redactor = Context.get(context, Redaction.CurrentRedactor).withSecretsOf(options.inputs ?? emptyObject)
+        const trace: ActiveTrace = {
+          traceId: options.traceId ?? TraceId.unsafeMake(),
+          workflowName: options.workflowName,
+          startTime: now(),
+          inputs: options.inputs ?? emptyObject,
+          metadata: options.metadata ?? emptyObject,
+          parentTraceId: options.parentTraceId ?? null,
+          traceParent: options.traceParent ?? null,
+          nodes: [],
+          events: new EventLog(),
+          lastOpen: undefined,
+          pendingToolCalls: [],
+          // Every handler is a sink: it sees what the store would, redacted.
+          handlers: redactor.active ? installed.map((handler) => Redaction.handler(redactor, handler)) : installed,
+          ended: false,
+          final: undefined,
+          now,
+          spans: undefined,
+          spanCount: 0,
+          failedNodes: 0
+        }
+        openTraces.push(trace)
+        const started: ExecutionEvent = { eventType: ExecutionEventType.WORKFLOW_STARTED, timestamp: trace.startTime }
+        trace.events.push(started)
+        const ref = refOf(trace)
+        const enter = moveTo(fiber.getFiberRef(currentCursor), trace, undefined)
+        // Journaled from here on, so that a run that dies is recovered rather than lost.
+        const begin = Effect.map(JournalWriter.start(store, journals, trace, redactor), (persistence) => {
+          trace.persistence = persistence
+          return ref
+        })
+        const begun = enter === Effect.void ? begin : Effect.zipRight(enter, begin)
+        // The handlers see the start once the journal holds it (the hooks are made once it has begun, so that they
+        // flush it first).
+        return trace.handlers.length === 0
+          ? begun
+          : Effect.zipLeft(begun, Effect.suspend(() => eventHooks(trace, started)))
+      }),
 
     endTrace: (options = {}) =>
       Effect.withFiberRuntime((fiber) => {
@@ -85,7 +81,7 @@ export const make = (state: TracerState): TraceLifecycle => {
         const closing = options.status === "cancelled" ? "cancelled" : "trace ended before the node finished"
         for (const node of openNodesNewestFirst(trace)) closeNode(node, { success: false, error: closing })
         const endTime = now()
-        const status = options.status ?? (trace.nodes.some((n) => !n.success) ? "failed" : "succeeded")
+        const status = options.status ?? (trace.failedNodes > 0 ? "failed" : "succeeded")
         const error = options.error ?? null
         const eventType = status === "succeeded"
           ? ExecutionEventType.WORKFLOW_COMPLETED
