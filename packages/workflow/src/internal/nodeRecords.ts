@@ -10,6 +10,7 @@ import * as SchemaAST from "effect/SchemaAST"
 import type * as NodeKind from "../NodeKind.ts"
 import * as WorkflowDefinition from "../WorkflowDefinition.ts"
 import type { WorkflowLoadError } from "../WorkflowLoadError.ts"
+import * as FastDecode from "./fastDecode.ts"
 import * as Kinds from "./kinds.ts"
 import { isPlainObject } from "./plainData.ts"
 import type * as stages from "./stages.ts"
@@ -156,7 +157,22 @@ const ownsItsType = (kind: NodeKind.Any): boolean => {
   return type !== undefined && SchemaAST.isLiteral(type.type) && type.type.literal === kind.type
 }
 
-const workflowFields = Schema.decodeUnknownEither(WorkflowDefinition.makeWorkflowSpec(Schema.Unknown))
+/**
+ * A schema's decoder that answers `undefined` for what it rejects: its compiled fast path (`fastDecode.ts`) when it
+ * has one, and Schema's for what that leaves (the records the fast path is unsure of, or a schema it does not support).
+ */
+const decoder = <A, I>(schema: Schema.Schema<A, I>): (raw: unknown) => A | undefined => {
+  const slow = Schema.decodeUnknownEither(schema)
+  const viaSchema = (raw: unknown) => Either.getOrUndefined(slow(raw))
+  const fast = FastDecode.compile(schema)
+  if (fast === undefined) return viaSchema
+  return (raw) => {
+    const decoded = fast(raw)
+    return decoded === undefined ? viaSchema(raw) : decoded.value
+  }
+}
+
+const workflowFields = decoder(WorkflowDefinition.makeWorkflowSpec(Schema.Unknown))
 
 /**
  * Decodes the workflow's own fields, then each node with its kind's schema: the decoded workflow, or `undefined` at
@@ -164,23 +180,21 @@ const workflowFields = Schema.decodeUnknownEither(WorkflowDefinition.makeWorkflo
  */
 const byNode = (kinds: Kinds.Kinds): ((raw: unknown) => WorkflowDefinition.WorkflowSpec | undefined) | undefined => {
   if (!Array.from(kinds.values()).every(ownsItsType)) return undefined
-  const nodeDecoders = new Map(
-    Array.from(kinds, ([type, kind]) => [type, Schema.decodeUnknownEither(kind.schema)] as const)
-  )
+  const nodeDecoders = new Map(Array.from(kinds, ([type, kind]) => [type, decoder(kind.schema)] as const))
   return (raw) => {
     const fields = workflowFields(raw)
-    if (Either.isLeft(fields)) return undefined
-    const written = fields.right.nodes
+    if (fields === undefined) return undefined
+    const written = fields.nodes
     const nodes: Array<WorkflowDefinition.Node> = new Array(written.length)
     for (let i = 0; i < written.length; i++) {
       const record = written[i]
       const decode = isPlainObject(record) && typeof record.type === "string" ? nodeDecoders.get(record.type) : undefined
       if (decode === undefined) return undefined
       const node = decode(record)
-      if (Either.isLeft(node)) return undefined
-      nodes[i] = node.right as WorkflowDefinition.Node
+      if (node === undefined) return undefined
+      nodes[i] = node as WorkflowDefinition.Node
     }
-    return { ...fields.right, nodes }
+    return { ...fields, nodes }
   }
 }
 
