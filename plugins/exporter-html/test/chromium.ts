@@ -1,80 +1,32 @@
-// Opens report files in the machine's headless Chromium (Debian's `chromium`, driven by playwright-core) and records
-// what a reviewer would care about: console errors, page errors, dialogs and every request the page makes. Also
-// measures how soon a report is usable and audits its colour contrast.
-import { existsSync } from "node:fs"
+// Opens report files in headless Chromium (see `@victor/exporter-html/testing/Chromium`) and measures how soon a
+// report is usable.
 import { pathToFileURL } from "node:url"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
+import { newPage, type PageOptions, type Watched } from "../testing/Chromium.ts"
 
-export const executablePath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
+export { contrastFailures, executablePath, launch } from "../testing/Chromium.ts"
 
-export const launch = (): Promise<Browser> => {
-  if (!existsSync(executablePath)) {
-    throw new Error(`${executablePath} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`)
-  }
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
-  })
-}
-
-export interface OpenedReport {
-  readonly page: Page
+export interface OpenedReport extends Watched {
   /** The report's address (without the hash): the one request a report may make. */
   readonly url: string
-  readonly consoleErrors: Array<string>
-  readonly pageErrors: Array<string>
-  readonly dialogs: Array<string>
-  /** Every request the page made (a request a Content-Security-Policy refused shows here too, and in `blocked`). */
-  readonly requests: Array<string>
-  /** Requests that completed: what the page actually loaded. */
-  readonly loaded: Array<string>
-  /** Requests that failed, with the reason (`csp` for one the policy refused). */
-  readonly blocked: Array<string>
   /** Milliseconds from the browser's navigation start until the page's script had rendered and listens for input. */
   readonly readyMs: number
   /** Milliseconds from asking Playwright to navigate until the page was ready, as seen from outside the page. */
   readonly wallMs: number
 }
 
-export interface OpenOptions {
-  readonly colorScheme?: "light" | "dark"
+export interface OpenOptions extends PageOptions {
   /** Appended to the file's URL: `#node=lint`. */
   readonly hash?: string
-  readonly viewport?: { readonly width: number; readonly height: number }
   /** Whether to wait for the whole page (the detail blocks after the script); defaults to true. */
   readonly waitForLoad?: boolean
 }
 
 /** Opens a report file in a fresh page and waits until its script has rendered. */
 export const openReport = async (browser: Browser, file: string, options: OpenOptions = {}): Promise<OpenedReport> => {
-  const context = await browser.newContext({
-    colorScheme: options.colorScheme ?? "light",
-    viewport: options.viewport ?? { width: 1400, height: 900 }
-  })
-  const page = await context.newPage()
+  const opened = await newPage(browser, options)
+  const { page } = opened
   const url = pathToFileURL(file).href
-  const opened = {
-    page,
-    url,
-    consoleErrors: [] as Array<string>,
-    pageErrors: [] as Array<string>,
-    dialogs: [] as Array<string>,
-    requests: [] as Array<string>,
-    loaded: [] as Array<string>,
-    blocked: [] as Array<string>
-  }
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") opened.consoleErrors.push(message.text())
-  })
-  page.on("pageerror", (error) => opened.pageErrors.push(error.message))
-  page.on("dialog", (dialog) => {
-    opened.dialogs.push(dialog.message())
-    void dialog.dismiss()
-  })
-  page.on("request", (request) => opened.requests.push(request.url()))
-  page.on("requestfinished", (request) => opened.loaded.push(request.url()))
-  page.on("requestfailed", (request) => opened.blocked.push(`${request.url()} ${request.failure()?.errorText ?? ""}`))
   const started = Date.now()
   await page.goto(url + (options.hash ?? ""), { waitUntil: "commit", timeout: 60_000 })
   await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 })
@@ -84,7 +36,7 @@ export const openReport = async (browser: Browser, file: string, options: OpenOp
   )) as number
   // The details blocks after the script are still being parsed; most tests want the whole page.
   if (options.waitForLoad !== false) await page.waitForLoadState("load", { timeout: 60_000 })
-  return { ...opened, readyMs, wallMs }
+  return { ...opened, url, readyMs, wallMs }
 }
 
 /** How soon a report is usable: ready, then a click on a tree row that shows the row's details. */
@@ -138,59 +90,3 @@ const expectShown = async (page: Page) => {
   }
   throw new Error("the details never showed the clicked row")
 }
-
-/** A piece of text (or a bar) whose contrast with what is behind it is below WCAG AA. */
-export interface ContrastFailure {
-  readonly text: string
-  readonly selector: string
-  readonly color: string
-  readonly background: string
-  readonly ratio: number
-  readonly required: number
-}
-
-/**
- * WCAG 2 contrast of every visible piece of text on the page (4.5:1, or 3:1 for large text) against what is drawn
- * behind its middle (the first element under it with a background colour: a bar under a label inside it, the
- * selected row's highlight, the page), and of every timeline bar against the page behind it (3:1, WCAG 1.4.11).
- */
-export const contrastFailures = (page: Page): Promise<ReadonlyArray<ContrastFailure>> =>
-  page.evaluate(`(() => {
-    const parse = (c) => { const m = c.match(/[\\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0] };
-    const alpha = (c) => { const v = parse(c); return v.length > 3 ? v[3] : 1 };
-    const lum = (c) => { const [r, g, b] = parse(c).slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4 }); return 0.2126 * r + 0.7152 * g + 0.0722 * b };
-    const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05) };
-    const page = getComputedStyle(document.body).backgroundColor;
-    const behind = (element) => {
-      const box = element.getBoundingClientRect();
-      const stack = document.elementsFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-      for (const under of stack) {
-        if (under === element || element.contains(under)) continue;
-        const b = under.getBoundingClientRect();
-        if (b.width < 3 || b.height < 3) continue;
-        const bg = getComputedStyle(under).backgroundColor;
-        if (alpha(bg) > 0.5) return bg;
-      }
-      return page;
-    };
-    const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).join(".") : "");
-    const out = [];
-    const inView = (e) => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0 && b.bottom > 0 && b.right > 0 && b.top < innerHeight && b.left < innerWidth };
-    for (const e of document.querySelectorAll("body *")) {
-      if (e.closest(".sr-only, script, style, noscript, canvas") || !inView(e)) continue;
-      const own = Array.from(e.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim() !== "");
-      const style = getComputedStyle(e);
-      if (own && style.visibility === "visible") {
-        const bg = alpha(style.backgroundColor) > 0.5 ? style.backgroundColor : behind(e);
-        const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
-        const required = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-        const r = ratio(style.color, bg);
-        if (r < required) out.push({ text: e.textContent.trim().slice(0, 40), selector: name(e), color: style.color, background: bg, ratio: Math.round(r * 100) / 100, required });
-      }
-      if (e.classList.contains("bar")) {
-        const r = ratio(style.backgroundColor, page);
-        if (r < 3) out.push({ text: "(bar)", selector: name(e), color: style.backgroundColor, background: page, ratio: Math.round(r * 100) / 100, required: 3 });
-      }
-    }
-    return out;
-  })()`) as Promise<ReadonlyArray<ContrastFailure>>

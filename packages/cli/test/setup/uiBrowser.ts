@@ -1,52 +1,10 @@
-// Headless Chromium for the `victor ui` tests (Debian's `chromium`, driven by playwright-core, as the HTML report's
-// tests drive it), with what a reviewer would want to know of a page: console errors (a CSP violation is one), page
-// errors, dialogs (an `alert` that ran) and every address it requested.
-import { existsSync } from "node:fs"
-import { type Browser, chromium, type Page } from "playwright-core"
+// Headless Chromium for the `victor ui` tests: the HTML report tests' driver (`@victor/exporter-html/testing/Chromium`),
+// with what a reviewer would want to know of a page: console errors (a CSP violation is one), page errors, dialogs
+// (an `alert` that ran) and every address it requested.
+import type { Page } from "playwright-core"
+import type { Watched } from "@victor/exporter-html/testing/Chromium"
 
-export const executablePath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
-
-export const launch = (): Promise<Browser> => {
-  if (!existsSync(executablePath)) {
-    throw new Error(`${executablePath} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`)
-  }
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
-  })
-}
-
-export interface Watched {
-  readonly page: Page
-  readonly consoleErrors: Array<string>
-  readonly pageErrors: Array<string>
-  readonly dialogs: Array<string>
-  readonly requests: Array<string>
-}
-
-/** A fresh page at 1400×900 in a light or dark system theme, watched. */
-export const newPage = async (
-  browser: Browser,
-  options: { readonly colorScheme?: "light" | "dark" } = {}
-): Promise<Watched> => {
-  const context = await browser.newContext({
-    colorScheme: options.colorScheme ?? "light",
-    viewport: { width: 1400, height: 900 }
-  })
-  const page = await context.newPage()
-  const watched: Watched = { page, consoleErrors: [], pageErrors: [], dialogs: [], requests: [] }
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") watched.consoleErrors.push(message.text())
-  })
-  page.on("pageerror", (error) => watched.pageErrors.push(error.message))
-  page.on("dialog", (dialog) => {
-    watched.dialogs.push(dialog.message())
-    void dialog.dismiss()
-  })
-  page.on("request", (request) => watched.requests.push(request.url()))
-  return watched
-}
+export { executablePath, launch, newPage, type Watched } from "@victor/exporter-html/testing/Chromium"
 
 /** Opens an address and waits until the page's script says it has rendered (`body[data-ready=true]`). */
 export const open = async (watched: Watched, url: string): Promise<void> => {
