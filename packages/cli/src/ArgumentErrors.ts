@@ -38,6 +38,8 @@ export const precheck = (root: Help.Tree, args: ReadonlyArray<string>): string |
   if (unknown !== undefined || node.children.length > 0) return undefined
   const end = args.indexOf("--")
   const words = end === -1 ? args : args.slice(0, end)
+  // Every option's name starts with `-`: a line without such a word has none to check (and skips building the page).
+  if (!words.some((word) => word.startsWith("-"))) return undefined
   const options = Help.page(node, path).options
   const optionNamed = (name: string) => options.find((option) => option.names.includes(name))
   for (let i = 0; i < words.length; i++) {

@@ -162,17 +162,8 @@ const runConfig = {
   ...OtlpOptions.options
 }
 
-// The workflow engine, imported when a run starts (so that `--help` never loads it), with Effect's tracer recording
-// into the run's trace: a span made by a tool, a handler or a plugin lands under its node (`EffectSpans`).
-const loadRun = Effect.promise(async () => {
-  const [command, EffectSpans] = await Promise.all([
-    import("./WorkflowTraceCommand.ts"),
-    import("@victor/core/EffectSpans")
-  ])
-  return {
-    run: (options: Parameters<typeof command.run>[0]) => Effect.provide(command.run(options), EffectSpans.layer)
-  }
-})
+// The workflow engine, imported when a run starts (so that `--help` never loads it).
+const loadRun = Effect.promise(() => import("./WorkflowRun.ts"))
 
 /** Runs a workflow with the shared options and an optional export. */
 const runWorkflow = (

@@ -5,7 +5,6 @@
  * all before anything runs or anything is stored.
  */
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as AgentProvider from "@victor/workflow/AgentProvider"
@@ -177,5 +176,9 @@ export const agentProvider = (
       ? AgentProvider.none
       : yield* AgentProvider.makeScripted(yield* loadScript(script))
     if (Object.keys(endpoints).length === 0) return Layer.succeed(AgentProvider.AgentProvider, fallback)
-    return ModelProvider.layerForNodes(endpoints, fallback).pipe(Layer.provide(FetchHttpClient.layer))
+    // The HTTP client (and @effect/platform's client code) is loaded only for a run that calls a model.
+    const httpClient = Layer.unwrapEffect(
+      Effect.promise(() => import("@effect/platform/FetchHttpClient")).pipe(Effect.map((module) => module.layer))
+    )
+    return ModelProvider.layerForNodes(endpoints, fallback).pipe(Layer.provide(httpClient))
   })

@@ -162,7 +162,8 @@ export const run = (
       baseUrl: options.baseUrl
     })
 
-    const storeLocation = yield* StoreLocation.resolve(options.traceDir)
+    // The config read above, not read again.
+    const storeLocation = yield* StoreLocation.resolve(options.traceDir, process.env, loaded)
     const storeName = StoreLocation.describe(storeLocation)
     // What reaches the store: redacted (on by default) and captured as --capture / victor.config.json say.
     const redaction = yield* RunPersistence.redactionRules(config, workflow.metadata)

@@ -41,17 +41,19 @@ export const parse = (text: string, base: string = process.cwd()): StoreLocation
 
 /**
  * The location the flags, the environment and the config choose, in that order (see the module comment). The config
- * file is read only when neither a flag nor a variable names the store.
+ * file is read only when neither a flag nor a variable names the store, and not again when the caller has read it
+ * (`loaded`).
  */
 export const resolve = (
   flag: string | undefined,
-  env: Readonly<Record<string, string | undefined>> = process.env
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  loaded?: VictorConfig.LoadedConfig
 ): Effect.Effect<StoreLocation, UsageError, FileSystem.FileSystem> => {
   const chosen = [flag, env["VICTOR_STORE_URL"], env["VICTOR_TRACE_DIR"]].find((value) =>
     value !== undefined && value.length > 0
   )
   if (chosen !== undefined) return Effect.succeed(parse(chosen))
-  return Effect.map(VictorConfig.load(), ({ config, directory }) =>
+  return Effect.map(loaded === undefined ? VictorConfig.load() : Effect.succeed(loaded), ({ config, directory }) =>
     config.store === undefined || config.store.length === 0
       ? { _tag: "Directory", path: defaultDirectory() }
       : parse(config.store, directory))
