@@ -9,6 +9,27 @@
  * return `undefined`, and the loader parses the file with `yaml` instead (which also words the errors). So a file
  * reads the same either way; only the time differs.
  */
+import {
+  SPACE,
+  NL,
+  HASH,
+  COLON,
+  DASH,
+  DQUOTE,
+  SQUOTE,
+  LBRACKET,
+  RBRACKET,
+  LBRACE,
+  RBRACE,
+  COMMA,
+  PIPE,
+  GT,
+  BACKSLASH,
+  outside,
+  resolvePlain,
+  referencePattern,
+  escapes,
+} from "./yamlScalars.ts"
 
 /**
  * Where every collection of a document and its entries start (offsets into the source), without the values, in
@@ -50,76 +71,6 @@ export interface Read {
 /** Why reading stopped: the file is outside the subset (or not valid YAML); `yaml` reads it instead. */
 class Unsupported {}
 const unsupported = new Unsupported()
-
-const SPACE = 32
-const NL = 10
-const HASH = 35
-const COLON = 58
-const DASH = 45
-const DQUOTE = 34
-const SQUOTE = 39
-const LBRACKET = 91
-const RBRACKET = 93
-const LBRACE = 123
-const RBRACE = 125
-const COMMA = 44
-const PIPE = 124
-const GT = 62
-const BACKSLASH = 92
-
-// Characters the subset never contains: tabs, carriage returns, other C0 controls, DEL, a byte order mark.
-const outside = /[\x00-\x09\x0b-\x1f\x7f\ufeff]/
-
-// The core schema's scalar resolution, as the `yaml` package applies it to plain scalars (in this order).
-const nullPattern = /^(?:~|[Nn]ull|NULL)?$/
-const boolPattern = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/
-const octPattern = /^0o[0-7]+$/
-const intPattern = /^[-+]?[0-9]+$/
-const hexPattern = /^0x[0-9a-fA-F]+$/
-const nanPattern = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/
-const expPattern = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/
-const floatPattern = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
-
-/** A plain scalar's value under the core schema. */
-const resolvePlain = (text: string): unknown => {
-  const c = text.charCodeAt(0)
-  // Only these can start anything but a string.
-  if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 126 || c === 110 || c === 78 ||
-    c === 116 || c === 84 || c === 102 || c === 70)) return text
-  if (nullPattern.test(text)) return null
-  if (boolPattern.test(text)) return c === 116 || c === 84
-  if (octPattern.test(text)) return parseInt(text.substring(2), 8)
-  if (intPattern.test(text)) return parseInt(text, 10)
-  if (hexPattern.test(text)) return parseInt(text.substring(2), 16)
-  if (nanPattern.test(text)) {
-    return text.slice(-3).toLowerCase() === "nan" ? NaN : c === 45 ? -Infinity : Infinity
-  }
-  if (expPattern.test(text) || floatPattern.test(text)) return parseFloat(text)
-  return text
-}
-
-const referencePattern = /\$\{[A-Za-z_][A-Za-z0-9_]*:-[^}]*\}|\$env\.[A-Za-z_]/
-
-const escapes: Readonly<Record<string, string>> = {
-  "0": "\0",
-  a: "\x07",
-  b: "\b",
-  e: "\x1b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-  N: "\u0085",
-  _: "\u00a0",
-  L: "\u2028",
-  P: "\u2029",
-  " ": " ",
-  "\"": "\"",
-  "/": "/",
-  "\\": "\\",
-  "\t": "\t"
-}
 
 /** Whether the text from `from` to `to` holds no line break and no `escape` character. */
 const plainBetween = (src: string, from: number, to: number, escape: number): boolean => {
