@@ -128,6 +128,42 @@ layer(TestLayer, { excludeTestServices: true })("ToolRegistry built-in tools", (
       expect(invalid.message).toContain("invalid pattern \"(unclosed\"")
     }))
 
+  it.scoped("grep keeps name order over wide directories and cuts at max_matches where a walk in order would", () =>
+    Effect.gen(function*() {
+      const { root, path } = yield* makeTree
+      const fs = yield* FileSystem.FileSystem
+      const wide = path.join(root, "wide")
+      yield* fs.makeDirectory(wide)
+      // 40 files and 3 directories interleaved in name order, more entries than grep examines at once.
+      const expected: Array<string> = []
+      for (let i = 0; i < 40; i++) {
+        const name = `f${String(i).padStart(2, "0")}`
+        // A large first file finishes reading last; its matches still come first.
+        const lines = i === 0 ? "x\n".repeat(200_000) + "hit 0\nhit 0 again\n" : `hit ${i}\n`
+        yield* fs.writeFileString(path.join(wide, `${name}.txt`), lines)
+        if (i === 0) expected.push("f00.txt:200001", "f00.txt:200002")
+        else expected.push(`${name}.txt:1`)
+        // "f05.txt" sorts before "f05d".
+        if (i % 13 === 5) {
+          yield* fs.makeDirectory(path.join(wide, `${name}d`), { recursive: true })
+          yield* fs.writeFileString(path.join(wide, `${name}d`, "inner.txt"), "hit inner\n")
+          expected.push(`${name}d/inner.txt:1`)
+        }
+      }
+      const where = (output: unknown) =>
+        (output as { matches: Array<{ file: string; line: number }> }).matches.map((match) =>
+          `${path.relative(wide, match.file)}:${match.line}`
+        )
+      const all = yield* run("grep", { pattern: "^hit", path: wide })
+      expect(where(all)).toEqual(expected)
+      expect(all).toMatchObject({ count: expected.length, truncated: false })
+      const capped = yield* run("grep", { pattern: "^hit", path: wide, max_matches: 9 })
+      expect(where(capped)).toEqual(expected.slice(0, 9))
+      expect(capped).toMatchObject({ count: 9, truncated: true })
+      const exact = yield* run("grep", { pattern: "^hit", path: wide, max_matches: expected.length })
+      expect(exact).toMatchObject({ count: expected.length, truncated: false })
+    }))
+
   it.scoped("ls lists entries with their types, sorted", () =>
     Effect.gen(function*() {
       const { root } = yield* makeTree

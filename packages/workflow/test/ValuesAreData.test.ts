@@ -24,6 +24,9 @@ mkdirSync(outside)
 writeFileSync(join(outside, "secret.txt"), "SECRET-OUTSIDE\n")
 writeFileSync(join(work, "inside.txt"), "inside\n")
 symlinkSync(outside, join(work, "escape"))
+symlinkSync(join(outside, "secret.txt"), join(work, "leak.txt"))
+symlinkSync(join(work, "inside.txt"), join(work, "alias.txt"))
+symlinkSync(work, join(work, "loop"))
 
 const RunLayer = Layer.mergeAll(
   Layer.provideMerge(ToolRegistry.layerBuiltinWith({ allowedPaths: [work] }), NodeContext.layer),
@@ -127,9 +130,15 @@ layer(RunLayer, { excludeTestServices: true })("values are data", (it) => {
       const written = yield* run("write", { path: join(work, "deep", "out.txt"), content: "ok" })
       expect(written._tag).toBe("Right")
       expect(readFileSync(join(work, "deep", "out.txt"), "utf8")).toBe("ok")
-      // grep over the allowed tree does not follow the link that leads out of it.
+      // grep over the allowed tree follows no link that leads out of it (a directory's, a file's), follows the
+      // one that stays inside, and walks a directory reached again through a loop only once.
       const searched = yield* run("grep", { pattern: "SECRET", path: work })
       expect(searched._tag === "Right" && searched.right["count"]).toBe(0)
+      const found = yield* run("grep", { pattern: "inside", path: work })
+      expect(found._tag === "Right" && found.right["matches"]).toEqual([
+        { file: join(work, "alias.txt"), line: 1, text: "inside" },
+        { file: join(work, "inside.txt"), line: 1, text: "inside" }
+      ])
     }))
 
   it.effect("validate: a value inside backticks is an error; a value as a bare command word is a warning", () =>

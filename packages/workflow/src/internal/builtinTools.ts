@@ -52,6 +52,8 @@ const LsInputs = Schema.Struct({ path: Schema.optionalWith(Schema.String, { defa
 
 /** Directories `grep` never descends into. */
 const skippedDirectories = new Set(["node_modules", ".git"])
+/** How many entries of one directory `grep` examines and searches at once. */
+const grepConcurrency = 16
 /** Files larger than this are not searched (they are data, not source). */
 const maxGrepFileBytes = 5 * 1024 * 1024
 /** Matched lines longer than this are cut, so one minified file cannot flood a trace. */
@@ -271,49 +273,83 @@ export const makeBuiltinTools = (
               makeError("grep", "InvalidInput", `invalid pattern ${JSON.stringify(options.pattern)}: ${String(error)}`)
           })
           const glob = options.glob === undefined ? undefined : globToRegExp(options.glob)
-          const matches: Array<{ file: string; line: number; text: string }> = []
+          type Match = { file: string; line: number; text: string }
+          const matches: Array<Match> = []
           let truncated = false
           const visited = new Set<string>()
+          // Adds a file's matches in walk order; past `max_matches` the result is cut and marked truncated.
+          const keep = (found: ReadonlyArray<Match>) => {
+            for (const match of found) {
+              if (matches.length >= options.max_matches) {
+                truncated = true
+                return
+              }
+              matches.push(match)
+            }
+          }
 
-          const searchFile = (absolute: string, shown: string) =>
+          // A file's matches; a file cannot add more than max_matches + 1 (one past the limit marks truncation).
+          const searchFile = (absolute: string, shown: string): Effect.Effect<ReadonlyArray<Match>> =>
             fs.readFile(absolute).pipe(
               Effect.map((bytes) => {
-                if (bytes.byteLength > maxGrepFileBytes || bytes.subarray(0, 8000).includes(0)) return
+                const found: Array<Match> = []
+                if (bytes.byteLength > maxGrepFileBytes || bytes.subarray(0, 8000).includes(0)) return found
                 const lines = new TextDecoder().decode(bytes).split(/\r?\n/)
                 for (const [index, line] of lines.entries()) {
                   if (!regex.test(line)) continue
-                  if (matches.length >= options.max_matches) {
-                    truncated = true
-                    return
-                  }
                   const text = line.length > maxLineLength ? `${line.slice(0, maxLineLength)}...` : line
-                  matches.push({ file: shown, line: index + 1, text })
+                  found.push({ file: shown, line: index + 1, text })
+                  if (found.length > options.max_matches) break
                 }
+                return found
               }),
               // An unreadable file inside the tree is skipped, as grep -r -s does.
-              Effect.catchAll(() => Effect.void)
+              Effect.orElseSucceed((): ReadonlyArray<Match> => [])
             )
 
-          const walk = (absolute: string, shown: string, relative: string): Effect.Effect<void> =>
+          // One directory's entries are examined and its files searched concurrently (each a round trip to the
+          // file system, most of grep's time); results are kept, and subdirectories walked, in name order, so the
+          // matches, the links followed and the point of truncation are those of a walk one entry at a time.
+          /** A directory: as given, its real location, as shown in matches, and relative to the search root. */
+          type Place = { readonly absolute: string; readonly real: string; readonly shown: string; readonly relative: string }
+          type Entry =
+            | { readonly _tag: "Directory"; readonly place: Place }
+            | { readonly _tag: "File"; readonly matches: ReadonlyArray<Match> }
+          const examine = (
+            directory: Place,
+            name: string
+          ): Effect.Effect<Entry | undefined> =>
             Effect.gen(function*() {
+              const absolute = path.join(directory.absolute, name)
+              const relative = directory.relative === "" ? name : `${directory.relative}/${name}`
+              const info = yield* fs.stat(absolute).pipe(Effect.option)
+              if (info._tag === "None") return undefined
+              const isDirectory = info.value.type === "Directory"
+              if (!isDirectory && (info.value.type !== "File" || !matchesGlob(name, relative))) return undefined
               const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
+              const shown = path.join(directory.shown, name)
+              if (isDirectory) return { _tag: "Directory", place: { absolute, real, shown, relative } }
+              return isAllowed(real) ? { _tag: "File", matches: yield* searchFile(absolute, shown) } : undefined
+            })
+
+          const walk = (directory: Place): Effect.Effect<void> =>
+            Effect.gen(function*() {
               // A link inside the tree that leads out of the allowed directories is not followed.
-              if (visited.has(real) || !isAllowed(real)) return
-              visited.add(real)
-              const names = yield* fs.readDirectory(absolute).pipe(Effect.orElseSucceed((): Array<string> => []))
-              for (const name of names.sort()) {
+              if (visited.has(directory.real) || !isAllowed(directory.real)) return
+              visited.add(directory.real)
+              const names = yield* fs.readDirectory(directory.absolute).pipe(
+                Effect.orElseSucceed((): Array<string> => [])
+              )
+              const entries = yield* Effect.forEach(
+                names.filter((name) => !skippedDirectories.has(name)).sort(),
+                (name) => examine(directory, name),
+                { concurrency: grepConcurrency }
+              )
+              for (const entry of entries) {
                 if (truncated) return
-                if (skippedDirectories.has(name)) continue
-                const child = path.join(absolute, name)
-                const childShown = path.join(shown, name)
-                const childRelative = relative === "" ? name : `${relative}/${name}`
-                const info = yield* fs.stat(child).pipe(Effect.option)
-                if (info._tag === "None") continue
-                if (info.value.type === "Directory") yield* walk(child, childShown, childRelative)
-                else if (info.value.type === "File" && matchesGlob(name, childRelative)) {
-                  const real = yield* fs.realPath(child).pipe(Effect.orElseSucceed(() => child))
-                  if (isAllowed(real)) yield* searchFile(child, childShown)
-                }
+                if (entry === undefined) continue
+                if (entry._tag === "File") keep(entry.matches)
+                else yield* walk(entry.place)
               }
             })
 
@@ -322,8 +358,10 @@ export const makeBuiltinTools = (
 
           const root = yield* confine("grep", options.path)
           const info = yield* fs.stat(root).pipe(Effect.mapError(fileError("grep", "search", root)))
-          if (info.type === "Directory") yield* walk(root, options.path, "")
-          else yield* searchFile(root, options.path)
+          if (info.type === "Directory") {
+            const real = yield* fs.realPath(root).pipe(Effect.orElseSucceed(() => root))
+            yield* walk({ absolute: root, real, shown: options.path, relative: "" })
+          } else keep(yield* searchFile(root, options.path))
           return { matches, count: matches.length, truncated }
         })
     }
