@@ -1,15 +1,17 @@
-// Bundles the CLI into dist/victor.mjs with esbuild, so `victor` starts without a TypeScript loader.
+// Bundles the CLI into dist/victor.cjs with esbuild and trains its code cache (see bin/victor.mjs), so `victor` starts without a TypeScript loader.
 // Runs on `pnpm install` (root postinstall) and from `pnpm victor`; with --if-stale it only rebuilds when a
 // source file of the workspace is newer than the bundle.
 import { build } from "esbuild"
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const cliRoot = join(dirname(fileURLToPath(import.meta.url)), "..")
 const repoRoot = join(cliRoot, "..", "..")
 const outdir = join(cliRoot, "dist")
-const entry = join(outdir, "victor.mjs")
+const entry = join(outdir, "victor.cjs")
 
 const newestSource = () => {
   let newest = 0
@@ -39,44 +41,76 @@ const isStale = () => {
   }
 }
 
-/** Moves a fresh build over `to`: chunks first, then the other files, the entry (`victor.mjs`) last. */
-const moveInto = (from, to) => {
-  const chunks = join(to, "chunks")
-  mkdirSync(chunks, { recursive: true })
-  const written = new Set(readdirSync(join(from, "chunks")))
-  for (const name of written) renameSync(join(from, "chunks", name), join(chunks, name))
-  const files = readdirSync(from).filter((name) => name !== "chunks")
-  files.sort((a, b) => (a === "victor.mjs" ? 1 : b === "victor.mjs" ? -1 : 0))
-  for (const name of files) renameSync(join(from, name), join(to, name))
-  const anHourAgo = Date.now() - 3_600_000
-  for (const name of readdirSync(chunks)) {
-    if (!written.has(name) && statSync(join(chunks, name)).mtimeMs < anHourAgo) rmSync(join(chunks, name))
+/**
+ * Runs a few commands in a scratch home with `VICTOR_CODE_CACHE=train`: each ends by writing the code cache with
+ * every function compiled so far (the ones the cache brought in and its own), so the cache the build leaves covers
+ * help, validation, a run with a tool call, condition and transforms, the JSON and HTML exports and the history.
+ * A command that fails here costs only speed: it is reported and the build goes on.
+ */
+const trainCodeCache = () => {
+  const home = mkdtempSync(join(tmpdir(), "victor-code-cache-"))
+  try {
+    const workflow = join(home, "train.yaml")
+    writeFileSync(join(home, "notes.txt"), "one\ntwo\n")
+    writeFileSync(
+      workflow,
+      [
+        "workflows:",
+        "  train:",
+        "    nodes:",
+        "      - id: read_notes",
+        "        type: compute",
+        "        tools: [read]",
+        "        inputs:",
+        `          path: ${JSON.stringify(join(home, "notes.txt"))}`,
+        "      - id: check",
+        "        type: condition",
+        "        condition: read_notes.read.size > 3",
+        "        branches:",
+        "          true: long",
+        "          false: short",
+        "      - id: long",
+        "        type: transform",
+        "        transform: verdict = 'long ' + str(read_notes.read.size)",
+        "      - id: short",
+        "        type: transform",
+        "        transform: verdict = 'short'",
+        ""
+      ].join("\n")
+    )
+    const commands = [
+      ["--help"],
+      ["workflow", "validate", workflow],
+      ["workflow", "run", workflow],
+      ["workflow", "trace", workflow, "-o", join(home, "trace.json")],
+      ["workflow", "trace", workflow, "-o", join(home, "trace.html"), "--format", "html"],
+      ["trace", "list"]
+    ]
+    const env = { ...process.env, HOME: home, VICTOR_TRACE_DIR: join(home, "traces"), VICTOR_CODE_CACHE: "train", NO_COLOR: "1" }
+    for (const command of commands) {
+      const result = spawnSync(process.execPath, [join(cliRoot, "bin", "victor.mjs"), ...command], { cwd: home, env, stdio: ["ignore", "ignore", "pipe"] })
+      if (result.status !== 0) {
+        console.warn(`victor build: training the code cache, \`victor ${command.join(" ")}\` exited ${result.status}: ${result.stderr.toString().trim().split("\n")[0] ?? ""}`)
+      }
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true })
   }
 }
 
 if (!process.argv.includes("--if-stale") || isStale()) {
-  // Built aside and moved in file by file, the entry last: a `victor` already running (a test, another terminal)
-  // still finds every chunk it may yet import. Chunks that no build has written for an hour are removed.
+  // Built aside and renamed in, the bundle last: a `victor` already running holds its whole script in memory, and
+  // one starting meanwhile finds either build whole. The bundle is one CommonJS script (Node 20 caches the code of a
+  // vm script, not of an ES module graph); commands still evaluate their engines only when they run.
   const staging = `${outdir}.staging-${process.pid}`
   rmSync(staging, { recursive: true, force: true })
-  await build({
-    entryPoints: { victor: join(cliRoot, "src", "main.ts") },
-    outdir: staging,
-    outExtension: { ".js": ".mjs" },
-    // Commands import their engines lazily, so `victor --help` loads only the command tree.
-    splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    minify: true,
-    sourcemap: "linked",
-    legalComments: "none",
-    logLevel: "warning",
-    // Some bundled CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire as __victorCreateRequire } from 'node:module'; const require = __victorCreateRequire(import.meta.url);" }
-  })
-  moveInto(staging, outdir)
+  const common = { bundle: true, platform: "node", format: "cjs", target: "node20", minify: true, legalComments: "none", logLevel: "warning" }
+  await build({ ...common, entryPoints: [join(cliRoot, "src", "Version.ts")], outfile: join(staging, "version.cjs") })
+  await build({ ...common, entryPoints: [join(cliRoot, "src", "main.ts")], outfile: join(staging, "victor.cjs"), sourcemap: "linked" })
+  mkdirSync(outdir, { recursive: true })
+  for (const name of ["version.cjs", "victor.cjs.map", "victor.cjs"]) renameSync(join(staging, name), join(outdir, name))
   rmSync(staging, { recursive: true, force: true })
+  // What builds before this one left: an ES module entry and its chunks.
+  for (const name of ["victor.mjs", "victor.mjs.map", "chunks"]) rmSync(join(outdir, name), { recursive: true, force: true })
+  trainCodeCache()
 }

@@ -23,6 +23,7 @@ import { readFileSync, statSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as nodePath from "node:path"
 import { pathToFileURL } from "node:url"
+import { importModule } from "./internal/importModule.ts"
 import * as TerminalText from "./TerminalText.ts"
 import type * as VictorConfig from "./VictorConfig.ts"
 
@@ -238,7 +239,7 @@ export const loadOne = (specifier: string, directory: string): Effect.Effect<Loa
   resolve(specifier, directory).pipe(
     Effect.flatMap((url) =>
       Effect.tryPromise({
-        try: () => import(url) as Promise<unknown>,
+        try: () => importModule(url),
         catch: (cause) =>
           new Plugin.PluginError({
             plugin: specifier,
