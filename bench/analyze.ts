@@ -10,7 +10,7 @@
  *   pnpm bench:analyze                               # 2k, 8k, 16k, 200k nodes
  *   pnpm bench:analyze -- --sizes 2000,16000 --reps 5 --warmup 3
  *   pnpm bench:analyze -- --no-cli                   # in process only
- *   pnpm bench:analyze -- --cli /tmp/build/victor.mjs  # another build of the CLI
+ *   pnpm bench:analyze -- --cli /tmp/build/victor.cjs  # another build of the CLI
  */
 import * as Analysis from "@victor/analysis/Analysis"
 import * as TraceDecoder from "@victor/core/TraceDecoder"
@@ -41,7 +41,7 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 10) || !Number.isInteger(reps)
 // Bundled into a temporary directory (bench/bundled.mjs), so the repository is the working directory, not this file's.
 const repoRoot = process.cwd()
 // `--cli PATH`: another build of the CLI (a bundle of packages/cli/src/main.ts) instead of the repository's.
-const victor = option("cli") ?? join(repoRoot, "packages", "cli", "bin", "victor.mjs")
+const victor = option("cli") ?? join(repoRoot, "packages", "cli", "bin", "victor.cjs")
 if (!existsSync(victor)) throw new Error(`run from the repository root (no ${victor}): pnpm bench:analyze`)
 const T0 = 1_790_000_000
 

@@ -17,7 +17,7 @@ const runs = runsAt === -1 ? 15 : Number(argv[runsAt + 1])
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number")
 
 const root = process.cwd()
-const victorBin = join(root, "packages", "cli", "bin", "victor.mjs")
+const victorBin = join(root, "packages", "cli", "bin", "victor.cjs")
 if (!existsSync(victorBin)) throw new Error(`run from the repository root (no ${victorBin}): pnpm bench:cli`)
 const example = join(root, "examples", "workflows", "code_review.yaml")
 

@@ -246,7 +246,7 @@ const main = () => {
   const only = argument("only", "lib,cli")
   const check = process.argv.includes("--check")
   const root = process.cwd()
-  const victor = join(root, "packages", "cli", "bin", "victor.mjs")
+  const victor = join(root, "packages", "cli", "bin", "victor.cjs")
   if (only.includes("cli") && !existsSync(victor)) {
     throw new Error(`run from the repository root (no ${victor}): pnpm bench:load`)
   }

@@ -27,7 +27,7 @@ const RUNS = arg("runs", 15)
 const WARMUP = arg("warmup", 2)
 
 const repoRoot = process.cwd()
-const victorBin = join(repoRoot, "packages", "cli", "bin", "victor.mjs")
+const victorBin = join(repoRoot, "packages", "cli", "bin", "victor.cjs")
 if (!existsSync(victorBin)) throw new Error(`run from the repository root (no ${victorBin}): pnpm bench:mcp`)
 const fromMcp = createRequire(join(repoRoot, "packages", "mcp", "package.json"))
 const filesystemServer = join(

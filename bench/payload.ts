@@ -1,11 +1,11 @@
 /**
  * Large tool outputs (issue 18, item 3): `victor workflow trace` of a workflow whose one shell node prints N bytes
- * (`head -c N /dev/zero | tr '\0' a`), as the CLI ships (the bundle, packages/cli/bin/victor.mjs). For each size:
+ * (`head -c N /dev/zero | tr '\0' a`), as the CLI ships (the bundle, packages/cli/bin/victor.cjs). For each size:
  * the most memory the process had (max RSS, from `/usr/bin/time -f %M`), the time, and the stored output: the trace's
  * `stdout` must be a blob reference whose blob is the JSON string of the N bytes, with the expected size and sha256
  * (the file is hashed again, not trusted). PASS when the run succeeded, the blob is intact, and max RSS ≤ the limit.
  *
- * Usage: node bench/bundled.mjs bench/payload.ts [--sizes 200M,1G] [--limit-mb 300] [--victor path/to/victor.mjs]
+ * Usage: node bench/bundled.mjs bench/payload.ts [--sizes 200M,1G] [--limit-mb 300] [--victor path/to/victor.cjs]
  * [--timeout-s 900]. Build the bundle first (`node packages/cli/scripts/build.mjs`). Exit code 1 when a size fails.
  * Needs about twice the largest size free on the temp directory's disk.
  */
@@ -40,7 +40,7 @@ const parseSize = (text: string): number => {
 const sizes = (option("sizes") ?? "200M,1G").split(",").map(parseSize)
 const limitMb = Number(option("limit-mb") ?? 300)
 const timeoutMs = Number(option("timeout-s") ?? 900) * 1000
-const victor = resolve(option("victor") ?? join("packages", "cli", "bin", "victor.mjs"))
+const victor = resolve(option("victor") ?? join("packages", "cli", "bin", "victor.cjs"))
 if (!existsSync(victor)) {
   throw new Error(`no ${victor}: build it (node packages/cli/scripts/build.mjs) or pass --victor`)
 }

@@ -34,7 +34,7 @@ const reps = flag("reps", 3)
 const target = 2_000
 
 const repoRoot = join(import.meta.dirname, "..")
-const victor = join(repoRoot, "packages", "cli", "bin", "victor.mjs")
+const victor = join(repoRoot, "packages", "cli", "bin", "victor.cjs")
 
 /** A deterministic trace: node 7 fails in every run, node 3 is slow. */
 const makeTrace = (i: number): WorkflowTrace => {

@@ -45,7 +45,7 @@ if (only !== undefined && only !== "list" && only !== "compare") {
   throw new Error(`--only: unknown part "${only}"; use --only list or --only compare`)
 }
 // Bundled into a temporary directory (bench/bundled.mjs), so the repository is the working directory, not this file's.
-const victorBin = join(process.cwd(), "packages", "cli", "bin", "victor.mjs")
+const victorBin = join(process.cwd(), "packages", "cli", "bin", "victor.cjs")
 if (!existsSync(victorBin)) throw new Error(`run from the repository root (no ${victorBin}): pnpm bench:store`)
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)

@@ -44,7 +44,7 @@ const NODES = arg("nodes", 5)
 const REPS = arg("reps", 5)
 
 // Bundled into a temporary directory (bench/bundled.mjs), so the repository is the working directory.
-const victorBin = join(process.cwd(), "packages", "cli", "bin", "victor.mjs")
+const victorBin = join(process.cwd(), "packages", "cli", "bin", "victor.cjs")
 if (!existsSync(victorBin)) throw new Error(`run from the repository root (no ${victorBin}): pnpm bench:ui`)
 const chromiumPath = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
 if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found: apt-get install chromium`)

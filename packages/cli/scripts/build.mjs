@@ -1,4 +1,4 @@
-// Bundles the CLI into dist/victor.cjs with esbuild and trains its code cache (see bin/victor.mjs), so `victor` starts without a TypeScript loader.
+// Bundles the CLI into dist/victor.cjs with esbuild and trains its code cache (see bin/victor.cjs), so `victor` starts without a TypeScript loader.
 // Runs on `pnpm install` (root postinstall) and from `pnpm victor`; with --if-stale it only rebuilds when a
 // source file of the workspace is newer than the bundle.
 import { build } from "esbuild"
@@ -88,7 +88,7 @@ const trainCodeCache = () => {
     ]
     const env = { ...process.env, HOME: home, VICTOR_TRACE_DIR: join(home, "traces"), VICTOR_CODE_CACHE: "train", NO_COLOR: "1" }
     for (const command of commands) {
-      const result = spawnSync(process.execPath, [join(cliRoot, "bin", "victor.mjs"), ...command], { cwd: home, env, stdio: ["ignore", "ignore", "pipe"] })
+      const result = spawnSync(process.execPath, [join(cliRoot, "bin", "victor.cjs"), ...command], { cwd: home, env, stdio: ["ignore", "ignore", "pipe"] })
       if (result.status !== 0) {
         console.warn(`victor build: training the code cache, \`victor ${command.join(" ")}\` exited ${result.status}: ${result.stderr.toString().trim().split("\n")[0] ?? ""}`)
       }

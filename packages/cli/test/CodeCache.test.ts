@@ -1,4 +1,4 @@
-// The bin's code cache (bin/victor.mjs): a copy of the bin and the built bundle in a temp directory, run as a user
+// The bin's code cache (bin/victor.cjs): a copy of the bin and the built bundle in a temp directory, run as a user
 // runs it. The cache speeds the start only; whatever state it is in, the command behaves the same.
 import { spawnSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs"
@@ -12,7 +12,7 @@ const install = () => {
   const root = mkdtempSync(join(tmpdir(), "victor-code-cache-"))
   mkdirSync(join(root, "bin"))
   mkdirSync(join(root, "dist"))
-  copyFileSync(join(repoRoot, "packages", "cli", "bin", "victor.mjs"), join(root, "bin", "victor.mjs"))
+  copyFileSync(join(repoRoot, "packages", "cli", "bin", "victor.cjs"), join(root, "bin", "victor.cjs"))
   for (const name of ["victor.cjs", "version.cjs"]) {
     const from = join(repoRoot, "packages", "cli", "dist", name)
     copyFileSync(from, join(root, "dist", name))
@@ -25,7 +25,7 @@ const install = () => {
   const cache = join(root, "dist", "victor.cache")
   const victor = (...args: ReadonlyArray<string>) => {
     const env: Record<string, string> = { HOME: home, NO_COLOR: "1", PATH: process.env["PATH"] ?? "" }
-    const result = spawnSync(process.execPath, [join(root, "bin", "victor.mjs"), ...args], { cwd: home, env, encoding: "utf8" })
+    const result = spawnSync(process.execPath, [join(root, "bin", "victor.cjs"), ...args], { cwd: home, env, encoding: "utf8" })
     return { code: result.status, stdout: result.stdout, stderr: result.stderr }
   }
   return { root, home, cache, victor }

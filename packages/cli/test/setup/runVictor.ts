@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..", "..")
-export const victorBin = join(repoRoot, "packages", "cli", "bin", "victor.mjs")
+export const victorBin = join(repoRoot, "packages", "cli", "bin", "victor.cjs")
 export const example = (name: string) => join(repoRoot, "examples", "workflows", name)
 
 export interface VictorRun {
