@@ -164,6 +164,25 @@ layer(TestLayer, { excludeTestServices: true })("ToolRegistry built-in tools", (
       expect(exact).toMatchObject({ count: expected.length, truncated: false })
     }))
 
+  it.scoped("grep walks a directory reached twice (a link, a loop) once, where it comes first in name order", () =>
+    Effect.gen(function*() {
+      const { root, path } = yield* makeTree
+      const fs = yield* FileSystem.FileSystem
+      const tree = path.join(root, "twice")
+      yield* fs.makeDirectory(path.join(tree, "b_real", "deep"), { recursive: true })
+      yield* fs.writeFileString(path.join(tree, "b_real", "deep", "x.ts"), "hit\n")
+      yield* fs.writeFileString(path.join(tree, "c.ts"), "hit\n")
+      yield* fs.symlink(path.join(tree, "b_real"), path.join(tree, "a_link"))
+      yield* fs.symlink(tree, path.join(tree, "b_real", "deep", "up"))
+      const where = (output: unknown) =>
+        (output as { matches: Array<{ file: string }> }).matches.map((match) => path.relative(tree, match.file))
+      // "a_link" sorts first: the directory is searched there, and not again as "b_real"; "up" leads back to the root.
+      expect(where(yield* run("grep", { pattern: "hit", path: tree }))).toEqual(["a_link/deep/x.ts", "c.ts"])
+      // A glob on paths matches the path the walk took.
+      expect(where(yield* run("grep", { pattern: "hit", path: tree, glob: "a_link/**" }))).toEqual(["a_link/deep/x.ts"])
+      expect(where(yield* run("grep", { pattern: "hit", path: tree, glob: "b_real/**" }))).toEqual([])
+    }))
+
   it.scoped("ls lists entries with their types, sorted", () =>
     Effect.gen(function*() {
       const { root } = yield* makeTree

@@ -26,6 +26,7 @@ import type { JsonObject } from "@victor/core/Json"
 import type { TraceStoreError } from "@victor/core/TraceStore"
 import * as ShellTemplate from "../ShellTemplate.ts"
 import type { Tool, ToolError } from "../ToolRegistry.ts"
+import * as GrepSearch from "./grepSearch.ts"
 
 type Reason = ToolError["reason"]
 type MakeError = (tool: string, reason: Reason, description: string, evidence?: JsonObject) => ToolError
@@ -49,15 +50,6 @@ const GrepInputs = Schema.Struct({
   max_matches: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 1000 })
 })
 const LsInputs = Schema.Struct({ path: Schema.optionalWith(Schema.String, { default: () => "." }) })
-
-/** Directories `grep` never descends into. */
-const skippedDirectories = new Set(["node_modules", ".git"])
-/** How many entries of one directory `grep` examines and searches at once. */
-const grepConcurrency = 16
-/** Files larger than this are not searched (they are data, not source). */
-const maxGrepFileBytes = 5 * 1024 * 1024
-/** Matched lines longer than this are cut, so one minified file cannot flood a trace. */
-const maxLineLength = 400
 
 const firstLine = (text: string): string =>
   text.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? ""
@@ -273,96 +265,22 @@ export const makeBuiltinTools = (
               makeError("grep", "InvalidInput", `invalid pattern ${JSON.stringify(options.pattern)}: ${String(error)}`)
           })
           const glob = options.glob === undefined ? undefined : globToRegExp(options.glob)
-          type Match = { file: string; line: number; text: string }
-          const matches: Array<Match> = []
-          let truncated = false
-          const visited = new Set<string>()
-          // Adds a file's matches in walk order; past `max_matches` the result is cut and marked truncated.
-          const keep = (found: ReadonlyArray<Match>) => {
-            for (const match of found) {
-              if (matches.length >= options.max_matches) {
-                truncated = true
-                return
-              }
-              matches.push(match)
-            }
-          }
-
-          // A file's matches; a file cannot add more than max_matches + 1 (one past the limit marks truncation).
-          const searchFile = (absolute: string, shown: string): Effect.Effect<ReadonlyArray<Match>> =>
-            fs.readFile(absolute).pipe(
-              Effect.map((bytes) => {
-                const found: Array<Match> = []
-                if (bytes.byteLength > maxGrepFileBytes || bytes.subarray(0, 8000).includes(0)) return found
-                const lines = new TextDecoder().decode(bytes).split(/\r?\n/)
-                for (const [index, line] of lines.entries()) {
-                  if (!regex.test(line)) continue
-                  const text = line.length > maxLineLength ? `${line.slice(0, maxLineLength)}...` : line
-                  found.push({ file: shown, line: index + 1, text })
-                  if (found.length > options.max_matches) break
-                }
-                return found
-              }),
-              // An unreadable file inside the tree is skipped, as grep -r -s does.
-              Effect.orElseSucceed((): ReadonlyArray<Match> => [])
-            )
-
-          // One directory's entries are examined and its files searched concurrently (each a round trip to the
-          // file system, most of grep's time); results are kept, and subdirectories walked, in name order, so the
-          // matches, the links followed and the point of truncation are those of a walk one entry at a time.
-          /** A directory: as given, its real location, as shown in matches, and relative to the search root. */
-          type Place = { readonly absolute: string; readonly real: string; readonly shown: string; readonly relative: string }
-          type Entry =
-            | { readonly _tag: "Directory"; readonly place: Place }
-            | { readonly _tag: "File"; readonly matches: ReadonlyArray<Match> }
-          const examine = (
-            directory: Place,
-            name: string
-          ): Effect.Effect<Entry | undefined> =>
-            Effect.gen(function*() {
-              const absolute = path.join(directory.absolute, name)
-              const relative = directory.relative === "" ? name : `${directory.relative}/${name}`
-              const info = yield* fs.stat(absolute).pipe(Effect.option)
-              if (info._tag === "None") return undefined
-              const isDirectory = info.value.type === "Directory"
-              if (!isDirectory && (info.value.type !== "File" || !matchesGlob(name, relative))) return undefined
-              const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
-              const shown = path.join(directory.shown, name)
-              if (isDirectory) return { _tag: "Directory", place: { absolute, real, shown, relative } }
-              return isAllowed(real) ? { _tag: "File", matches: yield* searchFile(absolute, shown) } : undefined
-            })
-
-          const walk = (directory: Place): Effect.Effect<void> =>
-            Effect.gen(function*() {
-              // A link inside the tree that leads out of the allowed directories is not followed.
-              if (visited.has(directory.real) || !isAllowed(directory.real)) return
-              visited.add(directory.real)
-              const names = yield* fs.readDirectory(directory.absolute).pipe(
-                Effect.orElseSucceed((): Array<string> => [])
-              )
-              const entries = yield* Effect.forEach(
-                names.filter((name) => !skippedDirectories.has(name)).sort(),
-                (name) => examine(directory, name),
-                { concurrency: grepConcurrency }
-              )
-              for (const entry of entries) {
-                if (truncated) return
-                if (entry === undefined) continue
-                if (entry._tag === "File") keep(entry.matches)
-                else yield* walk(entry.place)
-              }
-            })
-
-          const matchesGlob = (name: string, relative: string) =>
-            glob === undefined || glob.test(options.glob!.includes("/") ? relative : name)
-
           const root = yield* confine("grep", options.path)
           const info = yield* fs.stat(root).pipe(Effect.mapError(fileError("grep", "search", root)))
-          if (info.type === "Directory") {
-            const real = yield* fs.realPath(root).pipe(Effect.orElseSucceed(() => root))
-            yield* walk({ absolute: root, real, shown: options.path, relative: "" })
-          } else keep(yield* searchFile(root, options.path))
-          return { matches, count: matches.length, truncated }
+          if (info.type !== "Directory") {
+            const found = yield* GrepSearch.searchFile(fs, root, options.path, regex, options.max_matches)
+            const truncated = found.length > options.max_matches
+            const matches = truncated ? found.slice(0, options.max_matches) : found
+            return { matches, count: matches.length, truncated }
+          }
+          return yield* GrepSearch.searchDirectory({ fs, path, isAllowed }, {
+            directory: root,
+            shown: options.path,
+            regex,
+            glob,
+            globHasSlash: options.glob?.includes("/") ?? false,
+            maxMatches: options.max_matches
+          })
         })
     }
 
