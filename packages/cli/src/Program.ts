@@ -8,10 +8,6 @@
  * went wrong while it finished (an export that could not be written, a trace that could not be stored).
  */
 import * as Command from "@effect/cli/Command"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -22,6 +18,7 @@ import * as Option from "effect/Option"
 import * as Cli from "./Cli.ts"
 import { ExitCode } from "./CliError.ts"
 import * as CommandLine from "./CommandLine.ts"
+import * as NodePlatform from "./NodePlatform.ts"
 import * as Signals from "./Signals.ts"
 import * as TerminalText from "./TerminalText.ts"
 
@@ -66,14 +63,9 @@ const report = (exit: Exit.Exit<void, unknown>): Effect.Effect<number> => {
   return Effect.succeed(Signals.exitCode("SIGINT"))
 }
 
-// `NodeContext.layer` without its worker manager, which no command uses: its modules only cost start-up.
-const platform = Layer.mergeAll(NodePath.layer, NodeCommandExecutor.layer, NodeTerminal.layer).pipe(
-  Layer.provideMerge(NodeFileSystem.layer)
-)
-
 // The pretty logger in place of the default one, as `NodeRuntime.runMain` installs it.
 const program: Effect.Effect<number> = Effect.uninterruptibleMask((restore) =>
   Effect.flatMap(Effect.exit(restore(run(process.argv))), report)
-).pipe(Effect.provide(Layer.merge(platform, Logger.pretty)))
+).pipe(Effect.provide(Layer.merge(NodePlatform.layer, Logger.pretty)))
 
 Signals.runMain(program, ExitCode.Internal)

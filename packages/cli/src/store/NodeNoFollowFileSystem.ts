@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as NodeFs from "node:fs"
+import { systemError } from "../internal/nodeSystemError.ts"
 
 const { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_WRONLY } = NodeFs.constants
 // Not on Windows: there the type is checked with lstat before the open (not atomic).
@@ -21,34 +22,6 @@ const O_NONBLOCK = NodeFs.constants.O_NONBLOCK ?? 0
 const openFlags: Record<NoFollowFileSystem.OpenFlag, number> = {
   a: O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK,
   wx: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK
-}
-
-// As `NodeFileSystem` names them.
-const reasons: Partial<Record<string, PlatformError.SystemErrorReason>> = {
-  ENOENT: "NotFound",
-  EACCES: "PermissionDenied",
-  EPERM: "PermissionDenied",
-  EEXIST: "AlreadyExists",
-  EISDIR: "BadResource",
-  ENOTDIR: "BadResource",
-  ELOOP: "BadResource",
-  EMLINK: "BadResource",
-  ENXIO: "BadResource",
-  EBUSY: "Busy"
-}
-
-const systemError = (method: string, path: string) => (error: unknown): PlatformError.PlatformError => {
-  if (error instanceof PlatformError.SystemError) return error
-  const cause = error as NodeJS.ErrnoException
-  return new PlatformError.SystemError({
-    module: "FileSystem",
-    method,
-    reason: reasons[cause.code ?? ""] ?? "Unknown",
-    pathOrDescriptor: path,
-    ...(cause.syscall === undefined ? {} : { syscall: cause.syscall }),
-    description: cause.message,
-    cause
-  })
 }
 
 const notRegular = (method: string, path: string) =>
