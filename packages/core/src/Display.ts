@@ -28,6 +28,25 @@ export const duration = (seconds: number): string => {
   return `${Math.floor(whole / 3600)}h ${String(Math.floor(whole / 60) % 60).padStart(2, "0")}m ${secs}s`
 }
 
+/**
+ * {@link duration} in browser JavaScript, for the pages that format durations themselves (the HTML report, the
+ * comparison report): the text of `function fmt(s) { ... }`, to be put inside a page's script. A test holds the two
+ * to the same results.
+ */
+export const durationScript = String.raw`function fmt(s) {
+  if (!isFinite(s)) return "n/a";
+  if (s < 0) return "-" + fmt(-s);
+  if (s === 0) return "0ms";
+  var ms = s * 1000;
+  if (ms < 0.05) return "<0.1ms";
+  if (ms < 9.95) return ms.toFixed(1) + "ms";
+  if (ms < 999.5) return Math.round(ms) + "ms";
+  if (s < 59.995) return s.toFixed(2) + "s";
+  var w = Math.round(s), sec = String(w % 60).padStart(2, "0");
+  if (w < 3600) return Math.floor(w / 60) + "m " + sec + "s";
+  return Math.floor(w / 3600) + "h " + String(Math.floor(w / 60) % 60).padStart(2, "0") + "m " + sec + "s";
+}`
+
 /** A change of duration with its sign, in the same units as {@link duration}: `+4.1ms`, `-1.20s`, `0ms`. */
 export const signedDuration = (seconds: number): string =>
   !Number.isFinite(seconds) ? missing : seconds > 0 ? `+${duration(seconds)}` : duration(seconds)

@@ -56,3 +56,13 @@ describe("Display.percent", () => {
     expect(Display.signedPercent(null)).toBe("n/a")
   })
 })
+
+describe("Display.durationScript", () => {
+  it("is Display.duration in browser JavaScript: the same text for every size, sign and non-number", () => {
+    const fmt = new Function(`${Display.durationScript}; return fmt`)() as (seconds: number) => string
+    const values = [0, 0.00001, 0.00004999, 0.00005, 0.0004, 0.0017, 0.00995, 0.00996, 0.012, 0.9994, 0.9995, 0.9996]
+    for (let seconds = 0.0000123; seconds < 100_000; seconds *= 1.37) values.push(seconds)
+    values.push(1.2449, 59.994, 59.995, 59.996, 123, 3599.4, 3599.5, 3723, 90_061, -0.25, -123, NaN, Infinity)
+    for (const seconds of values) expect(fmt(seconds), String(seconds)).toBe(Display.duration(seconds))
+  })
+})

@@ -9,26 +9,14 @@
  * Values reach the page only through `textContent` and attributes, never as markup; positions go through the CSS
  * object model, which the policy allows (it refuses `style` attributes).
  */
+import * as Display from "@victor/core/Display"
 import { Flag, STRIDE } from "./reportData.ts"
 
 /** The script, as it goes into the page. */
 export const script = String.raw`(function () {
 "use strict";
 var $ = function (id) { return document.getElementById(id); };
-// Display.duration of @victor/core, in browser JavaScript (the Chromium tests hold the cells to Comparison.rowCells).
-function fmt(s) {
-  if (!isFinite(s)) return "n/a";
-  if (s < 0) return "-" + fmt(-s);
-  if (s === 0) return "0ms";
-  var ms = s * 1000;
-  if (ms < 0.05) return "<0.1ms";
-  if (ms < 9.95) return ms.toFixed(1) + "ms";
-  if (ms < 999.5) return Math.round(ms) + "ms";
-  if (s < 59.995) return s.toFixed(2) + "s";
-  var w = Math.round(s), sec = String(w % 60).padStart(2, "0");
-  if (w < 3600) return Math.floor(w / 60) + "m " + sec + "s";
-  return Math.floor(w / 3600) + "h " + String(Math.floor(w / 60) % 60).padStart(2, "0") + "m " + sec + "s";
-}
+${Display.durationScript}
 function signed(s) { return !isFinite(s) ? "n/a" : s > 0 ? "+" + fmt(s) : fmt(s); }
 // Display.signedPercent.
 function pct(r) {

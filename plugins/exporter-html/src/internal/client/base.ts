@@ -3,22 +3,11 @@
  * become `textContent`), number formats that match Victor's (`fmt` is `Display.duration`, held to it by a test),
  * and a once-per-frame render scheduler. Defines `$`, `el`, `fmt`, `integer`, `money`, `json`, `clamp`, `later`.
  */
+import * as Display from "@victor/core/Display"
+
 export const base = String.raw`
 var $ = function (id) { return document.getElementById(id); };
-// Display.duration of @victor/core, in browser JavaScript (a test holds the two together).
-function fmt(s) {
-  if (!isFinite(s)) return "n/a";
-  if (s < 0) return "-" + fmt(-s);
-  if (s === 0) return "0ms";
-  var ms = s * 1000;
-  if (ms < 0.05) return "<0.1ms";
-  if (ms < 9.95) return ms.toFixed(1) + "ms";
-  if (ms < 999.5) return Math.round(ms) + "ms";
-  if (s < 59.995) return s.toFixed(2) + "s";
-  var w = Math.round(s), sec = String(w % 60).padStart(2, "0");
-  if (w < 3600) return Math.floor(w / 60) + "m " + sec + "s";
-  return Math.floor(w / 3600) + "h " + String(Math.floor(w / 60) % 60).padStart(2, "0") + "m " + sec + "s";
-}
+${Display.durationScript}
 function el(tag, cls, text) {
   var e = document.createElement(tag);
   if (cls) e.className = cls;
