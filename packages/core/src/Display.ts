@@ -30,11 +30,11 @@ export const duration = (seconds: number): string => {
 
 /**
  * {@link duration} in browser JavaScript, for the pages that format durations themselves (the HTML report, the
- * comparison report): the text of `function fmt(s) { ... }`, to be put inside a page's script. A test holds the two
- * to the same results.
+ * comparison report, `victor ui`): the text of `function fmt(s) { ... }`, to be put inside a page's script. A test
+ * holds the two to the same results; what is not a number (a running trace's `null`) is `n/a`.
  */
 export const durationScript = String.raw`function fmt(s) {
-  if (!isFinite(s)) return "n/a";
+  if (typeof s !== "number" || !isFinite(s)) return "n/a";
   if (s < 0) return "-" + fmt(-s);
   if (s === 0) return "0ms";
   var ms = s * 1000;

@@ -64,5 +64,6 @@ describe("Display.durationScript", () => {
     for (let seconds = 0.0000123; seconds < 100_000; seconds *= 1.37) values.push(seconds)
     values.push(1.2449, 59.994, 59.995, 59.996, 123, 3599.4, 3599.5, 3723, 90_061, -0.25, -123, NaN, Infinity)
     for (const seconds of values) expect(fmt(seconds), String(seconds)).toBe(Display.duration(seconds))
+    expect([null, undefined, "12"].map((value) => fmt(value as never))).toEqual(["n/a", "n/a", "n/a"])
   })
 })

@@ -6,6 +6,8 @@
  * (`@victor/core/Display`).
  */
 
+import * as Display from "@victor/core/Display"
+
 /** The script, as plain browser JavaScript (no build step, no framework). */
 export const script = `"use strict";
 (function () {
@@ -81,21 +83,9 @@ export const script = `"use strict";
     });
   }
 
-  /** A duration as Victor prints it: 0.4ms, 12ms, 1.24s, 2m 03s, 1h 02m 03s. */
-  function duration(seconds) {
-    if (typeof seconds !== "number" || !isFinite(seconds)) return "n/a";
-    if (seconds < 0) return "-" + duration(-seconds);
-    if (seconds === 0) return "0ms";
-    var ms = seconds * 1000;
-    if (ms < 0.05) return "<0.1ms";
-    if (ms < 9.95) return ms.toFixed(1) + "ms";
-    if (ms < 999.5) return Math.round(ms) + "ms";
-    if (seconds < 59.995) return seconds.toFixed(2) + "s";
-    var whole = Math.round(seconds);
-    var secs = String(whole % 60).padStart(2, "0");
-    if (whole < 3600) return Math.floor(whole / 60) + "m " + secs + "s";
-    return Math.floor(whole / 3600) + "h " + String(Math.floor(whole / 60) % 60).padStart(2, "0") + "m " + secs + "s";
-  }
+  /** A duration as Victor prints it: 0.4ms, 12ms, 1.24s, 2m 03s, 1h 02m 03s (\`Display.durationScript\`). */
+  ${Display.durationScript}
+  var duration = fmt;
 
   function two(n) { return String(n).padStart(2, "0"); }
 
