@@ -21,9 +21,6 @@
 import * as Exporter from "@victor/core/Exporter"
 import type { NodeTraceRecord, ToolCallRecord, WorkflowTrace } from "@victor/core/WorkflowTrace"
 import { stringify } from "csv-stringify/sync"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 
 /** What one row stands for: a node (the guide's shape) or a tool call. */
 export type Rows = "nodes" | "tools"
@@ -147,26 +144,8 @@ export const make = (options: Options = {}): Exporter.Exporter => {
       ? "one row per tool call with its node (tool_name, timestamp, duration_seconds, success, error)"
       : "the guide's CSV: one row per node (node_id, node_type, timestamp, duration_seconds, success, error, tool_calls_count)",
     export: (trace) =>
-      Stream.suspend(() => {
-        const batches = rowBatches(trace, rows, batchRows)
-        const encoder = new TextEncoder()
-        return Stream.repeatEffectOption(
-          Effect.try({
-            try: () => {
-              const next = batches.next()
-              return next.done === true ? undefined : encoder.encode(stringify(next.value, stringifyOptions))
-            },
-            catch: (cause) =>
-              Option.some(
-                new Exporter.ExportError({
-                  format: name,
-                  description: `trace ${trace.traceId} cannot be written as CSV: ${
-                    cause instanceof Error ? cause.message : String(cause)
-                  }`
-                })
-              )
-          }).pipe(Effect.flatMap((chunk) => chunk === undefined ? Effect.fail(Option.none()) : Effect.succeed(chunk)))
-        )
+      Exporter.streamPieces(name, "CSV", trace, function*() {
+        for (const batch of rowBatches(trace, rows, batchRows)) yield stringify(batch, stringifyOptions)
       })
   })
 }

@@ -21,7 +21,6 @@ import * as CriticalPath from "@victor/core/CriticalPath"
 import * as Exporter from "@victor/core/Exporter"
 import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import Handlebars from "handlebars"
 import { script } from "./internal/client.ts"
@@ -139,27 +138,9 @@ export const make = (options: Options = {}): Exporter.Exporter => {
           const path = yield* CriticalPath.work(trace, parents)
           return { parents, path }
         }),
-        (analysed) => {
-          const iterator = pieces(trace, analysed, contentSecurityPolicy(), options, batchSize)
-          const encoder = new TextEncoder()
-          return Stream.repeatEffectOption(
-            Effect.try({
-              try: () => {
-                const next = iterator.next()
-                return next.done === true ? undefined : encoder.encode(next.value)
-              },
-              catch: (cause) =>
-                Option.some(
-                  new Exporter.ExportError({
-                    format: name,
-                    description: `trace ${trace.traceId} cannot be written as HTML: ${
-                      cause instanceof Error ? cause.message : String(cause)
-                    }`
-                  })
-                )
-            }).pipe(Effect.flatMap((chunk) => chunk === undefined ? Effect.fail(Option.none()) : Effect.succeed(chunk)))
-          )
-        }
+        (analysed) =>
+          Exporter.streamPieces(name, "HTML", trace, () =>
+            pieces(trace, analysed, contentSecurityPolicy(), options, batchSize))
       ))
   })
 }

@@ -5,9 +5,6 @@
  */
 import * as Exporter from "@victor/core/Exporter"
 import * as TraceJson from "@victor/core/TraceJson"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 
 /** Options of the JSON exporter. */
 export interface Options {
@@ -26,23 +23,5 @@ export const make = (options: Options = {}): Exporter.Exporter =>
     mediaType: "application/json",
     description: "the guide's JSON trace format (snake_case keys), with every node and event",
     export: (trace) =>
-      Stream.suspend(() => {
-        const batches = TraceJson.bytes(trace, options)[Symbol.iterator]()
-        return Stream.repeatEffectOption(
-          Effect.try({
-            try: () => batches.next(),
-            catch: (cause) =>
-              Option.some(
-                new Exporter.ExportError({
-                  format: name,
-                  description: `trace ${trace.traceId} cannot be written as JSON: ${
-                    cause instanceof Error ? cause.message : String(cause)
-                  }`
-                })
-              )
-          }).pipe(
-            Effect.flatMap((next) => next.done === true ? Effect.fail(Option.none()) : Effect.succeed(next.value))
-          )
-        )
-      })
+      Exporter.streamPieces(name, "JSON", trace, () => TraceJson.bytes(trace, options)[Symbol.iterator]())
   })

@@ -11,9 +11,6 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer"
 import * as Exporter from "@victor/core/Exporter"
 import type { WorkflowTrace } from "@victor/core/WorkflowTrace"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import * as OtlpSpans from "./OtlpSpans.ts"
 
 /** Options of the exporter: the mapping's, and how many spans one line holds. */
@@ -65,24 +62,5 @@ export const make = (options: Options = {}): Exporter.Exporter =>
     fileExtension,
     mediaType: "application/x-ndjson",
     description: "OpenTelemetry OTLP/JSON Lines (GenAI conventions), as the Collector's otlpjsonfile receiver reads",
-    export: (trace) =>
-      Stream.suspend(() => {
-        const lines = jsonLines(trace, options)
-        return Stream.repeatEffectOption(
-          Effect.try({
-            try: () => lines.next(),
-            catch: (cause) =>
-              Option.some(
-                new Exporter.ExportError({
-                  format: name,
-                  description: `trace ${trace.traceId} cannot be written as OTLP: ${
-                    cause instanceof Error ? cause.message : String(cause)
-                  }`
-                })
-              )
-          }).pipe(
-            Effect.flatMap((next) => next.done === true ? Effect.fail(Option.none()) : Effect.succeed(next.value))
-          )
-        )
-      })
+    export: (trace) => Exporter.streamPieces(name, "OTLP", trace, () => jsonLines(trace, options))
   })
