@@ -5,12 +5,14 @@
 // The script is compiled with V8's code cache (dist/victor.cache): the functions an earlier run compiled come back
 // as bytecode instead of being parsed and compiled again, which is most of a short command's start-up (a 1-node
 // `workflow run` 240 -> 120 ms). Node 22's module compile cache does the same; Node 20, the floor, has only vm.Script.
-// The build trains the cache on a few commands; a cache V8 rejects (another Node, other V8 flags) or one for an
-// older bundle is written anew when the command ends. Without the cache everything works, only slower.
+// The build trains the cache on a few commands (VICTOR_CODE_CACHE=train: each rewrites it when it ends); a cache V8
+// rejects (another Node, other V8 flags) or one for an older bundle is written anew when the command ends. Without the
+// cache everything works, only slower.
 //
 // A CommonJS file: Node starts one a few milliseconds sooner than an ES module, whose loader it would first set up.
 "use strict"
-const { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } = require("node:fs")
+const { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } =
+  require("node:fs")
 const { createRequire } = require("node:module")
 const { join } = require("node:path")
 const vm = require("node:vm")
@@ -70,11 +72,17 @@ function compile(source, cachedData) {
 }
 
 function writeCache(key, script) {
+  // Written aside and renamed over the cache: a command starting meanwhile reads the old cache or the new one whole.
+  const temporary = `${cachePath}.${process.pid}`
   try {
-    const temporary = `${cachePath}.${process.pid}`
     writeFileSync(temporary, Buffer.concat([key, script.createCachedData()]))
     renameSync(temporary, cachePath)
   } catch {
-    // A read-only install keeps running without a cache.
+    // A read-only install (or a full disk) keeps running without a cache.
+    try {
+      rmSync(temporary, { force: true })
+    } catch {
+      // Nothing was written.
+    }
   }
 }

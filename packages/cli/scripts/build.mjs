@@ -1,4 +1,5 @@
-// Bundles the CLI into dist/victor.cjs with esbuild and trains its code cache (see bin/victor.cjs), so `victor` starts without a TypeScript loader.
+// Bundles the CLI into dist/victor.cjs with esbuild, so `victor` starts without a TypeScript loader, and trains the
+// bundle's code cache (see bin/victor.cjs).
 // Runs on `pnpm install` (root postinstall) and from `pnpm victor`; with --if-stale it only rebuilds when a
 // source file of the workspace is newer than the bundle.
 import { build } from "esbuild"
