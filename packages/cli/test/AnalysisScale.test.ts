@@ -6,6 +6,7 @@ import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { makeTrace, store } from "./AnalysisTraces.ts"
 import { runVictor, sandbox, victorBin } from "./setup/runVictor.ts"
+import { sleep } from "./setup/processes.ts"
 
 const T = 1_790_000_000
 
@@ -95,8 +96,6 @@ const start = (args: ReadonlyArray<string>, home: string) => {
   )
   return { child, exited, stderr: () => stderr }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe("victor trace analyze at scale", () => {
   const { home } = sandbox()

@@ -1,33 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { listFiles, repoRoot, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
+import { listFiles, sandbox, slowWorkflow, traceInBackground } from "./setup/runVictor.ts"
 
 describe("cancelling a run", () => {
   it("SIGINT during a slow node stores the trace as cancelled with the nodes finished before it; exit 130", async () => {
     const { home, traceDir } = sandbox()
     const file = slowWorkflow(home, 30)
-    const child = spawn(process.execPath, [victorBin, "workflow", "trace", file, "--events", "ndjson"], {
-      cwd: repoRoot,
-      env: { ...process.env, HOME: home, NO_COLOR: "1" }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    // Interrupt once the slow command is running, as the event stream shows. Once: a second SIGINT is a forced quit.
-    let interrupted = false
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk
-      if (!interrupted && /"event_type":"tool_call_started"[^\n]*"node_id":"slow"/.test(stdout)) {
-        interrupted = true
-        child.kill("SIGINT")
-      }
-    })
+    const run = traceInBackground(file, { home })
     const started = Date.now()
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on("close", (c, s) => resolve([c, s]))
-    )
+    // Interrupt once the slow command is running, as the event stream shows. Once: a second SIGINT is a forced quit.
+    await run.slowToolStarted
+    run.child.kill("SIGINT")
+    const { code, signal, stderr } = await run.ended
     expect(Date.now() - started).toBeLessThan(20_000)
     // After cleaning up, the runtime re-raises SIGINT (a shell reports 130), as Unix programs should.
     expect(code === 130 || signal === "SIGINT").toBe(true)

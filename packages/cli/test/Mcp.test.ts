@@ -15,6 +15,7 @@ import {
   startEverythingHttp
 } from "../../mcp/test/setup/everythingHttp.ts"
 import { repoRoot, runVictor, runVictorAsync, sandbox, storedTraces, victorBin } from "./setup/runVictor.ts"
+import { isDead, sleep, waitFor } from "./setup/processes.ts"
 
 interface SpanJson {
   readonly name: string
@@ -63,30 +64,6 @@ const withPid = (pidFile: string, script: string, ...args: ReadonlyArray<string>
   args: ["-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile, process.execPath, script, ...args]
 })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Whether a process has ended: gone, or a zombie nobody has reaped yet. */
-const isDead = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return true
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))
-  } catch {
-    return true
-  }
-}
-
-const waitFor = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
-  const end = Date.now() + timeoutMs
-  while (Date.now() < end) {
-    if (condition()) return true
-    await sleep(50)
-  }
-  return condition()
-}
 
 const pidIn = (file: string): number => Number(readFileSync(file, "utf8").trim())
 

@@ -10,7 +10,17 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync,
 import { join } from "node:path"
 import * as OtlpProto from "../../../plugins/exporter-otlp/test/otlpProto.ts"
 import * as Receiver from "../../../plugins/exporter-otlp/test/receiver.ts"
-import { modeOf, plain, quickWorkflow, repoRoot, runVictor, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
+import {
+  modeOf,
+  plain,
+  quickWorkflow,
+  repoRoot,
+  runVictor,
+  sandbox,
+  slowWorkflow,
+  traceInBackground,
+  victorBin
+} from "./setup/runVictor.ts"
 
 // Retries 10 ms apart instead of half a second (a hidden knob, for tests).
 const quick = { VICTOR_OTLP_RETRY_BASE_MS: "10" }
@@ -412,23 +422,11 @@ describe("a cancelled run", () => {
     const file = slowWorkflow(home, 30)
     const receiver = await Receiver.start()
     try {
-      const child = spawn(
-        process.execPath,
-        [victorBin, "workflow", "trace", file, "--events", "ndjson", "--otlp", receiver.url],
-        { cwd: repoRoot, env: { ...process.env, HOME: home, NO_COLOR: "1", ...quick } }
-      )
-      let stdout = ""
-      let stderr = ""
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-      let interrupted = false
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk
-        if (!interrupted && /"event_type":"tool_call_started"[^\n]*"node_id":"slow"/.test(stdout)) {
-          interrupted = true
-          child.kill("SIGINT")
-        }
-      })
-      expect(await new Promise<number | null>((resolve) => child.on("close", resolve))).toBe(130)
+      const run = traceInBackground(file, { home, env: quick }, "--otlp", receiver.url)
+      await run.slowToolStarted
+      run.child.kill("SIGINT")
+      const { code, stderr } = await run.ended
+      expect(code).toBe(130)
       const [trace] = listJson(home)
       expect(trace!.push).toBe("pending")
       expect(stderr).toContain(

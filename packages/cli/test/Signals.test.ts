@@ -6,6 +6,7 @@ import { spawn } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { listFiles, sandbox, victorBin } from "./setup/runVictor.ts"
+import { isDead, sleep, waitFor } from "./setup/processes.ts"
 
 const exitCodes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
@@ -28,30 +29,6 @@ const writeWorkflow = (dir: string): string => {
   return file
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Whether a process has ended: gone, or a zombie nobody has reaped yet (its parent died before it). */
-const isDead = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return true
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))
-  } catch {
-    return true
-  }
-}
-
-const waitFor = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
-  const end = Date.now() + timeoutMs
-  while (Date.now() < end) {
-    if (condition()) return true
-    await sleep(50)
-  }
-  return condition()
-}
 
 /** Runs the workflow with `-o out.json`, sends `signals` (ms apart) about 1 s in, once the grandchild runs. */
 const runAndSignal = async (signals: ReadonlyArray<NodeJS.Signals>, apartMs = 50) => {

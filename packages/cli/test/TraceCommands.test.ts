@@ -4,7 +4,17 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { listFiles, plain, quickWorkflow, repoRoot, runVictor, sandbox, slowWorkflow, victorBin } from "./setup/runVictor.ts"
+import {
+  listFiles,
+  plain,
+  quickWorkflow,
+  repoRoot,
+  runVictor,
+  sandbox,
+  slowWorkflow,
+  traceInBackground,
+  victorBin
+} from "./setup/runVictor.ts"
 
 /** Every file under a directory, recursively. */
 const allFiles = (dir: string): Array<string> =>
@@ -43,25 +53,16 @@ describe("victor trace (store commands)", () => {
   it("kill -9 during a slow node: trace list shows the run incomplete with its finished nodes; trace show prints them", async () => {
     const { home, traceDir } = sandbox()
     const file = slowWorkflow(home, 30)
-    const child = spawn(process.execPath, [victorBin, "workflow", "trace", file, "--events", "ndjson"], {
-      cwd: repoRoot,
-      env: { ...process.env, HOME: home, NO_COLOR: "1" }
-    })
-    let stdout = ""
-    await new Promise<void>((resolve) => {
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk
-        if (/"event_type":"tool_call_started"[^\n]*"node_id":"slow"/.test(stdout)) resolve()
-      })
-    })
+    const run = traceInBackground(file, { home })
+    await run.slowToolStarted
     // The journal is on disk while the run lives; give the writer a moment for the slow node's start.
     await new Promise((r) => setTimeout(r, 300))
     expect(listFiles(traceDir).filter((f) => f.endsWith(".jsonl"))).toHaveLength(1)
     // While it runs, another process lists it as running and leaves its journal alone.
     expect(listJson(home).map((t) => t.status)).toEqual(["running"])
     expect(listFiles(traceDir).some((f) => f.endsWith(".jsonl"))).toBe(true)
-    child.kill("SIGKILL")
-    await new Promise((r) => child.on("close", r))
+    run.child.kill("SIGKILL")
+    await run.ended
 
     const [trace] = listJson(home)
     expect(trace).toMatchObject({ workflow_name: "slow", status: "incomplete", node_count: 2, failed_node_count: 1 })

@@ -1,5 +1,5 @@
 // Runs the real `victor` binary in a subprocess with a private HOME and trace directory.
-import { spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -102,6 +102,40 @@ export const slowWorkflow = (dir: string, seconds: number): string => {
     "        transform: x = 1"
   ].join("\n"))
   return file
+}
+
+/** A `victor workflow trace` of a {@link slowWorkflow} running in the background. */
+export interface SlowTrace {
+  readonly child: ChildProcess
+  /** Settles when the event stream shows node `slow` starting its tool. */
+  readonly slowToolStarted: Promise<void>
+  /** Settles when the process has ended, with its exit and what it printed. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>
+}
+
+/** Starts `victor workflow trace FILE --events ndjson ARGS...` (a {@link slowWorkflow}) in the sandbox's HOME. */
+export const traceInBackground = (
+  file: string,
+  options: { readonly home: string; readonly env?: Record<string, string> },
+  ...args: ReadonlyArray<string>
+): SlowTrace => {
+  const child = spawn(process.execPath, [victorBin, "workflow", "trace", file, "--events", "ndjson", ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, HOME: options.home, NO_COLOR: "1", ...options.env }
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+  const slowToolStarted = new Promise<void>((resolve) => {
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk
+      if (/"event_type":"tool_call_started"[^\n]*"node_id":"slow"/.test(stdout)) resolve()
+    })
+  })
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
+  )
+  return { child, slowToolStarted, ended }
 }
 
 /** Writes `<name>.yaml` into `dir`: one workflow `name` of one shell node (`step`) running `command`. */
