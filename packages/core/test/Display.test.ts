@@ -67,3 +67,35 @@ describe("Display.durationScript", () => {
     expect([null, undefined, "12"].map((value) => fmt(value as never))).toEqual(["n/a", "n/a", "n/a"])
   })
 })
+
+describe("Display.integer and Display.compactCount", () => {
+  // The ICU formats they stand in for, over small numbers, every boundary of a unit and a spread of sizes.
+  const grouped = (value: number) => Math.round(value).toLocaleString("en-US")
+  const compactIntl = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 })
+  const values: Array<number> = []
+  for (let n = 0; n < 2_000; n++) values.push(n)
+  for (const unit of [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13]) {
+    for (const delta of [-51, -50, -49, -1, 0, 1, 49, 50, 51, 149, 150, 151]) values.push(unit + delta * (unit / 1000))
+    for (const tenth of [0.95, 0.9949, 0.995, 0.9999, 1.05, 1.15, 1.25, 1.35, 9.95, 99.95, 999.949, 999.95]) {
+      values.push(Math.round(tenth * unit))
+    }
+  }
+  for (let n = 1; n < 1e16; n = Math.floor(n * 1.37) + 7) values.push(n)
+
+  it("integer groups thousands as toLocaleString('en-US') does", () => {
+    for (const value of [...values, -1, -1234, -1234567, 12.4, 12.5]) {
+      expect(Display.integer(value), String(value)).toBe(grouped(value))
+    }
+    expect(Display.integer(NaN)).toBe("n/a")
+    // Where ICU writes "-0", a count of nothing is 0.
+    expect(Display.integer(-0.4)).toBe("0")
+  })
+
+  it("compactCount writes counts as English compact notation with one decimal does", () => {
+    for (const value of [...values, -1, -1234, -999_950]) {
+      expect(Display.compactCount(value), String(value)).toBe(compactIntl.format(Math.round(value)))
+    }
+    expect(Display.compactCount(Infinity)).toBe("n/a")
+  })
+})
+

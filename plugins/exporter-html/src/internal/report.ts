@@ -94,11 +94,10 @@ export const formatDuration = Display.duration
 const iso = (seconds: number | null): string =>
   seconds === null || !Number.isFinite(seconds) ? "–" : new Date(seconds * 1000).toISOString()
 
-const integer = (value: number): string => Math.round(value).toLocaleString("en-US")
+const integer = Display.integer
 
-const compactFormat = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 })
 /** A count in a few characters: `950`, `13.1K`, `2.4M`. */
-const compact = (value: number): string => compactFormat.format(value)
+const compact = Display.compactCount
 
 /** A cost for people: four significant digits below one unit, cents above. */
 export const formatCost = (currency: string, cost: number): string =>
