@@ -8,7 +8,7 @@
  * in a `victor` run and takes about 175, 70 once warm):
  *
  * 1. List: every directory reachable from the root is listed once, by its real location, its entries' types and real
- *    locations found alongside; all directories at once, the entries of each `concurrency` at a time.
+ *    locations found alongside; level by level, `concurrency` directories and `concurrency` entries of each at once.
  * 2. Walk: in name order over those listings, nothing asked of the file system: which directories a walk in order
  *    enters (a directory reached again, through a link or a loop, is skipped where it comes later) and which files it
  *    searches, with their place (`glob` may match a path relative to the root).
@@ -47,9 +47,9 @@ export interface Search {
 /** Directories `grep` never descends into. */
 const skippedDirectories = new Set(["node_modules", ".git"])
 /**
- * Entries of one directory examined at once, and files read at once. Directories are listed all at once: there are
- * far fewer of them than of files. (A semaphore shared by every request would bound the total, but each of its
- * wake-ups waits for Effect's scheduler: it made the listing three times slower.)
+ * Directories listed at once, entries of each examined at once, and files read at once. (A semaphore shared by every
+ * request would bound the total more simply, but each of its wake-ups waits for Effect's scheduler: it made the
+ * listing three times slower.)
  */
 const concurrency = 16
 /** Files read per window of the search pass (see the module's header). */
@@ -62,6 +62,12 @@ const maxLineLength = 400
 interface Entry {
   readonly name: string
   readonly directory: boolean
+  readonly real: string
+}
+
+/** A directory to list: as reached, and its real location. */
+interface Place {
+  readonly absolute: string
   readonly real: string
 }
 
@@ -109,29 +115,36 @@ export const searchDirectory = (environment: Environment, search: Search): Effec
         if (!isDirectory && (info.value.type !== "File" || !wanted(name))) return undefined
         return { name, directory: isDirectory, real: yield* realOf(absolute) }
       })
-    const list = (absolute: string, real: string): Effect.Effect<void> =>
+    // One directory: its entries, and the subdirectories to list next.
+    const list = (directory: Place, next: Array<Place>): Effect.Effect<void> =>
       Effect.suspend(() => {
         // A link inside the tree that leads out of the allowed directories is not followed.
-        if (listings.has(real) || !isAllowed(real)) return Effect.void
-        listings.set(real, [])
+        if (listings.has(directory.real) || !isAllowed(directory.real)) return Effect.void
+        listings.set(directory.real, [])
         return Effect.gen(function*() {
-          const names = yield* fs.readDirectory(absolute).pipe(Effect.orElseSucceed((): Array<string> => []))
+          const names = yield* fs.readDirectory(directory.absolute).pipe(
+            Effect.orElseSucceed((): Array<string> => [])
+          )
           const examined = yield* Effect.forEach(
             names.filter((name) => !skippedDirectories.has(name)).sort(),
-            (name) => examine(absolute, name),
+            (name) => examine(directory.absolute, name),
             { concurrency }
           )
           const entries = examined.filter((entry): entry is Entry => entry !== undefined)
-          listings.set(real, entries)
-          yield* Effect.forEach(
-            entries.filter((entry) => entry.directory),
-            (entry) => list(path.join(absolute, entry.name), entry.real),
-            { concurrency: "unbounded", discard: true }
-          )
+          listings.set(directory.real, entries)
+          for (const entry of entries) {
+            if (entry.directory) next.push({ absolute: path.join(directory.absolute, entry.name), real: entry.real })
+          }
         })
       })
+    // Level by level, `concurrency` directories at a time: at most `concurrency`² requests in flight, however wide
+    // the tree.
     const rootReal = yield* realOf(search.directory)
-    yield* list(search.directory, rootReal)
+    for (let level: Array<Place> = [{ absolute: search.directory, real: rootReal }]; level.length > 0;) {
+      const next: Array<Place> = []
+      yield* Effect.forEach(level, (directory) => list(directory, next), { concurrency, discard: true })
+      level = next
+    }
 
     // 2. Walk.
     const files: Array<{ readonly absolute: string; readonly shown: string }> = []
