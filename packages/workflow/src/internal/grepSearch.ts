@@ -5,7 +5,7 @@
  * The result is the one a walk one entry at a time gives, but the file system is asked many things at once, in three
  * passes (each entry costs several round trips to the file system, and one after another they were most of grep's
  * time: over this repository's packages, 380 entries and 2.5 MB of TypeScript, `code_review.yaml`'s grep took 340 ms
- * in a `victor` run and takes about 175, 70 once warm):
+ * in a `victor` run and takes about 165, 90 once warm):
  *
  * 1. List: every directory reachable from the root is listed once, by its real location, its entries' types and real
  *    locations found alongside; level by level, `concurrency` directories and `concurrency` entries of each at once.
