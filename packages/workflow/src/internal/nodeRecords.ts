@@ -135,12 +135,18 @@ const decoders = new WeakMap<Kinds.Kinds, Decode>()
 export const decoderOf = (kinds: Kinds.Kinds): Decode => {
   let decode = decoders.get(kinds)
   if (decode === undefined) {
-    const whole = Schema.decodeUnknownEither(
-      kinds === Kinds.builtin
-        ? WorkflowDefinition.WorkflowSpec
-        : WorkflowDefinition.makeWorkflowSpec(Schema.Union(...Array.from(kinds.values(), (kind) => kind.schema))),
-      { errors: "all" }
-    ) as Decode
+    // The union's decoder, for what the node-by-node path cannot settle; built on first use (a valid workflow
+    // never needs it, and building it costs a command's start-up).
+    let union: Decode | undefined
+    const whole: Decode = (raw) => {
+      union ??= Schema.decodeUnknownEither(
+        kinds === Kinds.builtin
+          ? WorkflowDefinition.WorkflowSpec
+          : WorkflowDefinition.makeWorkflowSpec(Schema.Union(...Array.from(kinds.values(), (kind) => kind.schema))),
+        { errors: "all" }
+      ) as Decode
+      return union(raw)
+    }
     const fast = byNode(kinds)
     decode = fast === undefined ? whole : (raw) => {
       const spec = fast(raw)
@@ -157,22 +163,29 @@ const ownsItsType = (kind: NodeKind.Any): boolean => {
   return type !== undefined && SchemaAST.isLiteral(type.type) && type.type.literal === kind.type
 }
 
+/** Records a decoder takes with Schema before it compiles its fast path: for a handful, compiling costs more. */
+const compileAfter = 16
+
 /**
- * A schema's decoder that answers `undefined` for what it rejects: its compiled fast path (`fastDecode.ts`) when it
- * has one, and Schema's for what that leaves (the records the fast path is unsure of, or a schema it does not support).
+ * A schema's decoder that answers `undefined` for what it rejects: from the {@link compileAfter}th record on, its
+ * compiled fast path (`fastDecode.ts`) when it has one, and Schema's for what that leaves (the records the fast path
+ * is unsure of, or a schema it does not support); Schema's alone before.
  */
 const decoder = <A, I>(schema: Schema.Schema<A, I>): (raw: unknown) => A | undefined => {
   const slow = Schema.decodeUnknownEither(schema)
   const viaSchema = (raw: unknown) => Either.getOrUndefined(slow(raw))
-  const fast = FastDecode.compile(schema)
-  if (fast === undefined) return viaSchema
+  let taken = 0
+  let fast: ((raw: unknown) => { readonly value: A } | undefined) | undefined
   return (raw) => {
-    const decoded = fast(raw)
+    if (taken < compileAfter && ++taken === compileAfter) fast = FastDecode.compile(schema)
+    const decoded = fast === undefined ? undefined : fast(raw)
     return decoded === undefined ? viaSchema(raw) : decoded.value
   }
 }
 
-const workflowFields = decoder(WorkflowDefinition.makeWorkflowSpec(Schema.Unknown))
+// The workflow's own fields (its nodes left as they are), made on first use.
+const makeFieldsDecoder = () => decoder(WorkflowDefinition.makeWorkflowSpec(Schema.Unknown))
+let workflowFields: ReturnType<typeof makeFieldsDecoder> | undefined
 
 /**
  * Decodes the workflow's own fields, then each node with its kind's schema: the decoded workflow, or `undefined` at
@@ -180,15 +193,27 @@ const workflowFields = decoder(WorkflowDefinition.makeWorkflowSpec(Schema.Unknow
  */
 const byNode = (kinds: Kinds.Kinds): ((raw: unknown) => WorkflowDefinition.WorkflowSpec | undefined) | undefined => {
   if (!Array.from(kinds.values()).every(ownsItsType)) return undefined
-  const nodeDecoders = new Map(Array.from(kinds, ([type, kind]) => [type, decoder(kind.schema)] as const))
+  // Each kind's decoder is made when a record of its type first comes.
+  const nodeDecoders = new Map<string, (raw: unknown) => unknown>()
+  const decoderFor = (type: string) => {
+    let decode = nodeDecoders.get(type)
+    if (decode === undefined) {
+      const kind = kinds.get(type)
+      if (kind === undefined) return undefined
+      decode = decoder(kind.schema)
+      nodeDecoders.set(type, decode)
+    }
+    return decode
+  }
   return (raw) => {
-    const fields = workflowFields(raw)
+    const decodeFields = workflowFields ??= makeFieldsDecoder()
+    const fields = decodeFields(raw)
     if (fields === undefined) return undefined
     const written = fields.nodes
     const nodes: Array<WorkflowDefinition.Node> = new Array(written.length)
     for (let i = 0; i < written.length; i++) {
       const record = written[i]
-      const decode = isPlainObject(record) && typeof record.type === "string" ? nodeDecoders.get(record.type) : undefined
+      const decode = isPlainObject(record) && typeof record.type === "string" ? decoderFor(record.type) : undefined
       if (decode === undefined) return undefined
       const node = decode(record)
       if (node === undefined) return undefined
