@@ -111,7 +111,9 @@ if (!process.argv.includes("--if-stale") || isStale()) {
   mkdirSync(outdir, { recursive: true })
   for (const name of ["version.cjs", "victor.cjs.map", "victor.cjs"]) renameSync(join(staging, name), join(outdir, name))
   rmSync(staging, { recursive: true, force: true })
-  // What builds before this one left: an ES module entry and its chunks.
+  // What builds before this one left: an ES module entry and its chunks; and a cache a killed command was writing
+  // aside (`victor.cache.<pid>`, see bin/victor.cjs).
   for (const name of ["victor.mjs", "victor.mjs.map", "chunks"]) rmSync(join(outdir, name), { recursive: true, force: true })
+  for (const name of readdirSync(outdir)) if (/^victor\.cache\.\d+$/.test(name)) rmSync(join(outdir, name), { force: true })
   trainCodeCache()
 }
